@@ -1,0 +1,9 @@
+//! certdeck: a terminal certificate manager for the TLS stores servers read.
+//!
+//! `pki` is pure functions over bytes, `store` is the directory as servers see it, `tui` and
+//! `cli` are thin front ends. See DESIGN.md in the shared folder and README.md.
+
+pub mod demo;
+pub mod pki;
+pub mod store;
+pub mod tui;

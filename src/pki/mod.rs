@@ -1,0 +1,14 @@
+//! Pure functions over bytes: decoding, summaries, chains, hashes, issuing. No filesystem, no terminal.
+
+pub mod cert;
+pub mod chain;
+pub mod decode;
+pub mod dh;
+pub mod issue;
+pub mod key;
+pub mod keycrypt;
+pub mod model;
+pub mod pem;
+pub mod subject_hash;
+
+pub use model::*;
