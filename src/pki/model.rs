@@ -32,9 +32,10 @@ impl ItemKind {
 }
 
 /// Expiry / health of a certificate (or the item as a whole).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    #[default]
     Ok,
     Expiring,
     Expired,
