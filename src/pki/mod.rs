@@ -3,6 +3,7 @@
 pub mod cert;
 pub mod chain;
 pub mod decode;
+pub mod der;
 pub mod dh;
 pub mod issue;
 pub mod key;
