@@ -1,1 +1,280 @@
-//! TODO
+//! Certificate summaries: everything the list, the details pane and `list --json` show.
+
+use super::key::spki_summary;
+use super::model::{CertInfo, Status};
+use super::subject_hash::subject_hash_hex;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
+
+pub const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Parse a DER certificate (trailing bytes, e.g. OpenSSL's TRUSTED CERTIFICATE aux data, are
+/// ignored) and summarise it as of `now` (Unix seconds).
+pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, String> {
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+    let tbs = &cert.tbs_certificate;
+    let not_before = tbs.validity.not_before.to_datetime();
+    let not_after = tbs.validity.not_after.to_datetime();
+    let (key_algorithm, key_bits, spki_bits) =
+        spki_summary(tbs.subject_pki.raw).unwrap_or_else(|_| ("unknown".into(), None, vec![]));
+    let cert_der = cert.as_raw();
+    let mut info = CertInfo {
+        subject: rfc4514(tbs.subject()),
+        common_name: common_name(tbs.subject()),
+        issuer: rfc4514(tbs.issuer()),
+        serial: serial_hex(tbs.raw_serial()),
+        not_before: rfc3339(not_before),
+        not_after: rfc3339(not_after),
+        not_before_unix: not_before.unix_timestamp(),
+        not_after_unix: not_after.unix_timestamp(),
+        sha256: hex::encode(Sha256::digest(cert_der)),
+        sha1: hex::encode(Sha1::digest(cert_der)),
+        subject_hash: subject_hash_hex(tbs.subject().as_raw()).unwrap_or_default(),
+        issuer_hash: subject_hash_hex(tbs.issuer().as_raw()).unwrap_or_default(),
+        key_algorithm,
+        key_bits,
+        spki_bits,
+        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm),
+        version: tbs.version.0 + 1,
+        subject_raw: tbs.subject().as_raw().to_vec(),
+        issuer_raw: tbs.issuer().as_raw().to_vec(),
+        ..Default::default()
+    };
+    for ext in tbs.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::BasicConstraints(bc) => {
+                info.is_ca = bc.ca;
+                info.path_len = bc.path_len_constraint;
+            }
+            ParsedExtension::KeyUsage(ku) => {
+                info.key_usage = ku.to_string().split(", ").map(str::to_string).collect();
+            }
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                let mut v = Vec::new();
+                for (set, name) in [
+                    (eku.any, "anyExtendedKeyUsage"),
+                    (eku.server_auth, "serverAuth"),
+                    (eku.client_auth, "clientAuth"),
+                    (eku.code_signing, "codeSigning"),
+                    (eku.email_protection, "emailProtection"),
+                    (eku.time_stamping, "timeStamping"),
+                    (eku.ocsp_signing, "OCSPSigning"),
+                ] {
+                    if set {
+                        v.push(name.to_string());
+                    }
+                }
+                v.extend(eku.other.iter().map(|o| o.to_id_string()));
+                info.extended_key_usage = v;
+            }
+            ParsedExtension::SubjectAlternativeName(san) => {
+                info.sans = san.general_names.iter().map(general_name).collect();
+            }
+            ParsedExtension::SubjectKeyIdentifier(ki) => info.ski = Some(ki.0.to_vec()),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                info.aki = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
+            }
+            _ => {}
+        }
+    }
+    // A version 1 certificate has no basicConstraints; OpenSSL treats a self-signed v1 as a CA.
+    let same_name = info.subject_raw == info.issuer_raw
+        || super::subject_hash::canonical_name(&info.subject_raw).ok()
+            == super::subject_hash::canonical_name(&info.issuer_raw).ok();
+    info.self_signed = same_name && cert.verify_signature(None).is_ok();
+    if info.version == 1 && info.self_signed {
+        info.is_ca = true;
+    }
+    info.days_left = (info.not_after_unix - now).div_euclid(SECONDS_PER_DAY);
+    info.status = validity_status(info.not_before_unix, info.not_after_unix, now, warn_days);
+    Ok(info)
+}
+
+/// Status from validity dates alone.
+pub fn validity_status(not_before: i64, not_after: i64, now: i64, warn_days: i64) -> Status {
+    if now > not_after {
+        Status::Expired
+    } else if now < not_before {
+        Status::NotYetValid
+    } else if not_after - now < warn_days * SECONDS_PER_DAY {
+        Status::Expiring
+    } else {
+        Status::Ok
+    }
+}
+
+pub fn rfc3339(dt: time::OffsetDateTime) -> String {
+    let dt = dt.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        dt.year(),
+        dt.month() as u8,
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
+}
+
+/// Serial as OpenSSL prints it (`x509 -serial`), lowercase: the INTEGER's bytes without the
+/// sign-padding zero byte.
+pub fn serial_hex(raw: &[u8]) -> String {
+    let trimmed = match raw {
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        _ => raw,
+    };
+    hex::encode(trimmed)
+}
+
+/// `SHA-256` hex with colons, as shown to people.
+pub fn colon_hex(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(2)
+        .map(|c| std::str::from_utf8(c).unwrap_or("").to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+pub fn common_name(name: &X509Name) -> Option<String> {
+    name.iter_common_name()
+        .next()
+        .map(|cn| attr_string(cn.attr_value().tag().0, cn.attr_value().data))
+}
+
+/// RFC 4514 string: RDNs in reverse order, `+` between multi-valued parts, specials escaped.
+pub fn rfc4514(name: &X509Name) -> String {
+    let reg = x509_parser::objects::oid_registry();
+    let rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|atv| {
+                    let oid = atv.attr_type();
+                    let key = match x509_parser::objects::oid2abbrev(oid, reg) {
+                        Ok("Email") => "emailAddress".to_string(),
+                        Ok(s) => s.to_string(),
+                        Err(_) => oid.to_id_string(),
+                    };
+                    let v = atv.attr_value();
+                    format!("{key}={}", escape_rfc4514(&attr_string(v.tag().0, v.data)))
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    rdns.into_iter().rev().collect::<Vec<_>>().join(",")
+}
+
+/// Decode a directory string of any of the usual types; unknown types become `#hex`.
+fn attr_string(tag: u32, data: &[u8]) -> String {
+    match tag {
+        12 => String::from_utf8_lossy(data).into_owned(),
+        19 | 22 | 26 | 20 => data.iter().map(|&b| b as char).collect(),
+        30 => {
+            let units: Vec<u16> = data
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        28 => data
+            .chunks(4)
+            .filter_map(|c| {
+                (c.len() == 4)
+                    .then(|| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+                    .flatten()
+            })
+            .collect(),
+        _ => format!("#{}", hex::encode(data)),
+    }
+}
+
+fn escape_rfc4514(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let n = s.chars().count();
+    for (i, c) in s.chars().enumerate() {
+        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=')
+            || (i == 0 && (c == ' ' || c == '#'))
+            || (i + 1 == n && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        if c.is_control() {
+            out.push_str(&format!("\\{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn general_name(gn: &GeneralName) -> String {
+    match gn {
+        GeneralName::DNSName(s) => format!("DNS:{s}"),
+        GeneralName::RFC822Name(s) => format!("email:{s}"),
+        GeneralName::URI(s) => format!("URI:{s}"),
+        GeneralName::IPAddress(b) => format!("IP:{}", ip_string(b)),
+        GeneralName::DirectoryName(n) => format!("DirName:{}", rfc4514(n)),
+        GeneralName::RegisteredID(o) => format!("RID:{}", o.to_id_string()),
+        GeneralName::OtherName(o, _) => format!("othername:{}", o.to_id_string()),
+        other => format!("other:{other:?}").chars().take(80).collect(),
+    }
+}
+
+fn ip_string(b: &[u8]) -> String {
+    match b.len() {
+        4 => std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string(),
+        16 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(b);
+            std::net::Ipv6Addr::from(a).to_string()
+        }
+        // Name-constraint style address/mask or garbage: show the bytes.
+        _ => hex::encode(b),
+    }
+}
+
+pub fn signature_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
+    let reg = x509_parser::objects::oid_registry();
+    match x509_parser::objects::oid2sn(oid, reg) {
+        Ok(s) => s.to_string(),
+        Err(_) => oid.to_id_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_drops_sign_padding_only() {
+        assert_eq!(serial_hex(&[0x00, 0x80, 0x01]), "8001");
+        assert_eq!(serial_hex(&[0x00]), "00");
+        assert_eq!(serial_hex(&[0x01, 0x02]), "0102");
+    }
+
+    #[test]
+    fn status_boundaries() {
+        let d = SECONDS_PER_DAY;
+        assert_eq!(validity_status(0, 100 * d, 50 * d, 30), Status::Ok);
+        assert_eq!(validity_status(0, 100 * d, 80 * d, 30), Status::Expiring);
+        assert_eq!(validity_status(0, 100 * d, 101 * d, 30), Status::Expired);
+        assert_eq!(validity_status(10 * d, 100 * d, 0, 30), Status::NotYetValid);
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape_rfc4514("a,b"), "a\\,b");
+        assert_eq!(escape_rfc4514(" x "), "\\ x\\ ");
+        assert_eq!(colon_hex("abff"), "AB:FF");
+    }
+
+    #[test]
+    fn garbage_is_error() {
+        assert!(summarize(b"\x30\x03\x02\x01\x01", 0, 30).is_err());
+        assert!(summarize(b"", 0, 30).is_err());
+    }
+}

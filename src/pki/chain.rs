@@ -1,1 +1,245 @@
-//! TODO
+//! Chain building over the certificates of a store, with every signature really verified.
+//!
+//! Issuers are found by subject hash + canonical name (as OpenSSL matches them), preferring the
+//! candidate whose SKI equals the child's AKI and whose signature verifies.
+
+use std::collections::HashMap;
+
+use super::model::{CertInfo, ChainLink, ChainStatus};
+use super::subject_hash::canonical_name;
+use x509_parser::error::X509Error;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+/// A certificate the chain builder can use: its summary, exact DER and where it lives.
+pub struct Node<'a> {
+    pub info: &'a CertInfo,
+    pub der: &'a [u8],
+    pub path: &'a str,
+}
+
+/// The outcome for one certificate.
+#[derive(Debug, Clone)]
+pub struct ChainResult {
+    pub status: ChainStatus,
+    pub detail: String,
+    pub path: Vec<ChainLink>,
+}
+
+/// Outcome of checking `child`'s signature with `issuer`'s key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigCheck {
+    Verified,
+    /// The verifier cannot check this algorithm (P-521, Ed448, DSA, tiny RSA): not "broken".
+    NotChecked(String),
+    Bad(String),
+}
+
+pub fn verify_signed_by(child_der: &[u8], issuer_der: &[u8]) -> SigCheck {
+    let (Ok((_, child)), Ok((_, issuer))) = (
+        X509Certificate::from_der(child_der),
+        X509Certificate::from_der(issuer_der),
+    ) else {
+        return SigCheck::Bad("certificate does not parse".into());
+    };
+    match child.verify_signature(Some(issuer.public_key())) {
+        Ok(()) => SigCheck::Verified,
+        Err(X509Error::SignatureUnsupportedAlgorithm) => {
+            SigCheck::NotChecked("signature algorithm not supported by the verifier".into())
+        }
+        Err(e) => {
+            // aws-lc refuses RSA keys under 1024 bits; that is a weak key, not a bad signature.
+            if let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = issuer.public_key().parsed() {
+                if super::key::integer_bits(rsa.modulus) < 1024 {
+                    return SigCheck::NotChecked("RSA key too small for the verifier".into());
+                }
+            }
+            SigCheck::Bad(format!("signature does not verify ({e})"))
+        }
+    }
+}
+
+/// Index of all certificates by subject hash, for issuer lookups.
+pub struct ChainIndex<'a> {
+    nodes: Vec<Node<'a>>,
+    by_subject_hash: HashMap<&'a str, Vec<usize>>,
+    canon_subject: Vec<Option<Vec<u8>>>,
+    /// Anchors: nodes counted as trusted roots when self-signed CAs (store + system).
+    max_depth: usize,
+}
+
+impl<'a> ChainIndex<'a> {
+    pub fn new(nodes: Vec<Node<'a>>) -> Self {
+        let mut by_subject_hash: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            by_subject_hash
+                .entry(n.info.subject_hash.as_str())
+                .or_default()
+                .push(i);
+        }
+        let canon_subject = nodes
+            .iter()
+            .map(|n| canonical_name(&n.info.subject_raw).ok())
+            .collect();
+        ChainIndex {
+            nodes,
+            by_subject_hash,
+            canon_subject,
+            max_depth: 12,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn issuer_candidates(&self, child: &Node) -> Vec<usize> {
+        let want = canonical_name(&child.info.issuer_raw).ok();
+        let mut c: Vec<usize> = self
+            .by_subject_hash
+            .get(child.info.issuer_hash.as_str())
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|&i| self.nodes[i].info.sha256 != child.info.sha256)
+                    .filter(|&i| want.is_some() && self.canon_subject[i] == want)
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Matching key identifiers first, then CAs, then the longest-lived.
+        c.sort_by_key(|&i| {
+            let n = &self.nodes[i];
+            let aki_match = child.info.aki.is_some() && child.info.aki == n.info.ski;
+            (!aki_match, !n.info.is_ca, -n.info.not_after_unix)
+        });
+        c
+    }
+
+    /// Build and verify the chain of node `start`.
+    pub fn build(&self, start: usize) -> ChainResult {
+        let node = &self.nodes[start];
+        let mut path = vec![];
+        let mut seen = vec![start];
+        let mut cur = start;
+        loop {
+            let n = &self.nodes[cur];
+            if n.info.self_signed {
+                path.push(link(n, "self-signed root"));
+                let (status, detail) = if n.info.is_ca {
+                    (
+                        ChainStatus::Valid,
+                        format!("ends in trusted root {}", short(n.info)),
+                    )
+                } else if cur == start {
+                    (
+                        ChainStatus::UntrustedRoot,
+                        "self-signed certificate that is not a CA".to_string(),
+                    )
+                } else {
+                    (
+                        ChainStatus::UntrustedRoot,
+                        format!("root {} is self-signed but not a CA", short(n.info)),
+                    )
+                };
+                return ChainResult {
+                    status,
+                    detail,
+                    path,
+                };
+            }
+            if seen.len() > self.max_depth {
+                path.push(link(n, "chain too long"));
+                return broken(path, "chain longer than 12 certificates (loop?)".into());
+            }
+            let candidates = self.issuer_candidates(n);
+            if candidates.is_empty() {
+                path.push(link(n, "issuer missing"));
+                return ChainResult {
+                    status: ChainStatus::Incomplete,
+                    detail: format!("issuer {} is not in the store", n.info.issuer),
+                    path,
+                };
+            }
+            let mut chosen = None;
+            let mut first_bad = None;
+            for &cand in &candidates {
+                if seen.contains(&cand) {
+                    continue;
+                }
+                match verify_signed_by(n.der, self.nodes[cand].der) {
+                    SigCheck::Verified => {
+                        chosen = Some((cand, "verified".to_string()));
+                        break;
+                    }
+                    SigCheck::NotChecked(why) => {
+                        chosen = Some((cand, format!("not checked: {why}")));
+                        break;
+                    }
+                    SigCheck::Bad(why) => {
+                        first_bad.get_or_insert((cand, why));
+                    }
+                }
+            }
+            let Some((issuer, note)) = chosen else {
+                return match first_bad {
+                    Some((cand, why)) => {
+                        path.push(link(n, &format!("bad signature: {why}")));
+                        let msg = format!(
+                            "{} is not validly signed by {} ({}): {why}",
+                            short(n.info),
+                            short(self.nodes[cand].info),
+                            self.nodes[cand].path
+                        );
+                        broken(path, msg)
+                    }
+                    None => {
+                        path.push(link(n, "issuer loop"));
+                        broken(path, "issuer loop".into())
+                    }
+                };
+            };
+            path.push(link(n, &note));
+            let iss = &self.nodes[issuer];
+            if !iss.info.is_ca {
+                path.push(link(iss, "not a CA"));
+                return broken(
+                    path,
+                    format!(
+                        "issuer {} ({}) is not a CA (basicConstraints CA:FALSE or missing)",
+                        short(iss.info),
+                        iss.path
+                    ),
+                );
+            }
+            seen.push(issuer);
+            cur = issuer;
+            let _ = node;
+        }
+    }
+}
+
+fn short(info: &CertInfo) -> String {
+    info.common_name
+        .clone()
+        .unwrap_or_else(|| info.subject.clone())
+}
+
+fn link(n: &Node, note: &str) -> ChainLink {
+    ChainLink {
+        subject: n.info.subject.clone(),
+        sha256: n.info.sha256.clone(),
+        path: n.path.to_string(),
+        note: note.to_string(),
+    }
+}
+
+fn broken(path: Vec<ChainLink>, detail: String) -> ChainResult {
+    ChainResult {
+        status: ChainStatus::Broken,
+        detail,
+        path,
+    }
+}

@@ -241,6 +241,9 @@ pub struct Item {
     pub alias: Option<String>,
     /// PEM label or container the item came from (`CERTIFICATE`, `DER`, `PKCS7`, `PKCS12`, ...).
     pub source: String,
+    /// Other store paths that are symlinks to this file (e.g. `0fb8533c.0` hash links).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
     #[serde(flatten)]
     pub detail: Detail,
     /// Exact DER of certificates/CRLs/CSRs (needed for chain checks and export); not serialised.
@@ -257,6 +260,7 @@ impl Item {
             error: None,
             alias: None,
             source: source.into(),
+            links: Vec::new(),
             detail: Detail::None,
             der: None,
         }
@@ -291,7 +295,12 @@ impl Item {
 
     /// Name shown in lists: the CN, else the subject, else the file name.
     pub fn display_name(&self) -> String {
-        let file = self.path.rsplit('/').next().unwrap_or(&self.path).to_string();
+        let file = self
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.path)
+            .to_string();
         match &self.detail {
             Detail::Certificate(c) => c
                 .common_name

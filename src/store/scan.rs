@@ -1,17 +1,390 @@
 //! Parallel, streaming directory scan. Errors are items too; the scan never stops early.
+//!
+//! Rules: files are recognised by content; symlinks to files inside the store are recorded as
+//! `links` of their target (hash links, certbot `live/`) instead of being listed twice; directory
+//! symlinks are followed only inside the store and loops are detected by (device, inode); fifos,
+//! devices and oversized files become error items without ever being opened for reading.
 
-use crate::pki::Item;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use rayon::prelude::*;
+
+use super::inventory::{AnalyzeOptions, Inventory};
+use crate::pki::decode::{decode_file, DecodeOptions};
+use crate::pki::{Detail, Item, ItemKind};
 
 /// What the background scan reports, in order: batches of items, progress, then `Done`.
 #[derive(Debug)]
 pub enum ScanEvent {
     /// Decoded items of one or more files (not yet cross-analysed: no chain/pairing).
     Items(Vec<Item>),
-    Progress { files_done: usize, files_total: usize },
+    Progress {
+        files_done: usize,
+        files_total: usize,
+    },
     /// The scan finished; the complete analysed inventory follows.
     Done {
         inventory: super::inventory::Inventory,
         elapsed: Duration,
     },
+}
+
+/// Directories at the store root that are certdeck's own bookkeeping, never inventory.
+pub const RESERVED_DIRS: &[&str] = &["history"];
+/// Files certdeck creates at the store root.
+pub const RESERVED_FILES: &[&str] = &[".certdeck.lock", ".certdeck.toml"];
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub decode: DecodeOptions,
+    pub analyze: AnalyzeOptions,
+    /// Files larger than this become error items (default 16 MiB).
+    pub max_file_size: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        let analyze = AnalyzeOptions::default();
+        ScanOptions {
+            decode: DecodeOptions {
+                now: analyze.now,
+                warn_days: analyze.warn_days,
+                passphrases: vec![],
+            },
+            analyze,
+            max_file_size: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// A file to decode, or a problem found while walking.
+#[derive(Debug)]
+struct Entry {
+    rel: String,
+    /// Path to read (the symlink's resolved target for file links).
+    read_path: PathBuf,
+    problem: Option<(ItemKind, String)>,
+}
+
+/// Walk result: files to read, and symlink aliases (target rel path -> link rel paths).
+struct Walk {
+    entries: Vec<Entry>,
+    links: HashMap<String, Vec<String>>,
+}
+
+fn rel_of(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn walk(root: &Path) -> Walk {
+    let mut w = Walk {
+        entries: vec![],
+        links: HashMap::new(),
+    };
+    let mut visited = HashSet::new();
+    if let Ok(m) = fs::metadata(root) {
+        visited.insert((m.dev(), m.ino()));
+    }
+    let canon_root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    walk_dir(root, root, &canon_root, &mut visited, &mut w);
+    w
+}
+
+fn walk_dir(
+    root: &Path,
+    dir: &Path,
+    canon_root: &Path,
+    visited: &mut HashSet<(u64, u64)>,
+    w: &mut Walk,
+) {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            w.entries.push(problem(
+                rel_of(root, dir),
+                format!("cannot read directory: {e}"),
+            ));
+            return;
+        }
+    };
+    let mut names: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+    names.sort_by_key(|e| e.file_name());
+    for de in names {
+        let path = de.path();
+        let rel = rel_of(root, &path);
+        let at_root = dir == root;
+        let name = de.file_name();
+        let name = name.to_string_lossy();
+        if at_root
+            && (RESERVED_DIRS.contains(&name.as_ref()) || RESERVED_FILES.contains(&name.as_ref()))
+        {
+            continue;
+        }
+        if name == ".git" {
+            continue;
+        }
+        let Ok(lmeta) = fs::symlink_metadata(&path) else {
+            w.entries.push(problem(rel, "cannot stat".into()));
+            continue;
+        };
+        let ft = lmeta.file_type();
+        if ft.is_symlink() {
+            let target = fs::read_link(&path)
+                .map(|t| t.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let canon = match fs::canonicalize(&path) {
+                Ok(c) => c,
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                    w.entries
+                        .push(problem(rel, format!("symlink loop ({target})")));
+                    continue;
+                }
+                Err(_) => {
+                    w.entries
+                        .push(problem(rel, format!("dangling symlink -> {target}")));
+                    continue;
+                }
+            };
+            let Ok(meta) = fs::metadata(&canon) else {
+                w.entries
+                    .push(problem(rel, format!("dangling symlink -> {target}")));
+                continue;
+            };
+            let inside = canon.starts_with(canon_root);
+            if meta.is_dir() {
+                if !inside {
+                    w.entries.push(problem(
+                        rel,
+                        format!("directory symlink leaves the store (-> {target}); not followed"),
+                    ));
+                } else if visited.insert((meta.dev(), meta.ino())) {
+                    walk_dir(root, &path, canon_root, visited, w);
+                } else {
+                    w.entries.push(problem(
+                        rel,
+                        format!("directory symlink loop (-> {target}); not followed"),
+                    ));
+                }
+                continue;
+            }
+            if !meta.is_file() {
+                w.entries
+                    .push(problem(rel, special_file(&meta.file_type(), &target)));
+                continue;
+            }
+            // Follow the link one hop at a time while it stays inside the store: the file it
+            // finally names is listed, this path becomes one of its `links`.
+            if let Some(target_rel) = in_store_target(root, &path) {
+                let target_reserved = target_rel
+                    .split('/')
+                    .next()
+                    .is_some_and(|first| RESERVED_DIRS.contains(&first));
+                if !target_reserved {
+                    w.links.entry(target_rel).or_default().push(rel);
+                    continue;
+                }
+            }
+            let _ = inside;
+            w.entries.push(Entry {
+                rel,
+                read_path: canon,
+                problem: None,
+            });
+        } else if ft.is_dir() {
+            if visited.insert((lmeta.dev(), lmeta.ino())) {
+                walk_dir(root, &path, canon_root, visited, w);
+            }
+        } else if ft.is_file() {
+            w.entries.push(Entry {
+                rel,
+                read_path: path,
+                problem: None,
+            });
+        } else {
+            w.entries.push(problem(rel, special_file(&ft, "")));
+        }
+    }
+}
+
+/// Lexically resolve `p` (relative to the store root) without touching the filesystem.
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The store-relative path of the regular file a symlink chain ends at, if every hop stays
+/// inside the store; `None` when it leaves the store (then the link itself is listed).
+fn in_store_target(root: &Path, link: &Path) -> Option<String> {
+    let mut cur = link.to_path_buf();
+    for _ in 0..40 {
+        let meta = fs::symlink_metadata(&cur).ok()?;
+        if !meta.file_type().is_symlink() {
+            return (cur != link && meta.is_file()).then(|| rel_of(root, &cur));
+        }
+        let t = fs::read_link(&cur).ok()?;
+        let next = normalize(&cur.parent()?.join(t));
+        if !next.starts_with(root) {
+            // The previous hop is an in-store link that leaves the store: it gets listed.
+            return (cur != link).then(|| rel_of(root, &cur));
+        }
+        cur = next;
+    }
+    None
+}
+
+fn special_file(ft: &fs::FileType, target: &str) -> String {
+    let what = if ft.is_fifo() {
+        "a fifo"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    if target.is_empty() {
+        format!("{what}; not read")
+    } else {
+        format!("symlink to {what} ({target}); not read")
+    }
+}
+
+fn problem(rel: String, msg: String) -> Entry {
+    Entry {
+        rel,
+        read_path: PathBuf::new(),
+        problem: Some((ItemKind::Unknown, msg)),
+    }
+}
+
+/// Read at most `limit` bytes; refuse anything that is not a regular file once opened (the
+/// path may have been swapped for a fifo after we looked).
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => format!("cannot open: {e}"),
+        })?;
+    let meta = f.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file; not read".into());
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "file too large ({} bytes, limit {} bytes); not read",
+            meta.len(),
+            limit
+        ));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("read error: {e}"))?;
+    if buf.len() as u64 > limit {
+        return Err(format!(
+            "file grew beyond the {limit} byte limit while reading"
+        ));
+    }
+    Ok(buf)
+}
+
+fn decode_entry(e: &Entry, opts: &ScanOptions) -> Vec<Item> {
+    let mut items = match &e.problem {
+        Some((kind, msg)) => vec![Item::error(*kind, "", msg.clone())],
+        None => {
+            let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
+            match read_limited(&e.read_path, opts.max_file_size) {
+                Ok(data) => {
+                    let mut items = decode_file(&data, name, &opts.decode);
+                    let mode = fs::metadata(&e.read_path).map(|m| m.mode() & 0o7777).ok();
+                    for it in &mut items {
+                        if let (Detail::PrivateKey(k), Some(m)) = (&mut it.detail, mode) {
+                            k.mode = Some(format!("{m:04o}"));
+                        }
+                    }
+                    items
+                }
+                Err(msg) => vec![Item::error(ItemKind::Unknown, "", msg)],
+            }
+        }
+    };
+    for it in &mut items {
+        it.path = e.rel.clone();
+    }
+    items
+}
+
+/// Scan synchronously and return the analysed inventory.
+pub fn scan(root: &Path, opts: &ScanOptions) -> Inventory {
+    scan_inner(root, opts, None)
+}
+
+/// Scan in the background; events arrive on the returned receiver.
+pub fn spawn_scan(root: PathBuf, opts: ScanOptions) -> crossbeam_channel::Receiver<ScanEvent> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        let inventory = scan_inner(&root, &opts, Some(&tx));
+        let _ = tx.send(ScanEvent::Done {
+            inventory,
+            elapsed: start.elapsed(),
+        });
+    });
+    rx
+}
+
+fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -> Inventory {
+    let store = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let Walk { entries, links } = walk(&store);
+    let total = entries.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    // Chunks keep channel traffic low while the first rows still arrive early.
+    let mut items: Vec<Item> = entries
+        .par_chunks(64)
+        .flat_map_iter(|chunk| {
+            let batch: Vec<Item> = chunk.iter().flat_map(|e| decode_entry(e, opts)).collect();
+            if let Some(tx) = tx {
+                let n =
+                    done.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed) + chunk.len();
+                let _ = tx.send(ScanEvent::Items(batch.clone()));
+                let _ = tx.send(ScanEvent::Progress {
+                    files_done: n,
+                    files_total: total,
+                });
+            }
+            batch
+        })
+        .collect();
+    for it in &mut items {
+        if let Some(l) = links.get(&it.path) {
+            it.links = l.clone();
+        }
+    }
+    let mut inv = Inventory { store, items };
+    inv.analyze(&opts.analyze);
+    inv
 }
