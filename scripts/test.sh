@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what the tests drive (openssl, tmux, strace,
+# keytool, nginx, curl) when missing, then runs every test. README.md and .ci/run call this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A pkg_for=(
+  [openssl]=openssl [tmux]=tmux [strace]=strace [keytool]=default-jre-headless
+  [nginx]=nginx-light [curl]=curl
+)
+missing=()
+for tool in "${!pkg_for[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${pkg_for[$tool]}")
+done
+if ((${#missing[@]})); then
+  echo "test.sh: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# nginx-light installs the binary under /usr/sbin, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
+
+if [ "${CI:-}" = "true" ]; then
+  cargo fmt --check
+  cargo clippy --all-targets --locked -- -D warnings
+fi
+cargo test --all-targets --locked "$@"
