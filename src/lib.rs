@@ -3,8 +3,10 @@
 //! `pki` is pure functions over bytes, `store` is the directory as servers see it, `tui` and
 //! `cli` are thin front ends. See DESIGN.md in the shared folder and README.md.
 
+pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod pki;
+pub mod sandbox;
 pub mod store;
 pub mod tui;

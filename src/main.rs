@@ -62,6 +62,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read-only audit with a Nagios exit code (0 ok, 1 warning, 2 critical, 3 unknown).
+    /// Never writes a byte: the store is opened read-only and the process sandboxed (Landlock).
+    Audit {
+        #[arg(long, conflicts_with = "prometheus")]
+        json: bool,
+        /// Prometheus text format for node_exporter's textfile collector.
+        #[arg(long)]
+        prometheus: bool,
+        /// Days before expiry that are CRITICAL.
+        #[arg(long, default_value_t = 7)]
+        crit_days: i64,
+        /// Do not use the system trust store as chain anchors.
+        #[arg(long)]
+        no_system_trust: bool,
+    },
     /// Create a demo store (generated now, no committed keys) and open it.
     Demo {
         /// Directory to create (default: a new directory under the system temp dir).
@@ -146,6 +161,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 out(&cli::show::to_text(it));
             }
         }
+        Some(Command::Audit {
+            json,
+            prometheus,
+            crit_days,
+            no_system_trust,
+        }) => return Ok(audit(&g, json, prometheus, crit_days, no_system_trust)),
         Some(Command::Demo { dir, no_tui }) => {
             let dir = match dir {
                 Some(d) => d,
@@ -169,6 +190,57 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None => return run_tui(&g),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit 3 (UNKNOWN) when the store cannot be read at all, as monitoring expects.
+fn audit(
+    g: &Global,
+    json: bool,
+    prometheus: bool,
+    crit_days: i64,
+    no_system_trust: bool,
+) -> ExitCode {
+    let sandbox = certdeck::sandbox::restrict_to_read_only(false);
+    let dir = g
+        .store
+        .clone()
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
+    let store = match certdeck::store::handle::ReadOnlyStore::open(&dir) {
+        Ok(s) => s,
+        Err(e) => {
+            if json {
+                out(&serde_json::json!({"store": dir.display().to_string(), "status": "UNKNOWN", "exit_code": 3, "error": e.to_string()}).to_string());
+            } else {
+                out(&format!("CERTDECK UNKNOWN - {e}"));
+            }
+            return ExitCode::from(3);
+        }
+    };
+    let mut scan_opts = match scan_options(g) {
+        Ok(o) => o,
+        Err(e) => {
+            out(&format!("CERTDECK UNKNOWN - {e:#}"));
+            return ExitCode::from(3);
+        }
+    };
+    scan_opts.analyze.system_trust = !no_system_trust;
+    let lint = certdeck::pki::lint::LintOptions {
+        now: scan_opts.analyze.now,
+        warn_days: g.warn_days,
+        crit_days,
+    };
+    let report = certdeck::audit::run(&store, &scan_opts, &lint);
+    if json {
+        out(&report.to_json());
+    } else if prometheus {
+        out(&report.to_prometheus());
+    } else {
+        out(&report.to_table());
+        if std::env::var_os("CERTDECK_DEBUG").is_some() {
+            eprintln!("{}", sandbox.label());
+        }
+    }
+    ExitCode::from(report.exit_code)
 }
 
 fn run_tui(g: &Global) -> Result<ExitCode> {

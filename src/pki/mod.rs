@@ -8,6 +8,7 @@ pub mod dh;
 pub mod issue;
 pub mod key;
 pub mod keycrypt;
+pub mod lint;
 pub mod model;
 pub mod pem;
 pub mod subject_hash;
