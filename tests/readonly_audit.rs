@@ -1,0 +1,240 @@
+//! `certdeck audit` is provably read-only: under `strace -f` it makes no write-capable syscall,
+//! and a before/after snapshot of the store (paths, modes, sizes, mtimes, hashes) is identical.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_certdeck")
+}
+
+/// Build a small store with openssl: a CA, a leaf, a key, a hashed trust dir.
+fn make_store(dir: &Path) {
+    let sh = |cmd: &str| {
+        let st = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(dir)
+            .status()
+            .expect("sh");
+        assert!(st.success(), "{cmd}");
+    };
+    sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -subj /CN=Audit-CA -days 30 2>/dev/null");
+    sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj /CN=leaf.example 2>/dev/null");
+    sh("openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -out leaf.pem -days 10 2>/dev/null");
+    sh("chmod 644 leaf.key; mkdir trusted; cp ca.pem trusted/ca.pem; openssl rehash trusted 2>/dev/null || c_rehash trusted");
+}
+
+/// path -> (mode, size, mtime, sha256) for everything under dir (symlinks by their target text).
+fn snapshot(dir: &Path) -> BTreeMap<String, (u32, u64, i64, i64, String)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            let content = if m.file_type().is_symlink() {
+                std::fs::read_link(&p).unwrap().display().to_string()
+            } else if m.is_file() {
+                hex::encode(Sha256::digest(std::fs::read(&p).unwrap()))
+            } else {
+                stack.push(p.clone());
+                String::new()
+            };
+            out.insert(
+                p.strip_prefix(dir).unwrap().display().to_string(),
+                (m.mode(), m.size(), m.mtime(), m.mtime_nsec(), content),
+            );
+        }
+    }
+    out
+}
+
+/// Syscalls that change the filesystem, and open flags that could.
+const WRITE_SYSCALLS: &[&str] = &[
+    "creat",
+    "rename",
+    "renameat",
+    "renameat2",
+    "unlink",
+    "unlinkat",
+    "rmdir",
+    "mkdir",
+    "mkdirat",
+    "symlink",
+    "symlinkat",
+    "link",
+    "linkat",
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "fchmodat2",
+    "chown",
+    "fchown",
+    "fchownat",
+    "lchown",
+    "truncate",
+    "ftruncate",
+    "utime",
+    "utimes",
+    "utimensat",
+    "futimesat",
+    "flock",
+    "mknod",
+    "mknodat",
+];
+
+pub fn write_violations(trace: &str) -> Vec<String> {
+    trace
+        .lines()
+        .filter(|l| {
+            // "PID syscall(args) = ret"
+            let call = l
+                .split_whitespace()
+                .nth(1)
+                .and_then(|c| c.split('(').next())
+                .unwrap_or("");
+            if WRITE_SYSCALLS.contains(&call) {
+                return true;
+            }
+            if call == "open" || call == "openat" || call == "openat2" {
+                let writes = [
+                    "O_WRONLY",
+                    "O_RDWR",
+                    "O_CREAT",
+                    "O_TRUNC",
+                    "O_APPEND",
+                    "O_TMPFILE",
+                ]
+                .iter()
+                .any(|f| l.contains(f));
+                // The terminal is a device, not the store or the disk.
+                let tty = l.contains("\"/dev/tty")
+                    || l.contains("\"/dev/pts/")
+                    || l.contains("\"/dev/null\"");
+                return writes && !tty;
+            }
+            false
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn audit_makes_no_write_syscall_and_leaves_store_identical() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        panic!("strace is required (scripts/test.sh installs it)");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    make_store(&store);
+    let before = snapshot(&store);
+    let trace = tmp.path().join("trace");
+    for args in [
+        vec!["audit"],
+        vec!["audit", "--json"],
+        vec!["audit", "--prometheus"],
+        vec!["list", "--json", "--read-only"],
+    ] {
+        let out = Command::new("strace")
+            .args(["-f", "-qq", "-o"])
+            .arg(&trace)
+            .arg(bin())
+            .args(&args)
+            .arg("--store")
+            .arg(&store)
+            .env("HOME", tmp.path().join("home-that-must-not-be-created"))
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        assert!(
+            (0..=2).contains(&code),
+            "{args:?} exit {code}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let t = std::fs::read_to_string(&trace).unwrap();
+        assert!(t.contains("openat"), "strace captured nothing for {args:?}");
+        let v = write_violations(&t);
+        assert!(
+            v.is_empty(),
+            "{args:?} made write syscalls:\n{}",
+            v.join("\n")
+        );
+    }
+    assert_eq!(before, snapshot(&store), "store changed during audit");
+    assert!(!tmp.path().join("home-that-must-not-be-created").exists());
+}
+
+#[test]
+fn violation_detector_catches_writes() {
+    let t = "12 openat(AT_FDCWD, \"/x/ca.pem\", O_RDONLY|O_CLOEXEC) = 3\n\
+             12 openat(AT_FDCWD, \"/x/.certdeck.lock\", O_RDWR|O_CREAT|O_CLOEXEC, 0644) = 4\n\
+             12 renameat2(AT_FDCWD, \"a\", AT_FDCWD, \"b\", 0) = 0\n\
+             12 openat(AT_FDCWD, \"/dev/tty\", O_RDWR) = 5\n";
+    let v = write_violations(t);
+    assert_eq!(v.len(), 2, "{v:?}");
+}
+
+#[test]
+fn audit_exit_codes_follow_nagios() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Missing store: UNKNOWN.
+    let st = Command::new(bin())
+        .args(["audit", "--store"])
+        .arg(tmp.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&st.stdout).starts_with("CERTDECK UNKNOWN"));
+    // The store above: leaf expires in 10 days (warning), leaf.key is 0644 (critical).
+    let store = tmp.path().join("s");
+    std::fs::create_dir(&store).unwrap();
+    make_store(&store);
+    let out = Command::new(bin())
+        .args(["audit", "--json", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"key-permissions"), "{codes:?}");
+    assert!(codes.contains(&"expiring"), "{codes:?}");
+    // Fix the key mode: only the warning remains -> exit 1.
+    std::fs::set_permissions(
+        store.join("leaf.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args(["audit", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Prometheus output has HELP/TYPE lines and the expiry metric for the leaf.
+    let out = Command::new(bin())
+        .args(["audit", "--prometheus", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("# TYPE certdeck_certificate_expiry_timestamp_seconds gauge"));
+    assert!(text.contains("cn=\"leaf.example\""));
+    assert!(text.contains("certdeck_findings{"));
+}
