@@ -5,3 +5,4 @@ pub mod handle;
 pub mod inventory;
 pub mod scan;
 pub mod select;
+pub mod watch;
