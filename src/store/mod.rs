@@ -5,4 +5,5 @@ pub mod handle;
 pub mod inventory;
 pub mod scan;
 pub mod select;
+pub mod trustdir;
 pub mod watch;
