@@ -62,6 +62,10 @@ pub struct Key {
 const fn k(code: KeyCode) -> Key {
     Key { code, ctrl: false }
 }
+const CTRL_C: Key = Key {
+    code: KeyCode::Char('c'),
+    ctrl: true,
+};
 const fn ch(c: char) -> Key {
     k(KeyCode::Char(c))
 }
@@ -100,8 +104,8 @@ pub struct Binding {
     pub action: Action,
     pub desc: &'static str,
     pub context: Context,
-    /// Shown in the bottom hint line (the rest only in help).
-    pub hint: bool,
+    /// Short label for the bottom hint line; `None` shows only in help.
+    pub hint: Option<&'static str>,
 }
 
 const fn b(
@@ -109,7 +113,7 @@ const fn b(
     keys: &'static [Key],
     action: Action,
     desc: &'static str,
-    hint: bool,
+    hint: Option<&'static str>,
 ) -> Binding {
     Binding {
         keys,
@@ -123,172 +127,39 @@ const fn b(
 use Action as A;
 use Context as C;
 
+// One line per binding; kept as a table on purpose.
+#[rustfmt::skip]
 pub const KEYMAP: &[Binding] = &[
-    b(
-        C::Any,
-        &[Key {
-            code: KeyCode::Char('c'),
-            ctrl: true,
-        }],
-        A::Quit,
-        "quit",
-        false,
-    ),
-    b(C::Normal, &[ch('q')], A::Quit, "quit", true),
-    b(
-        C::Normal,
-        &[k(KeyCode::Esc)],
-        A::Back,
-        "clear filter / close / quit",
-        false,
-    ),
-    b(C::Normal, &[ch('?')], A::Help, "help", true),
-    b(
-        C::Normal,
-        &[k(KeyCode::Tab)],
-        A::FocusNext,
-        "switch pane",
-        true,
-    ),
-    b(C::Normal, &[ch('/')], A::StartFilter, "filter", true),
-    b(
-        C::Normal,
-        &[ch('s')],
-        A::CycleSort,
-        "sort: expiry/name/path",
-        true,
-    ),
-    b(
-        C::Normal,
-        &[ch('b')],
-        A::CycleGroup,
-        "group by: none/file/chain",
-        true,
-    ),
-    b(
-        C::Normal,
-        &[ch('c')],
-        A::ToggleChain,
-        "chain tree in details",
-        true,
-    ),
-    b(C::Normal, &[ch('r')], A::Rescan, "rescan the store", true),
-    b(
-        C::List,
-        &[ch('j'), k(KeyCode::Down)],
-        A::Down,
-        "next item",
-        false,
-    ),
-    b(
-        C::List,
-        &[ch('k'), k(KeyCode::Up)],
-        A::Up,
-        "previous item",
-        false,
-    ),
-    b(
-        C::List,
-        &[k(KeyCode::PageDown)],
-        A::PageDown,
-        "page down",
-        false,
-    ),
-    b(C::List, &[k(KeyCode::PageUp)], A::PageUp, "page up", false),
-    b(
-        C::List,
-        &[ch('g'), k(KeyCode::Home)],
-        A::Top,
-        "first item",
-        false,
-    ),
-    b(
-        C::List,
-        &[ch('G'), k(KeyCode::End)],
-        A::Bottom,
-        "last item",
-        false,
-    ),
-    b(
-        C::List,
-        &[k(KeyCode::Enter)],
-        A::Open,
-        "open details (narrow: full screen)",
-        true,
-    ),
-    b(
-        C::Details,
-        &[ch('j'), k(KeyCode::Down)],
-        A::Down,
-        "scroll down",
-        false,
-    ),
-    b(
-        C::Details,
-        &[ch('k'), k(KeyCode::Up)],
-        A::Up,
-        "scroll up",
-        false,
-    ),
-    b(
-        C::Details,
-        &[k(KeyCode::PageDown)],
-        A::PageDown,
-        "page down",
-        false,
-    ),
-    b(
-        C::Details,
-        &[k(KeyCode::PageUp)],
-        A::PageUp,
-        "page up",
-        false,
-    ),
-    b(
-        C::Details,
-        &[ch('g'), k(KeyCode::Home)],
-        A::Top,
-        "top",
-        false,
-    ),
-    b(
-        C::Details,
-        &[ch('G'), k(KeyCode::End)],
-        A::Bottom,
-        "bottom",
-        false,
-    ),
-    b(
-        C::Details,
-        &[k(KeyCode::Enter)],
-        A::Open,
-        "back to the list",
-        true,
-    ),
-    b(
-        C::Filter,
-        &[k(KeyCode::Enter)],
-        A::AcceptFilter,
-        "keep filter",
-        true,
-    ),
-    b(C::Filter, &[k(KeyCode::Esc)], A::Back, "clear filter", true),
-    b(
-        C::Filter,
-        &[k(KeyCode::Backspace)],
-        A::DeleteChar,
-        "delete a character",
-        false,
-    ),
-    b(C::Filter, &[k(KeyCode::Down)], A::Down, "next item", false),
-    b(C::Filter, &[k(KeyCode::Up)], A::Up, "previous item", false),
-    b(
-        C::Help,
-        &[k(KeyCode::Esc), ch('?'), ch('q')],
-        A::Back,
-        "close help",
-        true,
-    ),
+    b(C::Any,     &[CTRL_C],                        A::Quit,         "quit",                        None),
+    b(C::Normal,  &[ch('q')],                       A::Quit,         "quit",                        Some("quit")),
+    b(C::Normal,  &[k(KeyCode::Esc)],               A::Back,         "clear filter / close / quit", None),
+    b(C::Normal,  &[ch('?')],                       A::Help,         "help",                        Some("help")),
+    b(C::Normal,  &[k(KeyCode::Tab)],               A::FocusNext,    "switch pane",                 Some("pane")),
+    b(C::Normal,  &[ch('/')],                       A::StartFilter,  "filter",                      Some("filter")),
+    b(C::Normal,  &[ch('s')],                       A::CycleSort,    "sort: expiry/name/path",      Some("sort")),
+    b(C::Normal,  &[ch('b')],                       A::CycleGroup,   "group by: none/file/chain",   Some("group")),
+    b(C::Normal,  &[ch('c')],                       A::ToggleChain,  "chain tree in details",       Some("chain")),
+    b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
+    b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
+    b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
+    b(C::List,    &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
+    b(C::List,    &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
+    b(C::List,    &[ch('g'), k(KeyCode::Home)],     A::Top,          "first item",                  None),
+    b(C::List,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "last item",                   None),
+    b(C::List,    &[k(KeyCode::Enter)],             A::Open,         "open details / full screen",  Some("details")),
+    b(C::Details, &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 None),
+    b(C::Details, &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
+    b(C::Details, &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
+    b(C::Details, &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
+    b(C::Details, &[ch('g'), k(KeyCode::Home)],     A::Top,          "top",                         None),
+    b(C::Details, &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
+    b(C::Details, &[k(KeyCode::Enter)],             A::Open,         "back to the list",            Some("list")),
+    b(C::Filter,  &[k(KeyCode::Enter)],             A::AcceptFilter, "keep filter",                 Some("keep")),
+    b(C::Filter,  &[k(KeyCode::Esc)],               A::Back,         "clear filter",                Some("clear")),
+    b(C::Filter,  &[k(KeyCode::Backspace)],         A::DeleteChar,   "delete a character",          None),
+    b(C::Filter,  &[k(KeyCode::Down)],              A::Down,         "next item",                   None),
+    b(C::Filter,  &[k(KeyCode::Up)],                A::Up,           "previous item",               None),
+    b(C::Help,    &[k(KeyCode::Esc), ch('?'), ch('q')], A::Back,     "close help",                  Some("close")),
 ];
 
 /// The action bound to `ev` in `context` (its own bindings first, then `Normal`, then `Any`).
@@ -321,7 +192,7 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
     };
     KEYMAP
         .iter()
-        .filter(move |bd| bd.hint && layers.contains(&bd.context))
+        .filter(move |bd| bd.hint.is_some() && layers.contains(&bd.context))
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@ use super::super::fmt;
 use super::super::theme::Theme;
 use crate::pki::{CertInfo, Detail, Item};
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -26,19 +27,64 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(item) if app.chain_view => super::chain::lines(app, item),
         Some(item) => lines(app, item),
     };
+    let lines = wrap(lines, area.width.saturating_sub(2) as usize);
     // Clamp here: only the view knows how many lines there are (G sets the scroll to MAX).
     let inner_h = area.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(inner_h) as u16;
     let para = Paragraph::new(lines)
         .block(block)
-        .wrap(Wrap { trim: false })
         .scroll((app.details_scroll.min(max_scroll), 0));
     frame.render_widget(para, area);
 }
 
+/// Label column width; wrapped values continue under the value, not under the label.
+const LABEL: usize = 12;
+
+/// Wrap long lines by character (fingerprints and DNs have few spaces), indenting continuations
+/// to the value column.
+fn wrap(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
+    if width <= LABEL + 4 {
+        return lines;
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let chars: Vec<(char, Style)> = line
+            .spans
+            .iter()
+            .flat_map(|sp| sp.content.chars().map(move |c| (c, sp.style)))
+            .collect();
+        let mut rest = &chars[..];
+        let mut first = true;
+        while !rest.is_empty() {
+            let room = if first { width } else { width - LABEL };
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            let mut spans = Vec::new();
+            if !first {
+                spans.push(Span::raw(" ".repeat(LABEL)));
+            }
+            for &(c, style) in now {
+                // Never merge into the indent span.
+                let mergeable = first || spans.len() > 1;
+                match spans.last_mut() {
+                    Some(last) if mergeable && last.style == style => last.content.to_mut().push(c),
+                    _ => spans.push(Span::styled(c.to_string(), style)),
+                }
+            }
+            out.push(Line::from(spans));
+            rest = later;
+            first = false;
+        }
+    }
+    out
+}
+
 pub(super) fn field<'a>(t: &Theme, label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{label:<12}"), t.label()),
+        Span::styled(format!("{label:<LABEL$}"), t.label()),
         value.into(),
     ])
 }
@@ -48,6 +94,15 @@ fn join(v: &[String]) -> String {
         "-".into()
     } else {
         v.join(", ")
+    }
+}
+
+/// `2026-07-20 (raw text)` when the model's own text adds anything to the date.
+fn with_raw(date: String, raw: &str) -> String {
+    if raw.is_empty() || raw.starts_with(&date) && raw.len() <= date.len() {
+        date
+    } else {
+        format!("{date} ({raw})")
     }
 }
 
@@ -168,12 +223,12 @@ fn cert_lines<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<'a
     out.push(field(
         t,
         "Not before",
-        format!("{} ({})", fmt::date(c.not_before_unix), c.not_before),
+        with_raw(fmt::date(c.not_before_unix), &c.not_before),
     ));
     out.push(field(
         t,
         "Not after",
-        format!("{} ({})", fmt::date(c.not_after_unix), c.not_after),
+        with_raw(fmt::date(c.not_after_unix), &c.not_after),
     ));
     out.push(field(
         t,

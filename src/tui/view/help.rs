@@ -16,17 +16,21 @@ const SECTIONS: [Context; 6] = [
     Context::Help,
 ];
 
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+/// Sections in the left column; the rest go right when there is room for two columns.
+const LEFT: usize = 2;
+const COLUMN: u16 = 40;
+
+pub fn lines(app: &App, sections: &[Context]) -> Vec<Line<'static>> {
     let t = &app.theme;
     let mut out = Vec::new();
-    for ctx in SECTIONS {
+    for &ctx in sections {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
         out.push(Line::styled(ctx.title(), t.header()));
         for bd in KEYMAP.iter().filter(|bd| bd.context == ctx) {
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<14}", keymap::keys_label(bd)), t.key()),
+                Span::styled(format!(" {:<10}", keymap::keys_label(bd)), t.key()),
                 Span::raw(bd.desc),
             ]));
         }
@@ -35,9 +39,15 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let lines = lines(app);
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 56.min(area.width);
+    let two = area.width >= 2 * COLUMN - 2;
+    let columns: Vec<Vec<Line>> = if two {
+        vec![lines(app, &SECTIONS[..LEFT]), lines(app, &SECTIONS[LEFT..])]
+    } else {
+        vec![lines(app, &SECTIONS)]
+    };
+    let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
+    let h = (tallest + 2).min(area.height);
+    let w = (COLUMN * columns.len() as u16).min(area.width);
     let [row] = Layout::vertical([Constraint::Length(h)])
         .flex(Flex::Center)
         .areas(area);
@@ -49,5 +59,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .border_style(app.theme.border(true))
         .title(" Keys (Esc closes) ");
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let n = columns.len() as u32;
+    let cols = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(inner);
+    for (col, area) in columns.into_iter().zip(cols.iter()) {
+        frame.render_widget(Paragraph::new(col), *area);
+    }
 }

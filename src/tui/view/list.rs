@@ -37,8 +37,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ))])
         .style(t.group()),
         Row::Item(i) => {
-            let r = item_row(app, &app.items[i], &app.metas[i].name, app.group);
-            if app.offset + n == app.selected {
+            // The marker keeps the selection visible without colour or reverse video.
+            let selected = app.offset + n == app.selected;
+            let r = item_row(app, &app.items[i], &app.metas[i].name, selected);
+            if selected {
                 r.style(t.selected())
             } else {
                 r
@@ -46,7 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
     });
     let header =
-        TableRow::new(["Name", "Kind", "Expires", "Left", "Issuer", "Status"]).style(t.header());
+        TableRow::new([" Name", "Kind", "Expires", "Left", "Issuer", "Status"]).style(t.header());
     let widths = [
         Constraint::Fill(3),
         Constraint::Length(4),
@@ -73,9 +75,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, group: listing::GroupBy) -> TableRow<'a> {
+fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> TableRow<'a> {
     let t = &app.theme;
-    let indent = if group == listing::GroupBy::None {
+    let marker = if selected { "›" } else { " " };
+    let indent = if app.group == listing::GroupBy::None {
         ""
     } else {
         "  "
@@ -110,9 +113,9 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, group: listing::GroupB
         },
     );
     let name_cell = if item.error.is_some() {
-        Span::styled(format!("{indent}{name}"), t.error())
+        Span::styled(format!("{marker}{indent}{name}"), t.error())
     } else {
-        Span::raw(format!("{indent}{name}"))
+        Span::raw(format!("{marker}{indent}{name}"))
     };
     TableRow::new(vec![
         Cell::from(name_cell),

@@ -15,18 +15,19 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(" READ-ONLY ", t.read_only()));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(app.store.display().to_string(), t.header()));
-    spans.push(Span::raw(format!(
-        "  {} certs, {} expired, {} expiring, {} errors",
-        c.certs, c.expired, c.expiring, c.errors
-    )));
+    // Most urgent first: on a narrow terminal the store path is what gets cut off.
     if let Some((done, total)) = app.scanning {
-        spans.push(Span::styled(format!("  scanning {done}/{total}"), t.key()));
+        spans.push(Span::styled(format!("scanning {done}/{total}  "), t.key()));
     }
     if app.filter_editing || !app.filter.is_empty() {
         let cursor = if app.filter_editing { "▏" } else { "" };
-        spans.push(Span::styled(format!("  /{}{cursor}", app.filter), t.key()));
+        spans.push(Span::styled(format!("/{}{cursor}  ", app.filter), t.key()));
     }
+    spans.push(Span::raw(format!(
+        "{} certs · {} expired · {} expiring · {} errors  ",
+        c.certs, c.expired, c.expiring, c.errors
+    )));
+    spans.push(Span::styled(app.store.display().to_string(), t.header()));
     frame.render_widget(Line::from(spans), area);
 }
 
@@ -35,12 +36,10 @@ pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     for bd in keymap::hints(app.context()) {
         spans.push(Span::styled(keymap::keys_label(bd), t.key()));
-        spans.push(Span::styled(format!(" {}  ", short(bd.desc)), t.dim()));
+        spans.push(Span::styled(
+            format!(" {}  ", bd.hint.unwrap_or(bd.desc)),
+            t.dim(),
+        ));
     }
     frame.render_widget(Line::from(spans), area);
-}
-
-/// First word group of a description, so the hint line fits 80 columns.
-fn short(desc: &str) -> &str {
-    desc.split([':', '(']).next().unwrap_or(desc).trim_end()
 }
