@@ -1,1 +1,148 @@
-//! TODO
+//! The terminal front end. `app` holds state and reacts to messages, `view` draws it, `keymap` is
+//! the one table of bindings, `run` wires the terminal, the scan channel and the file watcher.
+
+pub mod app;
+pub mod fmt;
+pub mod keymap;
+pub mod listing;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+
+use crate::store::scan::ScanEvent;
+use app::{App, Effect, Msg};
+use crossbeam_channel::{Receiver, TryRecvError};
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct TuiOptions {
+    /// `--mono`; NO_COLOR (non-empty) also turns it on.
+    pub mono: bool,
+    /// Audit mode / `--read-only`: the status line shows READ-ONLY.
+    pub read_only: bool,
+    /// Days before expiry at which a certificate shows as expiring.
+    pub warn_days: i64,
+    /// One `()` per change the file watcher saw in the store; each triggers a rescan.
+    pub changes: Option<Receiver<()>>,
+}
+
+impl Default for TuiOptions {
+    fn default() -> Self {
+        TuiOptions {
+            mono: false,
+            read_only: false,
+            warn_days: 30,
+            changes: None,
+        }
+    }
+}
+
+/// How long to wait for a key before looking at the channels again; also bounds input latency
+/// for scan results.
+const POLL: Duration = Duration::from_millis(50);
+
+pub fn run(
+    store: PathBuf,
+    rx_factory: impl Fn() -> Receiver<ScanEvent>,
+    opts: TuiOptions,
+) -> anyhow::Result<()> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut app = App::new(store, theme::Theme::from_env(opts.mono), now);
+    app.read_only = opts.read_only;
+    app.warn_days = opts.warn_days;
+
+    let mut guard = terminal::TerminalGuard::enter()?;
+    let term = &mut guard.terminal;
+    let size = term.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+
+    let mut scan = Some(rx_factory());
+    app.scan_started();
+    let mut dirty = true;
+    loop {
+        if dirty {
+            term.draw(|f| view::draw(f, &app))?;
+            dirty = false;
+        }
+        let mut msgs = Vec::new();
+        if event::poll(POLL)? {
+            // Take every queued event so a burst of keys costs one redraw.
+            loop {
+                match event::read()? {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
+                    Event::Resize(w, h) => {
+                        term.clear()?;
+                        msgs.push(Msg::Resize(w, h));
+                    }
+                    _ => {}
+                }
+                if !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        let scan_gone = scan.as_ref().is_some_and(|rx| drain_scan(rx, &mut msgs));
+        if let Some(changes) = &opts.changes {
+            if changes.try_iter().count() > 0 {
+                msgs.push(Msg::FsChanged);
+            }
+        }
+        if scan_gone {
+            scan = None;
+        }
+        if msgs.is_empty() && !scan_gone {
+            app.update(Msg::Tick);
+            continue;
+        }
+        for msg in msgs {
+            dirty = true;
+            for effect in app.update(msg) {
+                match effect {
+                    Effect::Quit => return Ok(()),
+                    Effect::Rescan => {
+                        // Dropping the old receiver tells a running scanner to stop.
+                        scan = Some(rx_factory());
+                        app.scan_started();
+                    }
+                }
+            }
+        }
+        if scan_gone && scan.is_none() {
+            // After the last items were applied, so a crashed scanner's partial results show.
+            app.scan_stopped();
+            dirty = true;
+        }
+    }
+}
+
+/// Move every waiting scan event into `msgs`, merging item batches so the list is rebuilt once
+/// per loop turn. Returns true when the scanner went away without `Done`.
+fn drain_scan(rx: &Receiver<ScanEvent>, msgs: &mut Vec<Msg>) -> bool {
+    let mut batch = Vec::new();
+    let mut gone = false;
+    loop {
+        match rx.try_recv() {
+            Ok(ScanEvent::Items(items)) => batch.extend(items),
+            Ok(other) => {
+                let done = matches!(other, ScanEvent::Done { .. });
+                if !batch.is_empty() {
+                    msgs.push(Msg::Scan(ScanEvent::Items(std::mem::take(&mut batch))));
+                }
+                msgs.push(Msg::Scan(other));
+                if done {
+                    break;
+                }
+            }
+            Err(TryRecvError::Empty) => break,
+            Err(TryRecvError::Disconnected) => {
+                gone = true;
+                break;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        msgs.push(Msg::Scan(ScanEvent::Items(batch)));
+    }
+    gone
+}

@@ -1,0 +1,475 @@
+//! Application state and `update(Msg) -> Vec<Effect>`. No drawing and no I/O here: the run loop
+//! turns effects into scans, and `view` reads this state.
+
+use super::keymap::{self, Action, Context};
+use super::listing::{self, GroupBy, Meta, Row, SortKey};
+use super::theme::Theme;
+use super::{fmt, view};
+use crate::pki::{Item, Status};
+use crate::store::scan::ScanEvent;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// New terminal size (columns, rows).
+    Resize(u16, u16),
+    Scan(ScanEvent),
+    /// The file watcher saw the store change.
+    FsChanged,
+    Tick,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    /// Start a new scan (the run loop calls the scan factory, then `App::scan_started`).
+    Rescan,
+    // Later: RunAction(actions::Action) once actions.rs exists.
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Details,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub certs: usize,
+    pub expired: usize,
+    pub expiring: usize,
+    pub errors: usize,
+}
+
+pub struct App {
+    /// Shown in the status line.
+    pub store: PathBuf,
+    /// Audit mode / --read-only: shown as READ-ONLY; write actions must not be offered.
+    pub read_only: bool,
+    pub theme: Theme,
+    /// "Now" in Unix seconds for days-left; tests pin it.
+    pub now: i64,
+    pub warn_days: i64,
+    pub size: Rect,
+
+    pub items: Vec<Item>,
+    pub metas: Vec<Meta>,
+    /// All items in sort/group order; filtering keeps this order (no re-sort per keystroke).
+    order: Vec<usize>,
+    pub rows: Vec<Row>,
+    /// Item rows in `rows` (headers excluded).
+    pub shown: usize,
+    /// Index into `rows`; always an `Row::Item` when rows has any.
+    pub selected: usize,
+    /// First row drawn in the list window.
+    pub offset: usize,
+    pub counts: Counts,
+
+    pub sort: SortKey,
+    pub group: GroupBy,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub focus: Focus,
+    pub help: bool,
+    pub chain_view: bool,
+    /// Narrow layout: details take the whole main area.
+    pub details_full: bool,
+    pub details_scroll: u16,
+
+    /// `Some((done, total))` while a scan runs.
+    pub scanning: Option<(usize, usize)>,
+    /// Items of a rescan arrive here and replace `items` on `Done`, so the list does not flicker.
+    incoming: Option<Vec<Item>>,
+    /// The store changed during a scan: scan again when it finishes.
+    rescan_pending: bool,
+}
+
+impl App {
+    pub fn new(store: PathBuf, theme: Theme, now: i64) -> App {
+        App {
+            store,
+            read_only: false,
+            theme,
+            now,
+            warn_days: 30,
+            size: Rect::new(0, 0, 80, 24),
+            items: Vec::new(),
+            metas: Vec::new(),
+            order: Vec::new(),
+            rows: Vec::new(),
+            shown: 0,
+            selected: 0,
+            offset: 0,
+            counts: Counts::default(),
+            sort: SortKey::default(),
+            group: GroupBy::default(),
+            filter: String::new(),
+            filter_editing: false,
+            focus: Focus::List,
+            help: false,
+            chain_view: false,
+            details_full: false,
+            details_scroll: 0,
+            scanning: None,
+            incoming: None,
+            rescan_pending: false,
+        }
+    }
+
+    /// Replace every item (tests, and the end of a scan).
+    pub fn set_items(&mut self, items: Vec<Item>) {
+        let key = self.selected_key();
+        self.metas = items.iter().map(Meta::of).collect();
+        self.items = items;
+        listing::assign_chain_groups(&self.items, &mut self.metas);
+        self.recount();
+        self.reorder(key);
+    }
+
+    /// The run loop started a scan (first one or a rescan).
+    pub fn scan_started(&mut self) {
+        self.scanning = Some((0, 0));
+        // The first scan streams straight into the list; later ones replace it when done.
+        self.incoming = (!self.items.is_empty()).then(Vec::new);
+    }
+
+    /// The scan channel closed without `Done` (scanner gone).
+    pub fn scan_stopped(&mut self) {
+        self.scanning = None;
+        if let Some(items) = self.incoming.take() {
+            if !items.is_empty() {
+                self.set_items(items);
+            }
+        }
+    }
+
+    pub fn selected_item(&self) -> Option<&Item> {
+        match self.rows.get(self.selected) {
+            Some(Row::Item(i)) => self.items.get(*i),
+            _ => None,
+        }
+    }
+
+    fn selected_key(&self) -> Option<(String, usize)> {
+        self.selected_item().map(|it| (it.path.clone(), it.index))
+    }
+
+    /// Days left of a certificate against `now` (the model's own `days_left` is only filled by
+    /// the final analysis, streamed items lack it).
+    pub fn days_left(&self, item: &Item) -> Option<i64> {
+        item.cert()
+            .map(|c| fmt::days_until(c.not_after_unix, self.now))
+    }
+
+    /// Status as shown: errors, then validity against `now`, then what the analysis said.
+    pub fn status_of(&self, item: &Item) -> Status {
+        if item.error.is_some() {
+            return Status::Error;
+        }
+        match item.cert() {
+            Some(c) if c.not_before_unix > self.now => Status::NotYetValid,
+            Some(c) => {
+                match fmt::urgency(fmt::days_until(c.not_after_unix, self.now), self.warn_days) {
+                    fmt::Urgency::Expired => Status::Expired,
+                    fmt::Urgency::Soon => Status::Expiring,
+                    fmt::Urgency::Fine => c.status,
+                }
+            }
+            None => item.status(),
+        }
+    }
+
+    pub fn context(&self) -> Context {
+        if self.help {
+            Context::Help
+        } else if self.filter_editing {
+            Context::Filter
+        } else if self.focus == Focus::Details {
+            Context::Details
+        } else {
+            Context::List
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(ev) => return self.on_key(ev),
+            Msg::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                if view::is_wide(self.size) {
+                    self.details_full = false;
+                }
+            }
+            Msg::Scan(ev) => return self.on_scan(ev),
+            Msg::FsChanged => {
+                if self.scanning.is_some() {
+                    self.rescan_pending = true;
+                } else {
+                    return vec![Effect::Rescan];
+                }
+            }
+            Msg::Tick => {}
+        }
+        self.scroll_into_view();
+        Vec::new()
+    }
+
+    fn on_scan(&mut self, ev: ScanEvent) -> Vec<Effect> {
+        match ev {
+            ScanEvent::Items(batch) => match &mut self.incoming {
+                Some(pending) => pending.extend(batch),
+                None => {
+                    let mut items = std::mem::take(&mut self.items);
+                    items.extend(batch);
+                    self.set_items(items);
+                }
+            },
+            ScanEvent::Progress {
+                files_done,
+                files_total,
+            } => self.scanning = Some((files_done, files_total)),
+            ScanEvent::Done { inventory, .. } => {
+                self.scanning = None;
+                self.incoming = None;
+                if !inventory.store.as_os_str().is_empty() {
+                    self.store = inventory.store;
+                }
+                self.set_items(inventory.items);
+                if std::mem::take(&mut self.rescan_pending) {
+                    return vec![Effect::Rescan];
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let ctx = self.context();
+        match keymap::lookup(ctx, &ev) {
+            Some(action) => return self.act(ctx, action),
+            None if ctx == Context::Filter => {
+                if let KeyCode::Char(c) = ev.code {
+                    if !ev
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    {
+                        self.filter.push(c);
+                        self.refilter();
+                    }
+                }
+            }
+            None => {}
+        }
+        Vec::new()
+    }
+
+    fn act(&mut self, ctx: Context, action: Action) -> Vec<Effect> {
+        let page = self.list_height().max(2) - 1;
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Back => return self.back(ctx),
+            Action::Help => self.help = true,
+            Action::FocusNext => {
+                self.focus = match self.focus {
+                    Focus::List => Focus::Details,
+                    Focus::Details => Focus::List,
+                }
+            }
+            Action::Open => match self.focus {
+                Focus::List => {
+                    self.focus = Focus::Details;
+                    self.details_full = !view::is_wide(self.size);
+                }
+                Focus::Details => {
+                    self.focus = Focus::List;
+                    self.details_full = false;
+                }
+            },
+            Action::ToggleChain => {
+                self.chain_view = !self.chain_view;
+                self.details_scroll = 0;
+            }
+            Action::CycleSort => {
+                self.sort = self.sort.next();
+                self.reorder(self.selected_key());
+            }
+            Action::CycleGroup => {
+                self.group = self.group.next();
+                self.reorder(self.selected_key());
+            }
+            Action::StartFilter => {
+                self.filter_editing = true;
+                self.focus = Focus::List;
+            }
+            Action::AcceptFilter => self.filter_editing = false,
+            Action::DeleteChar => {
+                if self.filter.pop().is_some() {
+                    self.refilter();
+                }
+            }
+            Action::Rescan => return vec![Effect::Rescan],
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                if ctx == Context::Details {
+                    self.scroll_details(action, page);
+                } else {
+                    self.move_selection(action, page);
+                }
+            }
+        }
+        self.scroll_into_view();
+        Vec::new()
+    }
+
+    /// Esc: help, then filter, then full-screen details, then quit.
+    fn back(&mut self, ctx: Context) -> Vec<Effect> {
+        if ctx == Context::Help {
+            self.help = false;
+        } else if self.filter_editing || !self.filter.is_empty() {
+            self.filter_editing = false;
+            self.filter.clear();
+            self.refilter();
+        } else if self.details_full || self.focus == Focus::Details {
+            self.details_full = false;
+            self.focus = Focus::List;
+        } else {
+            return vec![Effect::Quit];
+        }
+        self.scroll_into_view();
+        Vec::new()
+    }
+
+    fn scroll_details(&mut self, action: Action, page: usize) {
+        let page = page as u16;
+        self.details_scroll = match action {
+            Action::Up => self.details_scroll.saturating_sub(1),
+            Action::Down => self.details_scroll.saturating_add(1),
+            Action::PageUp => self.details_scroll.saturating_sub(page),
+            Action::PageDown => self.details_scroll.saturating_add(page),
+            Action::Top => 0,
+            // The view clamps; it knows how many lines there are.
+            _ => u16::MAX,
+        };
+    }
+
+    fn move_selection(&mut self, action: Action, page: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let last = self.rows.len() - 1;
+        let cur = self.selected;
+        let target = match action {
+            Action::Up => self.item_before(cur).unwrap_or(cur),
+            Action::Down => self.item_after(cur).unwrap_or(cur),
+            Action::PageUp => cur.saturating_sub(page),
+            Action::PageDown => (cur + page).min(last),
+            Action::Top => 0,
+            _ => last,
+        };
+        let target = self.snap_to_item(target, action == Action::Up || action == Action::PageUp);
+        if target != self.selected {
+            self.selected = target;
+            self.details_scroll = 0;
+        }
+    }
+
+    fn item_after(&self, from: usize) -> Option<usize> {
+        (from + 1..self.rows.len()).find(|&r| matches!(self.rows[r], Row::Item(_)))
+    }
+
+    fn item_before(&self, from: usize) -> Option<usize> {
+        (0..from)
+            .rev()
+            .find(|&r| matches!(self.rows[r], Row::Item(_)))
+    }
+
+    /// Headers are not selectable: step off one, preferring the direction of travel.
+    fn snap_to_item(&self, r: usize, upward: bool) -> usize {
+        if matches!(self.rows.get(r), Some(Row::Item(_))) {
+            return r;
+        }
+        let (first, second) = if upward {
+            (self.item_before(r), self.item_after(r))
+        } else {
+            (self.item_after(r), self.item_before(r))
+        };
+        first.or(second).unwrap_or(0)
+    }
+
+    /// Rows the list window shows (the view's layout decides).
+    pub fn list_height(&self) -> usize {
+        view::list_rows(self)
+    }
+
+    /// Keep the selection inside the window, moving the window as little as possible.
+    fn scroll_into_view(&mut self) {
+        let h = self.list_height().max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+            // Show the group header of the first item when there is one just above it.
+            if self.offset > 0 && matches!(self.rows[self.offset - 1], Row::Header(_)) {
+                self.offset -= 1;
+            }
+        } else if self.selected >= self.offset + h {
+            self.offset = self.selected + 1 - h;
+        }
+        let max_offset = self.rows.len().saturating_sub(h);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    fn recount(&mut self) {
+        let mut c = Counts::default();
+        for it in &self.items {
+            if it.cert().is_some() {
+                c.certs += 1;
+            }
+            match self.status_of(it) {
+                Status::Expired => c.expired += 1,
+                Status::Expiring => c.expiring += 1,
+                Status::Error => c.errors += 1,
+                _ => {}
+            }
+        }
+        self.counts = c;
+    }
+
+    fn reorder(&mut self, keep: Option<(String, usize)>) {
+        self.order = listing::order(&self.items, &self.metas, self.sort, self.group);
+        self.rebuild_rows(keep);
+    }
+
+    /// Re-run the filter: one linear pass over the presorted `order` (no sort per keystroke).
+    fn refilter(&mut self) {
+        let keep = self.selected_key();
+        self.rebuild_rows(keep);
+    }
+
+    fn rebuild_rows(&mut self, keep: Option<(String, usize)>) {
+        let needle = self.filter.to_lowercase();
+        let old_pos = self.selected;
+        self.rows = listing::rows(&self.items, &self.metas, &self.order, self.group, &needle);
+        self.shown = self
+            .rows
+            .iter()
+            .filter(|r| matches!(r, Row::Item(_)))
+            .count();
+        let found = keep.and_then(|(path, index)| {
+            self.rows.iter().position(|r| match r {
+                Row::Item(i) => self.items[*i].path == path && self.items[*i].index == index,
+                Row::Header(_) => false,
+            })
+        });
+        self.selected = match found {
+            Some(r) => r,
+            None => self.snap_to_item(old_pos.min(self.rows.len().saturating_sub(1)), false),
+        };
+        self.scroll_into_view();
+    }
+}

@@ -1,0 +1,229 @@
+//! The one table of key bindings. `App` dispatches through it, and the help overlay and the hint
+//! line are generated from it, so they cannot drift apart (see DESIGN.md, bottom's HELP_TEXT).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a binding applies. `Any` works even while typing a filter or reading help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Any,
+    /// List or details focused, no overlay, not typing.
+    Normal,
+    List,
+    Details,
+    Filter,
+    Help,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Any => "Anywhere",
+            Context::Normal => "General",
+            Context::List => "List",
+            Context::Details => "Details",
+            Context::Filter => "Typing a filter",
+            Context::Help => "Help",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    /// Esc: close the innermost thing (overlay, filter, full details), quit at the top level.
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    FocusNext,
+    Open,
+    ToggleChain,
+    CycleSort,
+    CycleGroup,
+    StartFilter,
+    AcceptFilter,
+    DeleteChar,
+    Rescan,
+    Help,
+}
+
+/// A key as the table spells it. Letters match regardless of SHIFT (terminals differ in reporting
+/// it for `G`); `ctrl` must match exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn k(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+const CTRL_C: Key = Key {
+    code: KeyCode::Char('c'),
+    ctrl: true,
+};
+const fn ch(c: char) -> Key {
+    k(KeyCode::Char(c))
+}
+
+impl Key {
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        self.code == ev.code && self.ctrl == ev.modifiers.contains(KeyModifiers::CONTROL)
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::Backspace => "Bksp".into(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
+    }
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub desc: &'static str,
+    pub context: Context,
+    /// Short label for the bottom hint line; `None` shows only in help.
+    pub hint: Option<&'static str>,
+}
+
+const fn b(
+    context: Context,
+    keys: &'static [Key],
+    action: Action,
+    desc: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        desc,
+        context,
+        hint,
+    }
+}
+
+use Action as A;
+use Context as C;
+
+// One line per binding; kept as a table on purpose.
+#[rustfmt::skip]
+pub const KEYMAP: &[Binding] = &[
+    b(C::Any,     &[CTRL_C],                        A::Quit,         "quit",                        None),
+    b(C::Normal,  &[ch('q')],                       A::Quit,         "quit",                        Some("quit")),
+    b(C::Normal,  &[k(KeyCode::Esc)],               A::Back,         "clear filter / close / quit", None),
+    b(C::Normal,  &[ch('?')],                       A::Help,         "help",                        Some("help")),
+    b(C::Normal,  &[k(KeyCode::Tab)],               A::FocusNext,    "switch pane",                 Some("pane")),
+    b(C::Normal,  &[ch('/')],                       A::StartFilter,  "filter",                      Some("filter")),
+    b(C::Normal,  &[ch('s')],                       A::CycleSort,    "sort: expiry/name/path",      Some("sort")),
+    b(C::Normal,  &[ch('b')],                       A::CycleGroup,   "group by: none/file/chain",   Some("group")),
+    b(C::Normal,  &[ch('c')],                       A::ToggleChain,  "chain tree in details",       Some("chain")),
+    b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
+    b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
+    b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
+    b(C::List,    &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
+    b(C::List,    &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
+    b(C::List,    &[ch('g'), k(KeyCode::Home)],     A::Top,          "first item",                  None),
+    b(C::List,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "last item",                   None),
+    b(C::List,    &[k(KeyCode::Enter)],             A::Open,         "open details / full screen",  Some("details")),
+    b(C::Details, &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 None),
+    b(C::Details, &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
+    b(C::Details, &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
+    b(C::Details, &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
+    b(C::Details, &[ch('g'), k(KeyCode::Home)],     A::Top,          "top",                         None),
+    b(C::Details, &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
+    b(C::Details, &[k(KeyCode::Enter)],             A::Open,         "back to the list",            Some("list")),
+    b(C::Filter,  &[k(KeyCode::Enter)],             A::AcceptFilter, "keep filter",                 Some("keep")),
+    b(C::Filter,  &[k(KeyCode::Esc)],               A::Back,         "clear filter",                Some("clear")),
+    b(C::Filter,  &[k(KeyCode::Backspace)],         A::DeleteChar,   "delete a character",          None),
+    b(C::Filter,  &[k(KeyCode::Down)],              A::Down,         "next item",                   None),
+    b(C::Filter,  &[k(KeyCode::Up)],                A::Up,           "previous item",               None),
+    b(C::Help,    &[k(KeyCode::Esc), ch('?'), ch('q')], A::Back,     "close help",                  Some("close")),
+];
+
+/// The action bound to `ev` in `context` (its own bindings first, then `Normal`, then `Any`).
+pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
+    let layers: &[Context] = match context {
+        C::List | C::Details => &[context, C::Normal, C::Any],
+        other => &[other, C::Any],
+    };
+    layers.iter().find_map(|&ctx| {
+        KEYMAP
+            .iter()
+            .filter(|bd| bd.context == ctx)
+            .find(|bd| bd.keys.iter().any(|key| key.matches(ev)))
+            .map(|bd| bd.action)
+    })
+}
+
+/// `j/↓` style label of a binding's keys.
+pub fn keys_label(bd: &Binding) -> String {
+    bd.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
+}
+
+/// Bindings shown in the hint line for `context`, in table order.
+pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
+    let layers: &'static [Context] = match context {
+        C::List => &[C::List, C::Normal],
+        C::Details => &[C::Details, C::Normal],
+        C::Filter => &[C::Filter],
+        _ => &[C::Help],
+    };
+    KEYMAP
+        .iter()
+        .filter(move |bd| bd.hint.is_some() && layers.contains(&bd.context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_layer() {
+        for (i, a) in KEYMAP.iter().enumerate() {
+            for bb in &KEYMAP[i + 1..] {
+                if a.context == bb.context {
+                    for key in a.keys {
+                        assert!(
+                            !bb.keys.contains(key),
+                            "{:?} bound twice in {:?}",
+                            key,
+                            a.context
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shifted_letters_match() {
+        let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(Context::List, &ev), Some(Action::Bottom));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(Context::Filter, &ctrl_c), Some(Action::Quit));
+        let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(lookup(Context::List, &c), Some(Action::ToggleChain));
+    }
+}

@@ -1,0 +1,57 @@
+//! The chain tree: root at the top, each issued certificate one level deeper, with its link note.
+
+use super::super::app::App;
+use super::super::fmt;
+use super::super::theme::Theme;
+use super::details::field;
+use crate::pki::{CertInfo, ChainStatus, Item};
+use ratatui::text::{Line, Span};
+
+pub fn status_span<'a>(t: &Theme, c: &CertInfo) -> Span<'a> {
+    let label = c.chain.label();
+    match c.chain {
+        ChainStatus::Valid => Span::styled(label, t.urgency(fmt::Urgency::Fine)),
+        ChainStatus::UntrustedRoot | ChainStatus::Incomplete => {
+            Span::styled(label, t.urgency(fmt::Urgency::Soon))
+        }
+        ChainStatus::Broken => Span::styled(label, t.error()),
+    }
+}
+
+pub fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let Some(c) = item.cert() else {
+        return vec![Line::styled("not a certificate: no chain", t.dim())];
+    };
+    let mut out = vec![field(t, "Chain", status_span(t, c))];
+    if !c.chain_detail.is_empty() {
+        out.push(field(t, "", c.chain_detail.as_str()));
+    }
+    out.push(Line::raw(""));
+    if c.chain_path.is_empty() {
+        out.push(Line::styled(
+            "no chain built yet (scan still running?)",
+            t.dim(),
+        ));
+        return out;
+    }
+    // chain_path is leaf first; the tree reads from the root down.
+    for (depth, link) in c.chain_path.iter().rev().enumerate() {
+        let indent = "   ".repeat(depth.saturating_sub(1));
+        let branch = if depth == 0 { "" } else { "└─ " };
+        let note_style = if link.note.starts_with("bad") || link.note.contains("missing") {
+            t.error()
+        } else {
+            t.dim()
+        };
+        out.push(Line::from(vec![
+            Span::raw(format!("{indent}{branch}")),
+            Span::styled(fmt::cn_of(&link.subject).to_string(), t.header()),
+            Span::raw("  "),
+            Span::styled(format!("[{}]", link.note), note_style),
+        ]));
+        let pad = "   ".repeat(depth);
+        out.push(Line::styled(format!("{pad}{}", link.path), t.dim()));
+    }
+    out
+}

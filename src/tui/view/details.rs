@@ -1,0 +1,261 @@
+//! The details pane: every field of the selected item as `label  value` lines, or the chain tree.
+
+use super::super::app::{App, Focus};
+use super::super::fmt;
+use super::super::theme::Theme;
+use crate::pki::{CertInfo, Detail, Item};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let focused = app.focus == Focus::Details && !app.help;
+    let title = if app.chain_view {
+        " Chain "
+    } else {
+        " Details "
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(focused))
+        .title(title);
+    let lines = match app.selected_item() {
+        None => vec![Line::styled("nothing selected", t.dim())],
+        Some(item) if app.chain_view => super::chain::lines(app, item),
+        Some(item) => lines(app, item),
+    };
+    let lines = wrap(lines, area.width.saturating_sub(2) as usize);
+    // Clamp here: only the view knows how many lines there are (G sets the scroll to MAX).
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let max_scroll = lines.len().saturating_sub(inner_h) as u16;
+    let para = Paragraph::new(lines)
+        .block(block)
+        .scroll((app.details_scroll.min(max_scroll), 0));
+    frame.render_widget(para, area);
+}
+
+/// Label column width; wrapped values continue under the value, not under the label.
+const LABEL: usize = 12;
+
+/// Wrap long lines by character (fingerprints and DNs have few spaces), indenting continuations
+/// to the value column.
+fn wrap(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
+    if width <= LABEL + 4 {
+        return lines;
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let chars: Vec<(char, Style)> = line
+            .spans
+            .iter()
+            .flat_map(|sp| sp.content.chars().map(move |c| (c, sp.style)))
+            .collect();
+        let mut rest = &chars[..];
+        let mut first = true;
+        while !rest.is_empty() {
+            let room = if first { width } else { width - LABEL };
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            let mut spans = Vec::new();
+            if !first {
+                spans.push(Span::raw(" ".repeat(LABEL)));
+            }
+            for &(c, style) in now {
+                // Never merge into the indent span.
+                let mergeable = first || spans.len() > 1;
+                match spans.last_mut() {
+                    Some(last) if mergeable && last.style == style => last.content.to_mut().push(c),
+                    _ => spans.push(Span::styled(c.to_string(), style)),
+                }
+            }
+            out.push(Line::from(spans));
+            rest = later;
+            first = false;
+        }
+    }
+    out
+}
+
+pub(super) fn field<'a>(t: &Theme, label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<LABEL$}"), t.label()),
+        value.into(),
+    ])
+}
+
+fn join(v: &[String]) -> String {
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// `2026-07-20 (raw text)` when the model's own text adds anything to the date.
+fn with_raw(date: String, raw: &str) -> String {
+    if raw.is_empty() || raw.starts_with(&date) && raw.len() <= date.len() {
+        date
+    } else {
+        format!("{date} ({raw})")
+    }
+}
+
+fn bits(alg: &str, bits: Option<u32>) -> String {
+    match bits {
+        Some(b) => format!("{alg} {b} bits"),
+        None => alg.to_string(),
+    }
+}
+
+fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let mut out = vec![
+        field(t, "Name", Span::styled(item.display_name(), t.header())),
+        field(t, "File", format!("{} #{}", item.path, item.index)),
+        field(
+            t,
+            "Kind",
+            format!("{} ({})", item.kind.label(), item.source),
+        ),
+    ];
+    if let Some(alias) = &item.alias {
+        out.push(field(t, "Alias", alias.as_str()));
+    }
+    if let Some(err) = &item.error {
+        out.push(field(t, "Error", Span::styled(err.as_str(), t.error())));
+    }
+    match &item.detail {
+        Detail::Certificate(c) => cert_lines(app, item, c, &mut out),
+        Detail::PrivateKey(k) => {
+            out.push(field(t, "Algorithm", bits(&k.key_algorithm, k.key_bits)));
+            out.push(field(t, "Format", k.format.as_str()));
+            out.push(field(
+                t,
+                "Encrypted",
+                if k.encrypted { "yes" } else { "no" },
+            ));
+            out.push(field(t, "Mode", k.mode.as_deref().unwrap_or("?")));
+            let pairs: Vec<String> = k.pairs_with.iter().map(|s| fmt::colon_hex(s)).collect();
+            out.push(field(t, "Pairs with", join(&pairs)));
+        }
+        Detail::Csr(c) => {
+            out.push(field(t, "Subject", c.subject.as_str()));
+            out.push(field(t, "CN", c.common_name.as_deref().unwrap_or("-")));
+            out.push(field(t, "SANs", join(&c.sans)));
+            out.push(field(t, "Key", bits(&c.key_algorithm, c.key_bits)));
+            out.push(field(t, "Signature", c.signature_algorithm.as_str()));
+            let sig = if c.signature_valid {
+                Span::raw("valid")
+            } else {
+                Span::styled("INVALID", t.error())
+            };
+            out.push(field(t, "Self-sig", sig));
+            out.push(field(t, "SHA-256", fmt::colon_hex(&c.sha256)));
+        }
+        Detail::Crl(c) => {
+            out.push(field(t, "Issuer", c.issuer.as_str()));
+            out.push(field(t, "Issuer hash", c.issuer_hash.as_str()));
+            out.push(field(t, "This update", c.this_update.as_str()));
+            out.push(field(
+                t,
+                "Next update",
+                c.next_update.as_deref().unwrap_or("-"),
+            ));
+            out.push(field(t, "Number", c.crl_number.as_deref().unwrap_or("-")));
+            out.push(field(
+                t,
+                "Revoked",
+                format!("{} serial(s)", c.revoked.len()),
+            ));
+            out.push(field(
+                t,
+                "Signature",
+                format!("{} ({})", c.signature_algorithm, c.signature),
+            ));
+            out.push(field(t, "SHA-256", fmt::colon_hex(&c.sha256)));
+        }
+        Detail::Keystore(k) => {
+            out.push(field(t, "Format", k.format.as_str()));
+            out.push(field(
+                t,
+                "Locked",
+                if k.locked {
+                    "yes (needs passphrase)"
+                } else {
+                    "no"
+                },
+            ));
+            for e in &k.entries {
+                out.push(field(
+                    t,
+                    "Entry",
+                    format!("{} ({}, {} cert(s))", e.alias, e.entry_type, e.certificates),
+                ));
+            }
+        }
+        Detail::DhParams(d) => {
+            out.push(field(t, "Bits", d.bits.to_string()));
+            out.push(field(
+                t,
+                "Group",
+                d.named_group.as_deref().unwrap_or("custom"),
+            ));
+        }
+        Detail::None => {}
+    }
+    out
+}
+
+fn cert_lines<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<'a>>) {
+    let t = &app.theme;
+    let days = fmt::days_until(c.not_after_unix, app.now);
+    let u = fmt::urgency(days, app.warn_days);
+    out.push(field(t, "Subject", c.subject.as_str()));
+    out.push(field(t, "CN", c.common_name.as_deref().unwrap_or("-")));
+    out.push(field(t, "Issuer", c.issuer.as_str()));
+    out.push(field(t, "Serial", c.serial.as_str()));
+    out.push(field(
+        t,
+        "Not before",
+        with_raw(fmt::date(c.not_before_unix), &c.not_before),
+    ));
+    out.push(field(
+        t,
+        "Not after",
+        with_raw(fmt::date(c.not_after_unix), &c.not_after),
+    ));
+    out.push(field(
+        t,
+        "Days left",
+        Span::styled(
+            fmt::days_cell(days, app.warn_days).trim().to_string(),
+            t.urgency(u),
+        ),
+    ));
+    out.push(field(t, "Status", app.status_of(item).label()));
+    out.push(field(t, "SANs", join(&c.sans)));
+    out.push(field(t, "Key", bits(&c.key_algorithm, c.key_bits)));
+    out.push(field(t, "Signature", c.signature_algorithm.as_str()));
+    let ca = match (c.is_ca, c.path_len) {
+        (true, Some(n)) => format!("CA, path_len {n}"),
+        (true, None) => "CA".into(),
+        (false, _) => "not a CA".into(),
+    };
+    out.push(field(t, "Basic", ca));
+    out.push(field(t, "Key usage", join(&c.key_usage)));
+    out.push(field(t, "Ext. usage", join(&c.extended_key_usage)));
+    out.push(field(t, "SHA-256", fmt::colon_hex(&c.sha256)));
+    out.push(field(t, "SHA-1", fmt::colon_hex(&c.sha1)));
+    out.push(field(t, "Subj. hash", c.subject_hash.as_str()));
+    out.push(field(t, "Keys", join(&c.paired_keys)));
+    out.push(field(t, "Chain", super::chain::status_span(t, c)));
+    if !c.chain_detail.is_empty() {
+        out.push(field(t, "", c.chain_detail.as_str()));
+    }
+}

@@ -1,0 +1,74 @@
+//! Drawing only: every function takes `&App` and a frame. Layout is shared with `App` so that
+//! scrolling (done in `update`) and drawing agree on how many rows the list shows.
+
+mod chain;
+mod details;
+mod help;
+mod list;
+mod status;
+
+use super::app::App;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::Frame;
+
+/// Side-by-side list and details from this width on; below it details go under the list.
+pub const WIDE: u16 = 100;
+
+pub fn is_wide(area: Rect) -> bool {
+    area.width >= WIDE
+}
+
+pub struct Areas {
+    pub list: Option<Rect>,
+    pub details: Option<Rect>,
+    pub status: Rect,
+    pub hints: Rect,
+}
+
+pub fn areas(app: &App, area: Rect) -> Areas {
+    let [main, status, hints] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let (list, details) = if is_wide(area) {
+        let [l, d] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+            .areas(main);
+        (Some(l), Some(d))
+    } else if app.details_full {
+        (None, Some(main))
+    } else {
+        let [l, d] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+        (Some(l), Some(d))
+    };
+    Areas {
+        list,
+        details,
+        status,
+        hints,
+    }
+}
+
+/// Item rows visible in the list window (inside the border, below the column header).
+pub fn list_rows(app: &App) -> usize {
+    areas(app, app.size)
+        .list
+        .map_or(0, |r| r.height.saturating_sub(3) as usize)
+}
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let a = areas(app, frame.area());
+    if let Some(r) = a.list {
+        list::draw(frame, app, r);
+    }
+    if let Some(r) = a.details {
+        details::draw(frame, app, r);
+    }
+    status::draw_status(frame, app, a.status);
+    status::draw_hints(frame, app, a.hints);
+    if app.help {
+        help::draw(frame, app, frame.area());
+    }
+}

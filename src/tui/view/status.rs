@@ -1,0 +1,45 @@
+//! The status line (store, counts, scan progress, filter, READ-ONLY) and the key hint line,
+//! the latter generated from the keymap.
+
+use super::super::app::App;
+use super::super::keymap;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let c = &app.counts;
+    let mut spans = Vec::new();
+    if app.read_only {
+        spans.push(Span::styled(" READ-ONLY ", t.read_only()));
+        spans.push(Span::raw(" "));
+    }
+    // Most urgent first: on a narrow terminal the store path is what gets cut off.
+    if let Some((done, total)) = app.scanning {
+        spans.push(Span::styled(format!("scanning {done}/{total}  "), t.key()));
+    }
+    if app.filter_editing || !app.filter.is_empty() {
+        let cursor = if app.filter_editing { "▏" } else { "" };
+        spans.push(Span::styled(format!("/{}{cursor}  ", app.filter), t.key()));
+    }
+    spans.push(Span::raw(format!(
+        "{} certs · {} expired · {} expiring · {} errors  ",
+        c.certs, c.expired, c.expiring, c.errors
+    )));
+    spans.push(Span::styled(app.store.display().to_string(), t.header()));
+    frame.render_widget(Line::from(spans), area);
+}
+
+pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for bd in keymap::hints(app.context()) {
+        spans.push(Span::styled(keymap::keys_label(bd), t.key()));
+        spans.push(Span::styled(
+            format!(" {}  ", bd.hint.unwrap_or(bd.desc)),
+            t.dim(),
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}

@@ -1,0 +1,237 @@
+//! Key-injection tests: navigation, filtering, sorting, rescans, and how little of the screen a
+//! keystroke changes.
+
+mod tui_support;
+
+use certdeck::store::inventory::Inventory;
+use certdeck::store::scan::ScanEvent;
+use certdeck::tui::app::{Effect, Msg};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
+use tui_support::*;
+
+#[test]
+fn j_k_g_and_shift_g_move_the_selection() {
+    let mut app = app_with(store(), 80, 24);
+    assert_eq!(selected_name(&app), "old.example.com");
+    keys(&mut app, "j");
+    assert_eq!(selected_name(&app), "mail.example.com");
+    key(&mut app, KeyCode::Down);
+    assert_eq!(selected_name(&app), "www.example.com");
+    keys(&mut app, "k");
+    assert_eq!(selected_name(&app), "mail.example.com");
+    keys(&mut app, "G");
+    assert_eq!(selected_name(&app), "new.example.com");
+    keys(&mut app, "j");
+    assert_eq!(
+        selected_name(&app),
+        "new.example.com",
+        "stays on the last row"
+    );
+    keys(&mut app, "g");
+    assert_eq!(selected_name(&app), "old.example.com");
+    keys(&mut app, "k");
+    assert_eq!(
+        selected_name(&app),
+        "old.example.com",
+        "stays on the first row"
+    );
+}
+
+#[test]
+fn filter_narrows_rows_and_esc_clears() {
+    let mut app = app_with(store(), 80, 24);
+    keys(&mut app, "/");
+    assert_eq!(app.shown, 8);
+    keys(&mut app, "EXAMPLE.COM");
+    // CN/SAN match, case-insensitive: the three leaves and the CSR (the CAs' CNs do not contain it
+    // but their issuer/subject do not either).
+    assert_eq!(app.shown, 4);
+    keys(&mut app, "x");
+    assert_eq!(app.shown, 0);
+    key(&mut app, KeyCode::Backspace);
+    assert_eq!(app.shown, 4);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.shown, 8);
+    assert!(app.filter.is_empty() && !app.filter_editing);
+}
+
+#[test]
+fn filter_matches_path_issuer_and_fingerprint() {
+    let mut app = app_with(store(), 80, 24);
+    keys(&mut app, "/live/www/");
+    assert_eq!(app.shown, 3, "path");
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "/cn=gone ca");
+    assert_eq!(app.shown, 1, "issuer");
+    key(&mut app, KeyCode::Esc);
+    let fp = app.items[0].cert().unwrap().sha256[..12].to_uppercase();
+    keys(&mut app, &format!("/{fp}"));
+    assert_eq!(selected_name(&app), "www.example.com", "fingerprint");
+    // Enter keeps the filter; Esc in the list then clears it before it would quit.
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.filter_editing && !app.filter.is_empty());
+    assert_eq!(app.update(Msg::Key(esc())), Vec::<Effect>::new());
+    assert!(app.filter.is_empty());
+    assert_eq!(app.update(Msg::Key(esc())), vec![Effect::Quit]);
+}
+
+fn esc() -> KeyEvent {
+    KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)
+}
+
+#[test]
+fn sort_cycles_and_keeps_the_selection() {
+    let mut app = app_with(store(), 80, 24);
+    keys(&mut app, "jj");
+    assert_eq!(selected_name(&app), "www.example.com");
+    keys(&mut app, "s");
+    assert_eq!(app.sort.label(), "name");
+    assert_eq!(selected_name(&app), "www.example.com");
+    keys(&mut app, "g");
+    assert_eq!(selected_name(&app), "broken.pem");
+    keys(&mut app, "s");
+    assert_eq!(app.sort.label(), "path");
+    keys(&mut app, "g");
+    assert_eq!(selected_name(&app), "broken.pem");
+    keys(&mut app, "j");
+    assert_eq!(selected_name(&app), "Example Root CA", "ca/root.pem");
+    keys(&mut app, "s");
+    assert_eq!(app.sort.label(), "expiry");
+}
+
+#[test]
+fn selection_survives_a_rescan() {
+    let mut app = app_with(store(), 80, 24);
+    keys(&mut app, "jj");
+    assert_eq!(selected_name(&app), "www.example.com");
+    assert_eq!(
+        app.update(Msg::Key(KeyEvent::from(KeyCode::Char('r')))),
+        vec![Effect::Rescan]
+    );
+    app.scan_started();
+    // A rescan streams into a side buffer: the list keeps its rows until Done.
+    let mut items = store();
+    items.reverse();
+    items.push(cert(
+        "new/a.pem",
+        "aaa.example.com",
+        -400,
+        "Example Intermediate CA",
+    ));
+    app.update(Msg::Scan(ScanEvent::Items(items[..3].to_vec())));
+    assert_eq!(app.shown, 8);
+    assert_eq!(selected_name(&app), "www.example.com");
+    app.update(Msg::Scan(ScanEvent::Progress {
+        files_done: 3,
+        files_total: 9,
+    }));
+    app.update(Msg::Scan(ScanEvent::Done {
+        inventory: Inventory {
+            store: "/etc/certdeck/store".into(),
+            items,
+        },
+        elapsed: Duration::from_millis(5),
+    }));
+    assert_eq!(app.shown, 9);
+    assert!(app.scanning.is_none());
+    assert_eq!(selected_name(&app), "www.example.com");
+}
+
+#[test]
+fn first_scan_streams_into_the_list() {
+    let mut app = app_with(Vec::new(), 80, 24);
+    app.scan_started();
+    app.update(Msg::Scan(ScanEvent::Items(store()[..2].to_vec())));
+    assert_eq!(app.shown, 2);
+    // A file change during the scan queues exactly one rescan for when it ends.
+    assert!(app.update(Msg::FsChanged).is_empty());
+    let effects = app.update(Msg::Scan(ScanEvent::Done {
+        inventory: Inventory {
+            store: "/s".into(),
+            items: store(),
+        },
+        elapsed: Duration::ZERO,
+    }));
+    assert_eq!(effects, vec![Effect::Rescan]);
+    assert_eq!(app.update(Msg::FsChanged), vec![Effect::Rescan]);
+}
+
+#[test]
+fn ctrl_c_quits_even_while_typing_and_esc_closes_help_first() {
+    let mut app = app_with(store(), 80, 24);
+    keys(&mut app, "?");
+    assert!(app.help);
+    assert!(app.update(Msg::Key(esc())).is_empty());
+    assert!(!app.help);
+    keys(&mut app, "/abc");
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(app.update(Msg::Key(ctrl_c)), vec![Effect::Quit]);
+    assert_eq!(app.filter, "abc", "Ctrl-C is not typed into the filter");
+}
+
+#[test]
+fn tab_switches_focus_and_keys_scroll_details() {
+    let mut app = app_with(store(), 120, 40);
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "jj");
+    assert_eq!(app.details_scroll, 2);
+    assert_eq!(
+        selected_name(&app),
+        "old.example.com",
+        "list selection untouched"
+    );
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "j");
+    assert_eq!(selected_name(&app), "mail.example.com");
+}
+
+#[test]
+fn moving_one_row_changes_few_cells() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut app = app_with(store(), w, h);
+        let before = render(&app);
+        keys(&mut app, "j");
+        let after = render(&app);
+        let changed = before.diff(&after);
+        // The list pane is the top 12 rows at 80x24 and the left 72 columns at 120x40.
+        let in_list = |x: u16, y: u16| if w >= 100 { x < 72 } else { y < 12 };
+        let list_area = changed.iter().filter(|(x, y, _)| in_list(*x, *y)).count();
+        // In the list only the old and the new selected row change.
+        assert!(
+            list_area <= 2 * w as usize,
+            "{w}x{h}: {list_area} list cells changed"
+        );
+        // The rest is the details pane showing another certificate (fingerprints differ in every
+        // cell); nothing else on screen may change, so well under a quarter of the screen.
+        let quarter = (w as usize * h as usize) / 4;
+        assert!(
+            changed.len() < quarter,
+            "{w}x{h}: {} cells changed",
+            changed.len()
+        );
+        eprintln!(
+            "{w}x{h}: {} cells changed, {} in the list",
+            changed.len(),
+            list_area
+        );
+    }
+}
+
+#[test]
+fn hundred_thousand_items_render_only_the_window() {
+    let base = store();
+    let items: Vec<_> = (0..100_000)
+        .map(|i| {
+            let mut it = base[i % base.len()].clone();
+            it.path = format!("bulk/{i:06}.pem");
+            it
+        })
+        .collect();
+    let mut app = app_with(items, 80, 24);
+    keys(&mut app, "G");
+    let s = screen(&app);
+    assert!(s.contains("Items 100000/100000"), "{s}");
+    keys(&mut app, "/099999");
+    assert_eq!(app.shown, 1);
+}
