@@ -29,7 +29,9 @@ pub fn read_tlv(data: &[u8]) -> Result<(Tlv<'_>, &[u8]), String> {
         (len, 2 + n)
     };
     let end = hdr.checked_add(len).ok_or("DER: length overflow")?;
-    let raw = data.get(..end).ok_or("DER: truncated (length exceeds data)")?;
+    let raw = data
+        .get(..end)
+        .ok_or("DER: truncated (length exceeds data)")?;
     Ok((
         Tlv {
             tag,

@@ -291,7 +291,12 @@ impl Item {
 
     /// Name shown in lists: the CN, else the subject, else the file name.
     pub fn display_name(&self) -> String {
-        let file = self.path.rsplit('/').next().unwrap_or(&self.path).to_string();
+        let file = self
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.path)
+            .to_string();
         match &self.detail {
             Detail::Certificate(c) => c
                 .common_name

@@ -22,7 +22,9 @@ const VISIBLE: u8 = 0x1a;
 pub fn subject_hash(name_der: &[u8]) -> Result<u32, String> {
     let canon = canonical_name(name_der)?;
     let digest = Sha1::digest(&canon);
-    Ok(u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]))
+    Ok(u32::from_le_bytes([
+        digest[0], digest[1], digest[2], digest[3],
+    ]))
 }
 
 /// `%08x`, the form used in link names and JSON.
@@ -127,7 +129,10 @@ mod tests {
 
     #[test]
     fn empty_subject_hash_matches_openssl() {
-        assert_eq!(format_hash(subject_hash(&[0x30, 0x00]).unwrap()), "eea339da");
+        assert_eq!(
+            format_hash(subject_hash(&[0x30, 0x00]).unwrap()),
+            "eea339da"
+        );
     }
 
     #[test]

@@ -8,7 +8,10 @@ use std::time::Duration;
 pub enum ScanEvent {
     /// Decoded items of one or more files (not yet cross-analysed: no chain/pairing).
     Items(Vec<Item>),
-    Progress { files_done: usize, files_total: usize },
+    Progress {
+        files_done: usize,
+        files_total: usize,
+    },
     /// The scan finished; the complete analysed inventory follows.
     Done {
         inventory: super::inventory::Inventory,
