@@ -239,13 +239,40 @@ pub fn generate_key(kt: KeyType) -> Result<KeyPair> {
             KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_4096)
         }
     };
-    res.with_context(|| format!("generating a {kt} key"))
+    ed25519_pkcs8_v1(res.with_context(|| format!("generating a {kt} key"))?)
 }
 
 /// Load an unencrypted PKCS#8 (`PRIVATE KEY`) DER key.
+/// Ed25519 keys are kept as PKCS#8 v1 (see `ed25519_pkcs8_v1`).
 pub fn key_from_pkcs8_der(der: &[u8]) -> Result<KeyPair> {
-    KeyPair::try_from(&PrivatePkcs8KeyDer::from(der))
-        .map_err(|e| anyhow!("unsupported or malformed PKCS#8 private key: {e}"))
+    let key = KeyPair::try_from(&PrivatePkcs8KeyDer::from(der))
+        .map_err(|e| anyhow!("unsupported or malformed PKCS#8 private key: {e}"))?;
+    ed25519_pkcs8_v1(key)
+}
+
+/// aws-lc-rs writes Ed25519 keys as PKCS#8 v2 (OneAsymmetricKey with the public key), which
+/// OpenSSL 3.0 refuses to read ("unsupported"). Re-encode such keys as v1.
+fn ed25519_pkcs8_v1(key: KeyPair) -> Result<KeyPair> {
+    if key.algorithm() != &rcgen::PKCS_ED25519 || pkcs8_version(key.serialized_der()) != Some(1) {
+        return Ok(key);
+    }
+    let ed = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(key.serialized_der())
+        .map_err(|e| anyhow!("malformed Ed25519 key: {e}"))?;
+    let v1 = ed
+        .to_pkcs8v1()
+        .map_err(|_| anyhow!("cannot re-encode Ed25519 key as PKCS#8 v1"))?;
+    KeyPair::try_from(&PrivatePkcs8KeyDer::from(v1.as_ref()))
+        .map_err(|e| anyhow!("re-encoded Ed25519 key does not load: {e}"))
+}
+
+/// The version INTEGER of a PKCS#8 structure (0 = v1, 1 = v2).
+fn pkcs8_version(der: &[u8]) -> Option<u8> {
+    let (outer, _) = super::der::read_tlv(der).ok()?;
+    let (version, _) = super::der::read_tlv(outer.content).ok()?;
+    match (version.tag, version.content) {
+        (0x02, [v]) => Some(*v),
+        _ => None,
+    }
 }
 
 /// Load an unencrypted private key in PKCS#8, PKCS#1 (RSA) or SEC1 (EC) DER. Without a hint the
@@ -1189,6 +1216,7 @@ mod tests {
             KeyType::Rsa2048,
         ] {
             let key = generate_key(kt).unwrap();
+            assert_eq!(pkcs8_version(key.serialized_der()), Some(0), "{kt}");
             let again = key_from_pkcs8_der(key.serialized_der()).unwrap();
             assert_eq!(again.public_key_raw(), key.public_key_raw(), "{kt}");
             let pem = key_to_pkcs8_pem(&key);
@@ -1226,6 +1254,14 @@ mod tests {
         assert_eq!(k.algorithm(), &rcgen::PKCS_ECDSA_P384_SHA384);
         // Re-encoded as PKCS#8 for writing.
         assert!(key_from_pkcs8_der(k.serialized_der()).is_ok());
+        // An Ed25519 PKCS#8 v2 key (what aws-lc-rs makes) is re-encoded as v1 for OpenSSL 3.0.
+        let v2 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(
+            &aws_lc_rs::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        assert_eq!(pkcs8_version(v2.as_ref()), Some(1));
+        let k = key_from_pkcs8_der(v2.as_ref()).unwrap();
+        assert_eq!(pkcs8_version(k.serialized_der()), Some(0));
         assert!(key_from_der(b"\x30\x03\x02\x01\x00", None).is_err());
         assert!(key_from_pem("nothing here").is_err());
     }
