@@ -857,7 +857,7 @@ pub fn make_crl(
     let revoked_certs = revoked
         .iter()
         .map(|(serial, when)| {
-            if serial.iter().all(|b| *b == 0) && serial.len() > 1 || serial.is_empty() {
+            if serial.is_empty() {
                 bail!("empty serial in the revocation list");
             }
             Ok(RevokedCertParams {
