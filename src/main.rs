@@ -244,8 +244,27 @@ fn audit(
 }
 
 fn run_tui(g: &Global) -> Result<ExitCode> {
-    let dir = store_dir(g)?;
     let opts = scan_options(g)?;
-    let _ = (dir, opts);
-    bail!("the TUI is not built yet; use `certdeck list`")
+    let dir = store_dir(g)?;
+    let read_only = g.read_only;
+    if read_only {
+        // Kernel-enforced on top of the read-only handle; the terminal stays writable.
+        certdeck::sandbox::restrict_to_read_only(true);
+    }
+    let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
+    let watcher =
+        certdeck::store::watch::watch(store.root(), std::time::Duration::from_millis(300)).ok();
+    let (changes, _keep_alive) = match watcher {
+        Some((w, rx)) => (Some(rx), Some(w)),
+        None => (None, None),
+    };
+    let tui_opts = certdeck::tui::TuiOptions {
+        mono: g.mono,
+        read_only,
+        warn_days: g.warn_days,
+        changes,
+    };
+    let root = store.root().to_path_buf();
+    certdeck::tui::run(root, move || store.spawn_scan(opts.clone()), tui_opts)?;
+    Ok(ExitCode::SUCCESS)
 }
