@@ -81,6 +81,14 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
     use Severity::*;
     let mut out = vec![];
     let mut seen_sha: std::collections::HashMap<&str, &Item> = Default::default();
+    // A key waiting for its certificate (it signed a CSR in the store) is not an orphan.
+    let csr_keys: std::collections::HashSet<&[u8]> = items
+        .iter()
+        .filter_map(|it| match &it.detail {
+            Detail::Csr(c) => Some(c.spki_bits.as_slice()),
+            _ => None,
+        })
+        .collect();
     for it in items {
         if let Some(e) = &it.error {
             let locked = e.starts_with("locked");
@@ -191,7 +199,15 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
                     ));
                 }
                 let days = (c.not_after_unix - c.not_before_unix) / SECONDS_PER_DAY;
-                if !c.is_ca && days > MAX_LEAF_DAYS && c.not_before_unix >= CAB_LIMIT_START {
+                // The 398-day limit is a browser rule for TLS server certificates only.
+                let server_like = server
+                    || (c.extended_key_usage.is_empty()
+                        && c.sans.iter().any(|s| s.starts_with("DNS:")));
+                if !c.is_ca
+                    && server_like
+                    && days > MAX_LEAF_DAYS
+                    && c.not_before_unix >= CAB_LIMIT_START
+                {
                     out.push(finding(
                         Warning,
                         "long-validity",
@@ -241,7 +257,11 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
                         ));
                     }
                 }
-                if k.pairs_with.is_empty() && k.public_bits.is_some() {
+                let for_csr = k
+                    .public_bits
+                    .as_deref()
+                    .is_some_and(|b| csr_keys.contains(b));
+                if k.pairs_with.is_empty() && k.public_bits.is_some() && !for_csr {
                     out.push(finding(
                         Info,
                         "orphan-key",
