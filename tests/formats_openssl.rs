@@ -158,7 +158,14 @@ fn build_store(m: &Material, store: &Path) {
     openssl(w, &["ca", "-config", "ca.cnf", "-revoke", "leaf.pem"]);
     openssl(
         w,
-        &["ca", "-config", "ca.cnf", "-gencrl", "-out", &s("inter.crl")],
+        &[
+            "ca",
+            "-config",
+            "ca.cnf",
+            "-gencrl",
+            "-out",
+            &s("inter.crl"),
+        ],
     );
     // Keys.
     copy(&p.path("leaf.key"), store, "leaf-pkcs8.key");
@@ -298,7 +305,10 @@ fn formats_kinds_chains_and_pairing() {
             no_error(it);
         }
     }
-    assert_eq!(items(&v).len(), expect.iter().map(|e| e.1.len()).sum::<usize>());
+    assert_eq!(
+        items(&v).len(),
+        expect.iter().map(|e| e.1.len()).sum::<usize>()
+    );
 
     // Certificates decode to the same fingerprints openssl computes, whatever the container.
     let crlf = at(&v, "crlf.pem");
@@ -323,7 +333,11 @@ fn formats_kinds_chains_and_pairing() {
         assert_eq!(s(c[0], "source"), "PKCS7");
     }
     let trusted = one(&v, "trusted.pem");
-    assert_eq!(s(trusted, "sha256"), m.root_sha, "aux data must not change the fingerprint");
+    assert_eq!(
+        s(trusted, "sha256"),
+        m.root_sha,
+        "aux data must not change the fingerprint"
+    );
     assert_eq!(s(trusted, "source"), "TRUSTED CERTIFICATE");
     assert_eq!(trusted["is_ca"], true);
     assert_eq!(trusted["self_signed"], true);
@@ -461,7 +475,10 @@ fn chain_incomplete_and_broken() {
         .current_dir(w)
         .output()
         .unwrap();
-    assert!(!ok.status.success(), "openssl accepted the fake intermediate");
+    assert!(
+        !ok.status.success(),
+        "openssl accepted the fake intermediate"
+    );
     openssl(
         w,
         &[
@@ -588,10 +605,18 @@ fn show_selectors() {
     assert_ne!(r.code, Some(0), "{r:?}");
     assert!(r.stderr.contains("ambiguous"), "{}", r.stderr);
     for cand in ["chain.pem#0", "leaf.bin#0", "bundle.p7b#0", "leaf.csr#0"] {
-        assert!(r.stderr.contains(cand), "{cand} missing from:\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(cand),
+            "{cand} missing from:\n{}",
+            r.stderr
+        );
     }
     // Nothing matches: a clear error.
     let r = certdeck(&["show", "no-such-thing.example", "--store", st]);
     assert_ne!(r.code, Some(0));
-    assert!(r.stderr.contains("nothing in the store matches"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("nothing in the store matches"),
+        "{}",
+        r.stderr
+    );
 }

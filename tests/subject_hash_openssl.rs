@@ -146,7 +146,11 @@ fn subject_and_issuer_hashes_match_openssl() {
     std::fs::create_dir_all(&store).unwrap();
     for c in CASES {
         make_case(&work, c);
-        copy(&work.join(format!("{}.pem", c.name)), &store, &format!("{}.pem", c.name));
+        copy(
+            &work.join(format!("{}.pem", c.name)),
+            &store,
+            &format!("{}.pem", c.name),
+        );
     }
     // A leaf signed by the BMP-named CA: its issuer_hash comes from a BMPString issuer.
     let pki = Pki::new(&work);
@@ -232,9 +236,5 @@ fn openssl_rehash_link_names_equal_our_hashes() {
     // certificates, so both get links: .0 and .1).
     assert_eq!(link_count, CASES.len(), "one link per certificate");
     // Links are not listed as items of their own.
-    assert_eq!(
-        items(&v).len(),
-        CASES.len(),
-        "symlinks listed twice: {v:#}"
-    );
+    assert_eq!(items(&v).len(), CASES.len(), "symlinks listed twice: {v:#}");
 }

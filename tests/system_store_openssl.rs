@@ -121,7 +121,10 @@ fn system_store_matches_openssl() {
     let mut by_file: BTreeMap<String, Vec<&serde_json::Value>> = BTreeMap::new();
     for it in items(&v) {
         if it["kind"] == "certificate" {
-            by_file.entry(s(it, "path").to_string()).or_default().push(it);
+            by_file
+                .entry(s(it, "path").to_string())
+                .or_default()
+                .push(it);
         }
     }
     assert!(

@@ -168,7 +168,10 @@ pub fn x509_field(dir: &Path, file: &str, what: &str) -> String {
 pub fn openssl_date_to_rfc3339(s: &str) -> String {
     let s = s.split_once('=').map(|(_, v)| v).unwrap_or(s);
     let f: Vec<&str> = s.split_whitespace().collect();
-    assert!(f.len() == 5 && f[4] == "GMT", "unexpected openssl date {s:?}");
+    assert!(
+        f.len() == 5 && f[4] == "GMT",
+        "unexpected openssl date {s:?}"
+    );
     let month = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
@@ -300,9 +303,6 @@ impl Pki {
 
     /// Lowercase hex SHA-256 fingerprint as openssl computes it.
     pub fn sha256(&self, file: &str) -> String {
-        let f = self.field(file, "-fingerprint");
-        // `-fingerprint` defaults to SHA-1 in some versions; ask explicitly.
-        let _ = f;
         let o = openssl(
             &self.dir,
             &["x509", "-in", file, "-noout", "-fingerprint", "-sha256"],
