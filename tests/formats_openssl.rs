@@ -620,3 +620,57 @@ fn show_selectors() {
         r.stderr
     );
 }
+
+#[test]
+fn serial_edge_cases_match_openssl() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // Zero, negative (invalid but seen in the wild), sign-padded, and a long serial.
+    let serials = [
+        "0",
+        "-5",
+        "-256",
+        "128",
+        "0x00ff",
+        "0x7fffffffffffffffffffffffffffffff",
+    ];
+    for (i, sn) in serials.iter().enumerate() {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "k.tmp",
+                "-out",
+                &format!("s{i}.pem"),
+                "-subj",
+                &format!("/CN=s{i}"),
+                "-set_serial",
+                sn,
+                "-days",
+                "9000",
+            ],
+        );
+    }
+    std::fs::remove_file(dir.join("k.tmp")).unwrap();
+    let v = list_json(dir, &[]);
+    for i in 0..serials.len() {
+        let file = format!("s{i}.pem");
+        let it = one(&v, &file);
+        let want = x509_field(dir, &file, "-serial");
+        assert_eq!(
+            s(it, "serial"),
+            want.split_once('=').unwrap().1.to_ascii_lowercase(),
+            "serial {}",
+            serials[i]
+        );
+        let end = openssl_date_to_rfc3339(&x509_field(dir, &file, "-enddate"));
+        assert_eq!(s(it, "not_after"), end, "GeneralizedTime after 2049");
+    }
+}
