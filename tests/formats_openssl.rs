@@ -660,15 +660,14 @@ fn serial_edge_cases_match_openssl() {
     }
     std::fs::remove_file(dir.join("k.tmp")).unwrap();
     let v = list_json(dir, &[]);
-    for i in 0..serials.len() {
+    for (i, sn) in serials.iter().enumerate() {
         let file = format!("s{i}.pem");
         let it = one(&v, &file);
         let want = x509_field(dir, &file, "-serial");
         assert_eq!(
             s(it, "serial"),
             want.split_once('=').unwrap().1.to_ascii_lowercase(),
-            "serial {}",
-            serials[i]
+            "serial {sn}"
         );
         let end = openssl_date_to_rfc3339(&x509_field(dir, &file, "-enddate"));
         assert_eq!(s(it, "not_after"), end, "GeneralizedTime after 2049");
