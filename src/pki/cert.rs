@@ -120,8 +120,26 @@ pub fn rfc3339(dt: time::OffsetDateTime) -> String {
 }
 
 /// Serial as OpenSSL prints it (`x509 -serial`), lowercase: the INTEGER's bytes without the
-/// sign-padding zero byte.
+/// sign-padding zero byte. Negative serials (invalid per RFC 5280, but in the wild) print as
+/// `-` and the magnitude, like OpenSSL (`-05`, not the two's complement `fb`).
 pub fn serial_hex(raw: &[u8]) -> String {
+    if raw.first().is_some_and(|b| b & 0x80 != 0) {
+        // Two's complement negation: invert, add one.
+        let mut mag: Vec<u8> = raw.iter().map(|b| !b).collect();
+        for b in mag.iter_mut().rev() {
+            let (v, carry) = b.overflowing_add(1);
+            *b = v;
+            if !carry {
+                break;
+            }
+        }
+        let skip = mag
+            .iter()
+            .take_while(|b| **b == 0)
+            .count()
+            .min(mag.len() - 1);
+        return format!("-{}", hex::encode(&mag[skip..]));
+    }
     let trimmed = match raw {
         [0, rest @ ..] if !rest.is_empty() => rest,
         _ => raw,
@@ -254,6 +272,9 @@ mod tests {
         assert_eq!(serial_hex(&[0x00, 0x80, 0x01]), "8001");
         assert_eq!(serial_hex(&[0x00]), "00");
         assert_eq!(serial_hex(&[0x01, 0x02]), "0102");
+        assert_eq!(serial_hex(&[0xfb]), "-05");
+        assert_eq!(serial_hex(&[0xff, 0x00]), "-0100");
+        assert_eq!(serial_hex(&[0x80]), "-80");
     }
 
     #[test]
