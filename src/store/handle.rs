@@ -3,9 +3,14 @@
 //! `WritableStore` (plans, lock, history), which only the mutating commands open.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use super::apply::{self, ApplyError, ApplyReport};
+use super::history::{self, RecoverReport, UndoReport};
 use super::inventory::Inventory;
+use super::plan::Plan;
 use super::scan::{scan, spawn_scan, ScanEvent, ScanOptions};
+use super::write::{LockError, StoreLock};
 
 #[derive(Debug)]
 pub enum OpenError {
@@ -58,5 +63,127 @@ impl ReadOnlyStore {
 
     pub fn spawn_scan(&self, opts: ScanOptions) -> crossbeam_channel::Receiver<ScanEvent> {
         spawn_scan(self.root.clone(), opts)
+    }
+}
+
+/// Why a store could not be opened for writing.
+#[derive(Debug)]
+pub enum WriteOpenError {
+    Open(OpenError),
+    /// Another certdeck holds the store lock (its pid, if it could be read).
+    Locked {
+        root: PathBuf,
+        pid: Option<u32>,
+        waited: Duration,
+    },
+    Lock(PathBuf, std::io::Error),
+    /// An interrupted plan could not be rolled back; the store needs a look by hand.
+    Recover(PathBuf, std::io::Error),
+}
+
+impl std::fmt::Display for WriteOpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteOpenError::Open(e) => e.fmt(f),
+            WriteOpenError::Locked { root, pid, waited } => {
+                write!(f, "store {} is locked by ", root.display())?;
+                match pid {
+                    Some(pid) => write!(f, "another certdeck (pid {pid})")?,
+                    None => write!(f, "another certdeck (pid unknown)")?,
+                }
+                if !waited.is_zero() {
+                    write!(f, "; gave up after waiting {:.1}s", waited.as_secs_f64())?;
+                }
+                Ok(())
+            }
+            WriteOpenError::Lock(p, e) => {
+                write!(f, "store {}: cannot take the lock: {e}", p.display())
+            }
+            WriteOpenError::Recover(p, e) => write!(
+                f,
+                "store {}: an interrupted change could not be rolled back: {e}",
+                p.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WriteOpenError {}
+
+/// A store opened for changing. Holds the store lock for its whole life (released on drop);
+/// opening finishes any interrupted plan first. This is the only type that can write.
+#[derive(Debug)]
+pub struct WritableStore {
+    root: PathBuf,
+    _lock: StoreLock,
+    waited: Duration,
+    recovered: RecoverReport,
+}
+
+impl WritableStore {
+    /// Takes the lock without waiting; fails with `Locked { pid }` if another holds it.
+    pub fn open(path: &Path) -> Result<Self, WriteOpenError> {
+        Self::open_wait(path, Duration::ZERO)
+    }
+
+    /// Retries the lock for up to `timeout`; `waited()` tells how long it waited.
+    pub fn open_wait(path: &Path, timeout: Duration) -> Result<Self, WriteOpenError> {
+        let root = ReadOnlyStore::open(path)
+            .map_err(WriteOpenError::Open)?
+            .root
+            .clone();
+        let start = Instant::now();
+        let lock = loop {
+            match StoreLock::try_acquire(&root) {
+                Ok(lock) => break lock,
+                Err(LockError::Held { pid }) if start.elapsed() >= timeout => {
+                    return Err(WriteOpenError::Locked {
+                        root,
+                        pid,
+                        waited: start.elapsed(),
+                    })
+                }
+                Err(LockError::Held { .. }) => std::thread::sleep(Duration::from_millis(50)),
+                Err(LockError::Io(e)) => return Err(WriteOpenError::Lock(root, e)),
+            }
+        };
+        let mut store = WritableStore {
+            root,
+            _lock: lock,
+            waited: start.elapsed(),
+            recovered: RecoverReport::default(),
+        };
+        store.recovered =
+            history::recover(&store).map_err(|e| WriteOpenError::Recover(store.root.clone(), e))?;
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// How long `open_wait` waited for another certdeck to release the store.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// Interrupted plans that were rolled back while opening.
+    pub fn recovered(&self) -> &RecoverReport {
+        &self.recovered
+    }
+
+    /// Applies `plan`, or on any error part-way restores the store and returns the error.
+    pub fn apply(&self, plan: &Plan) -> Result<ApplyReport, ApplyError> {
+        apply::apply(&self.root, plan, None)
+    }
+
+    /// Reverses the last applied plan (see `history::undo`).
+    pub fn undo(&self) -> Result<UndoReport, ApplyError> {
+        history::undo(self)
+    }
+
+    /// Scans the store (writers need a fresh inventory to build the next plan).
+    pub fn scan(&self, opts: &ScanOptions) -> Inventory {
+        scan(&self.root, opts)
     }
 }

@@ -1,9 +1,14 @@
-//! The store directory as servers see it: scanning, the inventory, selectors.
+//! The store directory as servers see it: scanning, the inventory, selectors, and the write
+//! path (plans, atomic writes, history and journal) that only a `WritableStore` can use.
 
+pub mod apply;
 pub mod checks;
 pub mod handle;
+pub mod history;
 pub mod inventory;
+pub mod plan;
 pub mod scan;
 pub mod select;
 pub mod trustdir;
 pub mod watch;
+pub mod write;

@@ -129,7 +129,8 @@ fn walk_dir(
         {
             continue;
         }
-        if name == ".git" {
+        // `.git` is never inventory; `.certdeck-tmp-*` are half-written files of a plan.
+        if name == ".git" || name.starts_with(super::write::TMP_PREFIX) {
             continue;
         }
         let Ok(lmeta) = fs::symlink_metadata(&path) else {
