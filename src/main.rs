@@ -77,6 +77,107 @@ enum Command {
         #[arg(long)]
         no_system_trust: bool,
     },
+    /// Generate a key and a CA, server or client certificate, or a CSR.
+    Generate {
+        /// ca | server | client | csr
+        kind: certdeck::actions::GenKind,
+        #[command(flatten)]
+        subject: SubjectArgs,
+        /// ec-p256 (default), ec-p384, ed25519, rsa-2048, rsa-3072, rsa-4096.
+        #[arg(long = "key-type", default_value = "ec-p256")]
+        key_type: certdeck::pki::issue::KeyType,
+        /// Subject alternative name: DNS:x, IP:y, email:z, URI:u (repeatable).
+        #[arg(long = "san")]
+        sans: Vec<String>,
+        /// Validity in days (default 398 for leaves, 3650 for CAs).
+        #[arg(long)]
+        days: Option<i64>,
+        /// Sign with this CA of the store (its key must be in the store); default self-signed.
+        #[arg(long)]
+        ca: Option<String>,
+        /// Directory inside the store for the files (default: the store root).
+        #[arg(long, default_value = "")]
+        dir: String,
+        /// Encrypt the new key with the passphrase in --new-passphrase-file (or CERTDECK_NEW_PASSPHRASE).
+        #[arg(long)]
+        encrypt_key: bool,
+        /// pathlen for a CA.
+        #[arg(long)]
+        path_len: Option<u8>,
+        /// Replace existing files of the same name (old ones go to history).
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Issue a certificate from a CSR with a CA of the store (the key stays where it was made).
+    Sign {
+        csr: PathBuf,
+        #[arg(long)]
+        ca: String,
+        /// server (default) or client.
+        #[arg(long, default_value = "server")]
+        profile: certdeck::pki::issue::Profile,
+        #[arg(long, default_value_t = 398)]
+        days: i64,
+        /// Store-relative output path (default: <cn>.pem).
+        #[arg(long)]
+        out: Option<String>,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Import certificates and keys (PEM, DER, PKCS#7, PKCS#12, encrypted keys).
+    Import {
+        files: Vec<PathBuf>,
+        #[arg(long, default_value = "")]
+        dir: String,
+        /// Import a private key that matches no certificate.
+        #[arg(long)]
+        allow_orphan_key: bool,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Trust a certificate: copy it into the trust dir and create its <hash>.N link.
+    Trust {
+        selector: String,
+        #[arg(long, default_value = certdeck::actions::DEFAULT_TRUST_DIR)]
+        dir: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Revoke: move the certificate out of the trust dir and add it to its CA's CRL.
+    Revoke {
+        selector: String,
+        #[arg(long, default_value = certdeck::actions::DEFAULT_TRUST_DIR)]
+        dir: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Rebuild a trust dir's <hash>.N links as `openssl rehash` would, dropping stale ones.
+    Rehash {
+        #[arg(default_value = certdeck::actions::DEFAULT_TRUST_DIR)]
+        dir: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Export a certificate: pem, der, fullchain, cert+key, p12.
+    Export {
+        selector: String,
+        #[arg(long)]
+        format: certdeck::actions::ExportFormat,
+        #[arg(long)]
+        out: PathBuf,
+        /// PKCS#12 with RC2/3DES + SHA-1 MAC for old consumers.
+        #[arg(long)]
+        legacy: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reverse the last applied change (from the journal).
+    Undo {
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a demo store (generated now, no committed keys) and open it.
     Demo {
         /// Directory to create (default: a new directory under the system temp dir).
@@ -85,6 +186,41 @@ enum Command {
         #[arg(long)]
         no_tui: bool,
     },
+}
+
+#[derive(Args, Debug, Clone)]
+struct SubjectArgs {
+    /// Common name (required).
+    #[arg(long)]
+    cn: String,
+    #[arg(long)]
+    o: Option<String>,
+    #[arg(long)]
+    ou: Option<String>,
+    #[arg(long)]
+    c: Option<String>,
+    #[arg(long)]
+    st: Option<String>,
+    #[arg(long)]
+    l: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct WriteArgs {
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print what was done (or planned) as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Seconds to wait for another certdeck holding the store lock.
+    #[arg(long, default_value_t = 10)]
+    wait: u64,
+    /// File with the passphrase for what is written (encrypted keys, PKCS#12 export).
+    #[arg(long, value_name = "FILE")]
+    new_passphrase_file: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -167,6 +303,159 @@ fn run(cli: Cli) -> Result<ExitCode> {
             crit_days,
             no_system_trust,
         }) => return Ok(audit(&g, json, prometheus, crit_days, no_system_trust)),
+        Some(Command::Generate {
+            kind,
+            subject,
+            key_type,
+            sans,
+            days,
+            ca,
+            dir,
+            encrypt_key,
+            path_len,
+            replace,
+            write,
+        }) => {
+            let encrypt = if encrypt_key {
+                Some(new_passphrase(&write)?)
+            } else {
+                None
+            };
+            let args = certdeck::actions::GenerateArgs {
+                kind,
+                key_type,
+                subject: certdeck::pki::issue::SubjectSpec {
+                    cn: subject.cn,
+                    o: subject.o,
+                    ou: subject.ou,
+                    c: subject.c,
+                    st: subject.st,
+                    l: subject.l,
+                    email: subject.email,
+                },
+                sans,
+                days,
+                ca,
+                dir,
+                encrypt_key: encrypt,
+                path_len,
+                replace,
+            };
+            return apply_action(&g, &write, |ctx| certdeck::actions::generate(ctx, &args));
+        }
+        Some(Command::Sign {
+            csr,
+            ca,
+            profile,
+            days,
+            out,
+            write,
+        }) => {
+            let bytes =
+                std::fs::read(&csr).with_context(|| format!("cannot read {}", csr.display()))?;
+            return apply_action(&g, &write, |ctx| {
+                certdeck::actions::sign_csr(ctx, &bytes, &ca, profile, days, out.as_deref())
+            });
+        }
+        Some(Command::Import {
+            files,
+            dir,
+            allow_orphan_key,
+            write,
+        }) => {
+            let mut data = vec![];
+            for f in &files {
+                let bytes =
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                data.push((name, bytes));
+            }
+            let args = certdeck::actions::ImportArgs {
+                files: &data,
+                dir,
+                allow_orphan_key,
+            };
+            return apply_action(&g, &write, |ctx| certdeck::actions::import(ctx, &args));
+        }
+        Some(Command::Trust {
+            selector,
+            dir,
+            write,
+        }) => {
+            return apply_action(&g, &write, |ctx| {
+                certdeck::actions::trust(ctx, &selector, &dir)
+            });
+        }
+        Some(Command::Revoke {
+            selector,
+            dir,
+            write,
+        }) => {
+            return apply_action(&g, &write, |ctx| {
+                certdeck::actions::revoke(ctx, &selector, &dir)
+            });
+        }
+        Some(Command::Rehash { dir, write }) => {
+            return apply_action(&g, &write, |ctx| certdeck::actions::rehash(ctx, &dir));
+        }
+        Some(Command::Export {
+            selector,
+            format,
+            out: out_path,
+            legacy,
+            json,
+        }) => {
+            let opts = scan_options(&g)?;
+            let store = certdeck::store::handle::ReadOnlyStore::open(&store_dir(&g)?)?;
+            let inv = store.scan(&opts);
+            let ctx = certdeck::actions::Ctx {
+                inv: &inv,
+                passphrases: &opts.decode.passphrases,
+                now: time::OffsetDateTime::now_utc(),
+            };
+            let p12_pass = if format == certdeck::actions::ExportFormat::P12 {
+                Some(new_passphrase(&WriteArgs {
+                    dry_run: false,
+                    json,
+                    wait: 0,
+                    new_passphrase_file: g.passphrase_file.clone(),
+                })?)
+            } else {
+                None
+            };
+            let (bytes, secret) =
+                certdeck::actions::export(&ctx, &selector, format, p12_pass.as_ref(), legacy)?;
+            write_export(&out_path, &bytes, secret)?;
+            let msg = serde_json::json!({"exported": selector, "out": out_path.display().to_string(), "bytes": bytes.len(), "mode": if secret {"0600"} else {"0644"}});
+            out(&if json {
+                msg.to_string()
+            } else {
+                format!(
+                    "wrote {} ({} bytes, mode {})",
+                    out_path.display(),
+                    bytes.len(),
+                    if secret { "0600" } else { "0644" }
+                )
+            });
+        }
+        Some(Command::Undo { json }) => {
+            if g.read_only {
+                bail!("read-only: undo changes the store");
+            }
+            let store = certdeck::store::handle::WritableStore::open_wait(
+                &store_dir(&g)?,
+                std::time::Duration::from_secs(10),
+            )?;
+            let r = store.undo()?;
+            out(&if json {
+                serde_json::to_string_pretty(&r)?
+            } else {
+                format!("undone: {} ({})", r.undone_action, r.undone_id)
+            });
+        }
         Some(Command::Demo { dir, no_tui }) => {
             let dir = match dir {
                 Some(d) => d,
@@ -190,6 +479,109 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None => return run_tui(&g),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The passphrase protecting something we write: a file, or CERTDECK_NEW_PASSPHRASE.
+fn new_passphrase(w: &WriteArgs) -> Result<Zeroizing<String>> {
+    if let Some(f) = &w.new_passphrase_file {
+        let raw = Zeroizing::new(
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
+        );
+        return Ok(Zeroizing::new(raw.lines().next().unwrap_or("").to_string()));
+    }
+    if let Ok(p) = std::env::var("CERTDECK_NEW_PASSPHRASE") {
+        return Ok(Zeroizing::new(p));
+    }
+    bail!("a passphrase is needed: --new-passphrase-file FILE or CERTDECK_NEW_PASSPHRASE")
+}
+
+/// Build a plan from a fresh inventory, then print it (--dry-run, read-only handle) or apply it
+/// under the store lock.
+fn apply_action(
+    g: &Global,
+    w: &WriteArgs,
+    build: impl FnOnce(&certdeck::actions::Ctx) -> Result<certdeck::store::plan::Plan>,
+) -> Result<ExitCode> {
+    let opts = scan_options(g)?;
+    let dir = store_dir(g)?;
+    let now = time::OffsetDateTime::now_utc();
+    if w.dry_run {
+        let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
+        let inv = store.scan(&opts);
+        let ctx = certdeck::actions::Ctx {
+            inv: &inv,
+            passphrases: &opts.decode.passphrases,
+            now,
+        };
+        let plan = build(&ctx)?;
+        out(&if w.json {
+            serde_json::to_string_pretty(
+                &serde_json::json!({"dry_run": true, "action": plan.action, "ops": plan.preview(store.root())}),
+            )?
+        } else {
+            format!(
+                "dry run, nothing changed:\n{}",
+                plan.preview_text(store.root())
+            )
+        });
+        return Ok(ExitCode::SUCCESS);
+    }
+    if g.read_only {
+        bail!("read-only: this command changes the store (use --dry-run to see the plan)");
+    }
+    let store = certdeck::store::handle::WritableStore::open_wait(
+        &dir,
+        std::time::Duration::from_secs(w.wait),
+    )?;
+    if !store.waited().is_zero() && store.waited() > std::time::Duration::from_millis(100) {
+        eprintln!(
+            "certdeck: waited {:.1}s for another certdeck to release the store",
+            store.waited().as_secs_f64()
+        );
+    }
+    let inv = store.scan(&opts);
+    let ctx = certdeck::actions::Ctx {
+        inv: &inv,
+        passphrases: &opts.decode.passphrases,
+        now,
+    };
+    let plan = build(&ctx)?;
+    // Describe the plan against the store as it was, not as it is after applying.
+    let preview = plan.preview_text(store.root());
+    let report = store.apply(&plan)?;
+    out(&if w.json {
+        serde_json::to_string_pretty(&report)?
+    } else {
+        preview
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Exports go outside the store: still atomic, and 0600 from the first byte when secret.
+fn write_export(path: &std::path::Path, bytes: &[u8], secret: bool) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(".certdeck-tmp-export-{}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(if secret { 0o600 } else { 0o644 })
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    let r = f
+        .write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
 }
 
 /// Exit 3 (UNKNOWN) when the store cannot be read at all, as monitoring expects.

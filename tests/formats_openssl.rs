@@ -553,7 +553,6 @@ fn passphrase_opens_pkcs12_and_reports_key_state() {
 }
 
 #[test]
-#[ignore = "src/pki/keycrypt.rs is still a placeholder returning Unsupported; being built in the keycrypt branch"]
 fn encrypted_keys_pair_with_passphrase() {
     let tmp = tempfile::tempdir().unwrap();
     let m = material(&tmp.path().join("work"));

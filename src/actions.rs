@@ -1,0 +1,976 @@
+//! User intents -> Plans. Shared by the TUI and the CLI: each action reads the inventory, checks
+//! everything it can up front (key matches, CA has its key, no silent overwrite) and returns
+//! the exact file operations; nothing is written here.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use rcgen::KeyPair;
+use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
+
+use crate::pki::issue::{self, IssueRequest, KeyType, Profile, Signer, SubjectSpec};
+use crate::pki::{keycrypt, pem, Detail, Item, ItemKind};
+use crate::store::inventory::Inventory;
+use crate::store::plan::{Op, Plan};
+use crate::store::select;
+use crate::store::trustdir;
+
+/// Default trust directory inside a store (OpenSSL CApath style).
+pub const DEFAULT_TRUST_DIR: &str = "trusted";
+pub const PRIVATE_DIR_MODE: u32 = 0o700;
+
+/// What every action needs besides its own arguments.
+pub struct Ctx<'a> {
+    pub inv: &'a Inventory,
+    /// Tried in order on encrypted keys (CA keys, imports).
+    pub passphrases: &'a [Zeroizing<String>],
+    pub now: OffsetDateTime,
+}
+
+/// A file-name-safe form of a common name.
+pub fn slug(cn: &str) -> String {
+    let s: String = cn
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches(|c| c == '-' || c == '.').to_string();
+    if s.is_empty() {
+        "unnamed".into()
+    } else {
+        s
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    let dir = dir.trim_matches('/');
+    if dir.is_empty() || dir == "." {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+fn exists(inv: &Inventory, rel: &str) -> bool {
+    std::fs::symlink_metadata(inv.store.join(rel)).is_ok()
+}
+
+/// What `generate` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenKind {
+    Ca,
+    Server,
+    Client,
+    Csr,
+}
+
+impl std::str::FromStr for GenKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ca" => Ok(GenKind::Ca),
+            "server" => Ok(GenKind::Server),
+            "client" => Ok(GenKind::Client),
+            "csr" => Ok(GenKind::Csr),
+            _ => Err(format!("unknown kind '{s}' (ca, server, client, csr)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GenerateArgs {
+    pub kind: GenKind,
+    pub key_type: KeyType,
+    pub subject: SubjectSpec,
+    pub sans: Vec<String>,
+    /// Default 398 for leaves, 3650 for CAs.
+    pub days: Option<i64>,
+    /// Selector of the signing CA; None = self-signed.
+    pub ca: Option<String>,
+    /// Store-relative directory for the files (default: the store root).
+    pub dir: String,
+    /// Encrypt the new key with this passphrase (PBES2 AES-256).
+    pub encrypt_key: Option<Zeroizing<String>>,
+    pub path_len: Option<u8>,
+    /// Allow replacing existing files (old ones go to history).
+    pub replace: bool,
+}
+
+impl GenerateArgs {
+    pub fn new(kind: GenKind, cn: &str) -> Self {
+        GenerateArgs {
+            kind,
+            key_type: KeyType::default(),
+            subject: SubjectSpec {
+                cn: cn.to_string(),
+                ..Default::default()
+            },
+            sans: vec![],
+            days: None,
+            ca: None,
+            dir: String::new(),
+            encrypt_key: None,
+            path_len: None,
+            replace: false,
+        }
+    }
+}
+
+/// Key material for the plan: PKCS#8 PEM, encrypted when asked.
+fn key_file_contents(
+    key: &KeyPair,
+    encrypt: Option<&Zeroizing<String>>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    match encrypt {
+        None => Ok(Zeroizing::new(issue::key_to_pkcs8_pem(key).into_bytes())),
+        Some(pass) => {
+            if pass.is_empty() {
+                bail!("empty passphrase");
+            }
+            let der = Zeroizing::new(key.serialize_der());
+            let enc = keycrypt::encrypt_pkcs8(&der, pass.as_bytes())
+                .map_err(|e| anyhow!("cannot encrypt key: {e}"))?;
+            Ok(Zeroizing::new(
+                pem::encode("ENCRYPTED PRIVATE KEY", &enc).into_bytes(),
+            ))
+        }
+    }
+}
+
+fn guard_new(inv: &Inventory, rel: &str, replace: bool) -> Result<()> {
+    if exists(inv, rel) && !replace {
+        bail!("{rel} already exists (use --replace; the old file goes to history)");
+    }
+    Ok(())
+}
+
+/// A CA certificate of the store and its private key, ready to sign.
+pub struct CaMaterial {
+    pub item: Item,
+    pub key: KeyPair,
+    pub cert_der: Vec<u8>,
+}
+
+/// Resolve `sel` to a CA certificate whose key is in the store.
+pub fn load_ca(ctx: &Ctx, sel: &str) -> Result<CaMaterial> {
+    let item = select::resolve_one(ctx.inv, sel)?;
+    let cert = item
+        .cert()
+        .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;
+    if !cert.is_ca {
+        bail!(
+            "{} ({}) is not a CA (basicConstraints CA:FALSE)",
+            item.display_name(),
+            item.path
+        );
+    }
+    let key_path = cert
+        .paired_keys
+        .iter()
+        .find(|p| !p.contains(" ["))
+        .ok_or_else(|| {
+            anyhow!(
+                "the private key of CA {} is not in the store; cannot sign",
+                item.display_name()
+            )
+        })?;
+    let key = load_private_key(&ctx.inv.store, key_path, ctx.passphrases)?;
+    let cert_der = item
+        .der
+        .as_ref()
+        .map(|d| d.to_vec())
+        .ok_or_else(|| anyhow!("no DER for {}", item.path))?;
+    Ok(CaMaterial {
+        item: item.clone(),
+        key,
+        cert_der,
+    })
+}
+
+/// Read a private key file of the store (PEM or DER, decrypting with the passphrases).
+pub fn load_private_key(
+    store: &Path,
+    rel: &str,
+    passphrases: &[Zeroizing<String>],
+) -> Result<KeyPair> {
+    let data = Zeroizing::new(
+        std::fs::read(store.join(rel)).with_context(|| format!("cannot read key {rel}"))?,
+    );
+    key_from_bytes(&data, passphrases).with_context(|| format!("key {rel}"))
+}
+
+/// The first private key in `data` (PEM blocks or DER).
+pub fn key_from_bytes(data: &[u8], passphrases: &[Zeroizing<String>]) -> Result<KeyPair> {
+    use issue::KeyFormat as F;
+    if !pem::looks_like_pem(data) {
+        return issue::key_from_der(data, None);
+    }
+    for block in pem::parse_blocks(data) {
+        let Ok(body) = &block.body else { continue };
+        let body = Zeroizing::new(body.clone());
+        let fmt = match block.label.as_str() {
+            "PRIVATE KEY" => F::Pkcs8,
+            "RSA PRIVATE KEY" => F::Pkcs1,
+            "EC PRIVATE KEY" => F::Sec1,
+            "ENCRYPTED PRIVATE KEY" => {
+                let plain = try_decrypt(passphrases, |p| keycrypt::decrypt_pkcs8(&body, p))?;
+                return issue::key_from_der(&plain, Some(F::Pkcs8));
+            }
+            _ => continue,
+        };
+        if block
+            .header("Proc-Type")
+            .is_some_and(|v| v.contains("ENCRYPTED"))
+        {
+            let dek = block.header("DEK-Info").unwrap_or_default().to_string();
+            let plain = try_decrypt(passphrases, |p| {
+                keycrypt::decrypt_legacy_pem(&dek, &body, p)
+            })?;
+            return issue::key_from_der(&plain, Some(fmt));
+        }
+        return issue::key_from_der(&body, Some(fmt));
+    }
+    bail!("no private key found")
+}
+
+fn try_decrypt(
+    passphrases: &[Zeroizing<String>],
+    f: impl Fn(&[u8]) -> Result<Zeroizing<Vec<u8>>, keycrypt::KeyCryptError>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    if passphrases.is_empty() {
+        bail!("the key is encrypted: give its passphrase (--passphrase-file)");
+    }
+    let mut last = None;
+    for p in passphrases {
+        match f(p.as_bytes()) {
+            Ok(v) => return Ok(v),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(anyhow!(
+        "cannot decrypt key: {}",
+        last.map(|e| e.to_string()).unwrap_or_default()
+    ))
+}
+
+/// generate ca|server|client|csr
+pub fn generate(ctx: &Ctx, args: &GenerateArgs) -> Result<Plan> {
+    if args.subject.cn.trim().is_empty() {
+        bail!("a common name (--cn) is required");
+    }
+    let name = slug(&args.subject.cn);
+    let key_rel = join(&join(&args.dir, "private"), &format!("{name}.key"));
+    let key = issue::generate_key(args.key_type)?;
+    let mut plan = Plan::new(format!(
+        "generate {} {}",
+        match args.kind {
+            GenKind::Ca => "ca",
+            GenKind::Server => "server",
+            GenKind::Client => "client",
+            GenKind::Csr => "csr",
+        },
+        args.subject.cn
+    ));
+    guard_new(ctx.inv, &key_rel, args.replace)?;
+    if args.kind == GenKind::Csr {
+        let csr_rel = join(&args.dir, &format!("{name}.csr"));
+        guard_new(ctx.inv, &csr_rel, args.replace)?;
+        let der = issue::make_csr(&args.subject, &args.sans, &key)?;
+        plan.push(Op::MkDir {
+            path: join(&args.dir, "private"),
+            mode: PRIVATE_DIR_MODE,
+        });
+        plan.push(Op::write_secret(
+            key_rel,
+            key_file_contents(&key, args.encrypt_key.as_ref())?,
+        ));
+        plan.push(Op::write_public(
+            csr_rel,
+            pem::encode("CERTIFICATE REQUEST", &der).into_bytes(),
+        ));
+        return Ok(plan.with_missing_dirs(&ctx.inv.store));
+    }
+    let profile = match args.kind {
+        GenKind::Ca => Profile::Ca,
+        GenKind::Server => Profile::Server,
+        _ => Profile::Client,
+    };
+    let days = args
+        .days
+        .unwrap_or(if profile == Profile::Ca { 3650 } else { 398 });
+    if days <= 0 {
+        bail!("--days must be positive");
+    }
+    // Backdate a little so a peer with a slightly slow clock accepts it at once.
+    let not_before = ctx.now - Duration::minutes(5);
+    let req = IssueRequest {
+        profile,
+        subject: args.subject.clone(),
+        sans: args.sans.clone(),
+        not_before,
+        not_after: ctx.now + Duration::days(days),
+        path_len: args.path_len,
+    };
+    let cert_rel = join(&args.dir, &format!("{name}.pem"));
+    guard_new(ctx.inv, &cert_rel, args.replace)?;
+    let issued = match &args.ca {
+        Some(sel) => {
+            let ca = load_ca(ctx, sel)?;
+            issue::issue(
+                &req,
+                &key,
+                Some(Signer {
+                    cert_der: &ca.cert_der,
+                    key: &ca.key,
+                }),
+            )?
+        }
+        None => issue::issue(&req, &key, None)?,
+    };
+    plan.push(Op::MkDir {
+        path: join(&args.dir, "private"),
+        mode: PRIVATE_DIR_MODE,
+    });
+    plan.push(Op::write_secret(
+        key_rel,
+        key_file_contents(&key, args.encrypt_key.as_ref())?,
+    ));
+    plan.push(Op::write_public(cert_rel, issued.cert_pem.into_bytes()));
+    Ok(plan.with_missing_dirs(&ctx.inv.store))
+}
+
+/// sign CSR --ca SELECTOR: issue a certificate for a CSR (its key stays where it was made).
+pub fn sign_csr(
+    ctx: &Ctx,
+    csr_bytes: &[u8],
+    ca_sel: &str,
+    profile: Profile,
+    days: i64,
+    out_rel: Option<&str>,
+) -> Result<Plan> {
+    let der = if pem::looks_like_pem(csr_bytes) {
+        pem::parse_blocks(csr_bytes)
+            .into_iter()
+            .find(|b| b.label.contains("CERTIFICATE REQUEST"))
+            .and_then(|b| b.body.ok())
+            .ok_or_else(|| anyhow!("no CERTIFICATE REQUEST block found"))?
+    } else {
+        csr_bytes.to_vec()
+    };
+    let ca = load_ca(ctx, ca_sel)?;
+    let issued = issue::sign_csr(
+        &der,
+        profile,
+        ctx.now - Duration::minutes(5),
+        ctx.now + Duration::days(days),
+        Signer {
+            cert_der: &ca.cert_der,
+            key: &ca.key,
+        },
+    )?;
+    let cn = crate::pki::cert::summarize(&issued.cert_der, ctx.now.unix_timestamp(), 30)
+        .ok()
+        .and_then(|c| c.common_name)
+        .unwrap_or_else(|| "signed".into());
+    let out = out_rel
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}.pem", slug(&cn)));
+    guard_new(ctx.inv, &out, false)?;
+    let mut plan = Plan::new(format!("sign CSR {cn} with {}", ca.item.display_name()));
+    plan.push(Op::write_public(out, issued.cert_pem.into_bytes()));
+    Ok(plan.with_missing_dirs(&ctx.inv.store))
+}
+
+/// The certificates of the store in `dir` (files and the targets of its links).
+fn trust_dir_items<'a>(inv: &'a Inventory, dir: &str) -> Vec<&'a Item> {
+    inv.items
+        .iter()
+        .filter(|it| {
+            std::iter::once(&it.path)
+                .chain(it.links.iter())
+                .any(|p| p.rsplit_once('/').map(|(d, _)| d).unwrap_or("") == dir)
+        })
+        .collect()
+}
+
+/// Ops that make `dir`'s links exactly what `openssl rehash` would make once `files_after`
+/// (name -> (hash, fingerprint, is_crl)) is the set of sources.
+fn relink_ops(inv: &Inventory, dir: &str, sources: &[(String, String, String, bool)]) -> Vec<Op> {
+    let mut sorted: Vec<_> = sources.to_vec();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut next: std::collections::HashMap<String, u32> = Default::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut want = std::collections::BTreeMap::new();
+    for (name, hash, fp, crl) in sorted {
+        if !seen.insert((fp.clone(), crl)) {
+            continue;
+        }
+        let key = format!("{hash}.{}", if crl { "r" } else { "" });
+        let n = next.entry(key.clone()).or_insert(0);
+        want.insert(format!("{key}{n}"), name);
+        *n += 1;
+    }
+    let have = trustdir::current_links(inv, dir);
+    let mut ops = vec![];
+    for (name, target) in &have {
+        if let Some(t) = target {
+            if want.get(name) != Some(t) {
+                ops.push(Op::MoveToHistory {
+                    path: join(dir, name),
+                });
+            }
+        }
+    }
+    for (name, target) in want {
+        match have.get(&name) {
+            Some(Some(t)) if *t == target => {}
+            Some(None) => {} // a regular file with a hash name: data, left alone
+            _ => ops.push(Op::Symlink {
+                path: join(dir, &name),
+                target,
+            }),
+        }
+    }
+    ops
+}
+
+/// Current rehash sources of `dir`: (file name, hash, fingerprint, is_crl).
+fn sources(inv: &Inventory, dir: &str) -> Vec<(String, String, String, bool)> {
+    let mut files: std::collections::BTreeMap<&str, Vec<&Item>> = Default::default();
+    for it in &inv.items {
+        let (d, name) = it.path.rsplit_once('/').unwrap_or(("", it.path.as_str()));
+        if d == dir && is_rehash_source(name) {
+            files.entry(name).or_default().push(it);
+        }
+    }
+    files
+        .into_iter()
+        .filter(|(_, items)| items.len() == 1 && items[0].error.is_none())
+        .filter_map(|(name, items)| match &items[0].detail {
+            Detail::Certificate(c) => Some((
+                name.to_string(),
+                c.subject_hash.clone(),
+                c.sha1.clone(),
+                false,
+            )),
+            Detail::Crl(c) => Some((
+                name.to_string(),
+                c.issuer_hash.clone(),
+                c.sha256.clone(),
+                true,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_rehash_source(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    !crate::pki::decode::is_hash_link_name(&l)
+        && [".pem", ".crt", ".cer", ".crl"]
+            .iter()
+            .any(|e| l.ends_with(e))
+}
+
+/// rehash [DIR]: rebuild links like `openssl rehash`, removing stale and dangling ones.
+pub fn rehash(ctx: &Ctx, dir: &str) -> Result<Plan> {
+    let dir = dir.trim_matches('/');
+    if !ctx.inv.store.join(dir).is_dir() {
+        bail!("{dir} is not a directory of the store");
+    }
+    let mut plan = Plan::new(format!("rehash {}", if dir.is_empty() { "." } else { dir }));
+    for op in relink_ops(ctx.inv, dir, &sources(ctx.inv, dir)) {
+        plan.push(op);
+    }
+    // Dangling hash links (target gone) are stale too; relink_ops already moves any link
+    // whose target differs from the wanted one.
+    Ok(plan)
+}
+
+/// A fresh CRL for `ca` listing `revoked` (serial hex) in addition to what its current CRL in
+/// `dir` lists. Returns (file name, PEM).
+fn crl_for(
+    ctx: &Ctx,
+    ca: &CaMaterial,
+    dir: &str,
+    extra_serial: Option<&str>,
+) -> Result<(String, Vec<u8>, String)> {
+    let cert = ca
+        .item
+        .cert()
+        .ok_or_else(|| anyhow!("CA is not a certificate"))?;
+    let name = format!("{}.crl.pem", slug(&ca.item.display_name()));
+    let existing = ctx.inv.items.iter().find_map(|it| match &it.detail {
+        Detail::Crl(c) if c.issuer_raw == cert.subject_raw && it.path == join(dir, &name) => {
+            Some(c.clone())
+        }
+        _ => None,
+    });
+    let mut serials: Vec<String> = existing
+        .as_ref()
+        .map(|c| c.revoked.clone())
+        .unwrap_or_default();
+    if let Some(s) = extra_serial {
+        if !serials.iter().any(|x| x == s) {
+            serials.push(s.to_string());
+        }
+    }
+    let number = existing
+        .as_ref()
+        .and_then(|c| c.crl_number.as_deref())
+        .and_then(|n| u64::from_str_radix(n, 16).ok())
+        .map(|n| n + 1)
+        .unwrap_or(1);
+    let revoked: Vec<(Vec<u8>, OffsetDateTime)> = serials
+        .iter()
+        .filter_map(|s| hex::decode(s).ok())
+        .map(|b| {
+            // Keep the INTEGER positive: re-add the sign byte the hex form dropped.
+            let b = if b.first().is_some_and(|x| x & 0x80 != 0) {
+                [vec![0u8], b].concat()
+            } else {
+                b
+            };
+            (b, ctx.now)
+        })
+        .collect();
+    let der = issue::make_crl(
+        Signer {
+            cert_der: &ca.cert_der,
+            key: &ca.key,
+        },
+        &revoked,
+        ctx.now - Duration::minutes(5),
+        ctx.now + Duration::days(30),
+        number,
+    )?;
+    Ok((
+        name,
+        pem::encode("X509 CRL", &der).into_bytes(),
+        cert.subject_hash.clone(),
+    ))
+}
+
+/// trust SELECTOR [--dir trusted]: copy the certificate into the trust dir and link it.
+pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
+    let dir = dir.trim_matches('/');
+    let item = select::resolve_one(ctx.inv, sel)?;
+    let cert = item
+        .cert()
+        .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;
+    let der = item.der.as_ref().ok_or_else(|| anyhow!("no DER"))?;
+    let existing = trust_dir_items(ctx.inv, dir);
+    if existing
+        .iter()
+        .any(|it| it.cert().is_some_and(|c| c.sha256 == cert.sha256))
+    {
+        bail!("{} is already trusted in {dir}", item.display_name());
+    }
+    let file = format!("{}.pem", slug(&item.display_name()));
+    let mut file_rel = join(dir, &file);
+    if exists(ctx.inv, &file_rel) {
+        file_rel = join(
+            dir,
+            &format!("{}-{}.pem", slug(&item.display_name()), &cert.sha256[..8]),
+        );
+    }
+    let file_name = file_rel.rsplit('/').next().unwrap_or(&file_rel).to_string();
+    let mut plan = Plan::new(format!("trust {}", item.display_name()));
+    plan.push(Op::write_public(
+        file_rel.clone(),
+        pem::encode("CERTIFICATE", der).into_bytes(),
+    ));
+    let mut srcs = sources(ctx.inv, dir);
+    srcs.push((
+        file_name,
+        cert.subject_hash.clone(),
+        cert.sha1.clone(),
+        false,
+    ));
+    // A local CA whose key we hold gets its (empty) CRL next to it, so -crl_check works.
+    if cert.is_ca && !cert.paired_keys.is_empty() {
+        if let Ok(ca) = load_ca(ctx, &cert.sha256) {
+            let (crl_name, crl_pem, hash) = crl_for(ctx, &ca, dir, None)?;
+            plan.push(Op::write_public(join(dir, &crl_name), crl_pem));
+            srcs.retain(|s| s.0 != crl_name);
+            srcs.push((crl_name.clone(), hash, format!("crl:{crl_name}"), true));
+        }
+    }
+    for op in relink_ops(ctx.inv, dir, &srcs) {
+        plan.push(op);
+    }
+    Ok(plan.with_missing_dirs(&ctx.inv.store))
+}
+
+/// revoke SELECTOR: take the certificate out of the trust dir (to history) and, when its CA's
+/// key is in the store, add it to that CA's CRL in the trust dir.
+pub fn revoke(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
+    let dir = dir.trim_matches('/');
+    let item = select::resolve_one(ctx.inv, sel)?;
+    let cert = item
+        .cert()
+        .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?
+        .clone();
+    let mut plan = Plan::new(format!("revoke {}", item.display_name()));
+    // Every copy of this certificate in the trust dir, and the links to them.
+    let copies: Vec<&Item> = trust_dir_items(ctx.inv, dir)
+        .into_iter()
+        .filter(|it| it.cert().is_some_and(|c| c.sha256 == cert.sha256))
+        .collect();
+    let mut removed_names = vec![];
+    for c in &copies {
+        let (d, name) = c.path.rsplit_once('/').unwrap_or(("", c.path.as_str()));
+        if d == dir {
+            plan.push(Op::MoveToHistory {
+                path: c.path.clone(),
+            });
+            removed_names.push(name.to_string());
+        }
+    }
+    let mut srcs: Vec<_> = sources(ctx.inv, dir)
+        .into_iter()
+        .filter(|s| !removed_names.contains(&s.0))
+        .collect();
+    // The issuing CA, if its key is here: re-sign its CRL with this serial added.
+    let issuer = ctx.inv.items.iter().find(|it| {
+        it.cert().is_some_and(|c| {
+            c.is_ca
+                && c.subject_raw == cert.issuer_raw
+                && !c.paired_keys.is_empty()
+                && it.der.as_ref().is_some_and(|d| {
+                    item.der.as_ref().is_some_and(|leaf| {
+                        crate::pki::chain::verify_signed_by(leaf, d)
+                            == crate::pki::chain::SigCheck::Verified
+                    })
+                })
+        })
+    });
+    let mut crl_written = false;
+    if let Some(ca_item) = issuer {
+        let sha = ca_item.cert().map(|c| c.sha256.clone()).unwrap_or_default();
+        let ca = load_ca(ctx, &sha)?;
+        let (crl_name, crl_pem, hash) = crl_for(ctx, &ca, dir, Some(&cert.serial))?;
+        plan.push(Op::write_public(join(dir, &crl_name), crl_pem));
+        srcs.retain(|s| s.0 != crl_name);
+        srcs.push((crl_name.clone(), hash, format!("crl:{crl_name}"), true));
+        crl_written = true;
+    }
+    if copies.is_empty() && !crl_written {
+        bail!(
+            "{} is not in trust dir {dir} and its CA's key is not in the store: nothing to revoke",
+            item.display_name()
+        );
+    }
+    let link_ops = relink_ops(ctx.inv, dir, &srcs);
+    for op in link_ops {
+        plan.push(op);
+    }
+    Ok(plan.with_missing_dirs(&ctx.inv.store))
+}
+
+/// import FILE...: certificates and keys from PEM/DER/PKCS#7/PKCS#12 into `dir`.
+pub struct ImportArgs<'a> {
+    pub files: &'a [(String, Vec<u8>)],
+    pub dir: String,
+    pub allow_orphan_key: bool,
+}
+
+pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
+    use crate::pki::decode::{decode_file, DecodeOptions};
+    let opts = DecodeOptions {
+        now: ctx.now.unix_timestamp(),
+        warn_days: 30,
+        passphrases: ctx.passphrases.to_vec(),
+    };
+    let mut certs: Vec<Item> = vec![];
+    let mut keys: Vec<(Item, Zeroizing<Vec<u8>>)> = vec![];
+    for (name, data) in args.files {
+        let items = decode_file(data, name, &opts);
+        for it in items {
+            if let Some(e) = &it.error {
+                bail!("{name}: {e}");
+            }
+            match it.kind {
+                ItemKind::Certificate => certs.push(it),
+                ItemKind::PrivateKey => {
+                    let key = if it.source == "PKCS12" {
+                        // p12 keys: re-open the keystore to get the key bytes.
+                        p12_key(data, it.alias.as_deref(), ctx.passphrases)?
+                    } else {
+                        key_from_bytes(data, ctx.passphrases).with_context(|| format!("{name}"))?
+                    };
+                    let pem = Zeroizing::new(issue::key_to_pkcs8_pem(&key).into_bytes());
+                    keys.push((it, pem));
+                }
+                ItemKind::Keystore => {}
+                other => bail!("{name}: cannot import a {}", other.label()),
+            }
+        }
+    }
+    if certs.is_empty() && keys.is_empty() {
+        bail!("nothing to import");
+    }
+    let in_store = |sha: &str| {
+        ctx.inv
+            .items
+            .iter()
+            .any(|it| it.cert().is_some_and(|c| c.sha256 == sha))
+    };
+    let mut plan = Plan::new(format!(
+        "import {}",
+        args.files
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    // Leaves first; a bundle's non-leaf certs become its chain file.
+    let leaf = certs
+        .iter()
+        .find(|c| c.cert().is_some_and(|c| !c.is_ca))
+        .or(certs.first());
+    let leaf_sha = leaf.and_then(|l| l.cert()).map(|c| c.sha256.clone());
+    let mut wrote_any = false;
+    if let Some(leaf) = leaf {
+        let lc = leaf.cert().expect("certificate item");
+        let name = slug(&leaf.display_name());
+        if !in_store(&lc.sha256) {
+            // Same key as an existing certificate: the new (CA-signed) one replaces it.
+            let replaced = ctx.inv.items.iter().find(|it| {
+                it.cert()
+                    .is_some_and(|c| c.spki_bits == lc.spki_bits && c.sha256 != lc.sha256)
+            });
+            let target = match replaced {
+                Some(old) => old.path.clone(),
+                None => join(&args.dir, &format!("{name}.pem")),
+            };
+            if replaced.is_none() {
+                guard_new(ctx.inv, &target, false)?;
+            }
+            let mut body = pem::encode(
+                "CERTIFICATE",
+                leaf.der
+                    .as_deref()
+                    .map(|v| v.as_slice())
+                    .unwrap_or_default(),
+            );
+            let chain: Vec<&Item> = certs
+                .iter()
+                .filter(|c| c.cert().map(|x| &x.sha256) != Some(&lc.sha256))
+                .collect();
+            if replaced.is_some() {
+                // Keep the file layout the server reads: leaf then chain in one file.
+                for c in &chain {
+                    body.push_str(&pem::encode(
+                        "CERTIFICATE",
+                        c.der.as_deref().map(|v| v.as_slice()).unwrap_or_default(),
+                    ));
+                }
+            } else if !chain.is_empty() {
+                let mut cbody = String::new();
+                for c in &chain {
+                    cbody.push_str(&pem::encode(
+                        "CERTIFICATE",
+                        c.der.as_deref().map(|v| v.as_slice()).unwrap_or_default(),
+                    ));
+                }
+                let chain_rel = join(&args.dir, &format!("{name}.chain.pem"));
+                guard_new(ctx.inv, &chain_rel, false)?;
+                plan.push(Op::write_public(chain_rel, cbody.into_bytes()));
+            }
+            plan.push(Op::write_public(target, body.into_bytes()));
+            wrote_any = true;
+        }
+    }
+    for (kitem, pem_bytes) in keys {
+        let Some(k) = kitem.key() else { continue };
+        let bits = k.public_bits.clone().unwrap_or_default();
+        let pairs_import = certs
+            .iter()
+            .any(|c| c.cert().is_some_and(|c| c.spki_bits == bits));
+        let pairs_store = ctx
+            .inv
+            .items
+            .iter()
+            .any(|it| it.cert().is_some_and(|c| c.spki_bits == bits));
+        let key_in_store = ctx
+            .inv
+            .items
+            .iter()
+            .any(|it| it.key().and_then(|k| k.public_bits.as_ref()) == Some(&bits));
+        if key_in_store {
+            continue;
+        }
+        if !pairs_import && !pairs_store && !args.allow_orphan_key {
+            bail!(
+                "the private key in the import matches no certificate (in the import or the store); refusing (--allow-orphan-key to import it anyway)"
+            );
+        }
+        let name = leaf
+            .filter(|_| pairs_import)
+            .map(|l| slug(&l.display_name()))
+            .unwrap_or_else(|| {
+                format!("imported-{}", &hex::encode(&bits)[..12.min(bits.len() * 2)])
+            });
+        let key_rel = join(&join(&args.dir, "private"), &format!("{name}.key"));
+        guard_new(ctx.inv, &key_rel, false)?;
+        plan.push(Op::MkDir {
+            path: join(&args.dir, "private"),
+            mode: PRIVATE_DIR_MODE,
+        });
+        plan.push(Op::write_secret(key_rel, pem_bytes));
+        wrote_any = true;
+    }
+    if !wrote_any {
+        bail!(
+            "everything in the import is already in the store{}",
+            leaf_sha
+                .map(|s| format!(" (sha256 {})", &s[..16]))
+                .unwrap_or_default()
+        );
+    }
+    Ok(plan.with_missing_dirs(&ctx.inv.store))
+}
+
+fn p12_key(data: &[u8], alias: Option<&str>, passphrases: &[Zeroizing<String>]) -> Result<KeyPair> {
+    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
+    let mut cands: Vec<&str> = passphrases.iter().map(|p| p.as_str()).collect();
+    cands.push("");
+    for p in cands {
+        if let Ok(ks) = KeyStore::from_pkcs12(data, p, Pkcs12ImportPolicy::Relaxed) {
+            for (a, e) in ks.entries() {
+                if let KeyStoreEntry::PrivateKeyChain(c) = e {
+                    if alias.is_none_or(|x| x == a) {
+                        return issue::key_from_der(
+                            c.key().as_der(),
+                            Some(issue::KeyFormat::Pkcs8),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    bail!("cannot open the PKCS#12 key (wrong passphrase?)")
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Pem,
+    Der,
+    Fullchain,
+    CertKey,
+    P12,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "pem" => Ok(Self::Pem),
+            "der" => Ok(Self::Der),
+            "fullchain" => Ok(Self::Fullchain),
+            "cert+key" => Ok(Self::CertKey),
+            "p12" => Ok(Self::P12),
+            _ => Err(format!(
+                "unknown format '{s}' (pem, der, fullchain, cert+key, p12)"
+            )),
+        }
+    }
+}
+
+/// The bytes of an export and whether they hold a secret (file mode 0600).
+pub fn export(
+    ctx: &Ctx,
+    sel: &str,
+    format: ExportFormat,
+    p12_password: Option<&Zeroizing<String>>,
+    legacy_p12: bool,
+) -> Result<(Zeroizing<Vec<u8>>, bool)> {
+    let item = select::resolve_one(ctx.inv, sel)?;
+    let cert = item
+        .cert()
+        .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;
+    let der = item.der.as_ref().ok_or_else(|| anyhow!("no DER"))?;
+    let chain_ders = || -> Vec<Vec<u8>> {
+        cert.chain_path
+            .iter()
+            .skip(1)
+            .filter(|l| !l.note.contains("self-signed root") || cert.chain_path.len() == 1)
+            .filter_map(|l| {
+                ctx.inv
+                    .items
+                    .iter()
+                    .find(|it| it.cert().is_some_and(|c| c.sha256 == l.sha256))
+                    .and_then(|it| it.der.as_ref().map(|d| d.to_vec()))
+            })
+            .collect()
+    };
+    let key = || -> Result<KeyPair> {
+        let kp = cert
+            .paired_keys
+            .iter()
+            .find(|p| !p.contains(" ["))
+            .ok_or_else(|| {
+                anyhow!(
+                    "the private key of {} is not in the store",
+                    item.display_name()
+                )
+            })?;
+        load_private_key(&ctx.inv.store, kp, ctx.passphrases)
+    };
+    Ok(match format {
+        ExportFormat::Pem => (
+            Zeroizing::new(pem::encode("CERTIFICATE", der).into_bytes()),
+            false,
+        ),
+        ExportFormat::Der => (Zeroizing::new(der.to_vec()), false),
+        ExportFormat::Fullchain => {
+            let mut s = pem::encode("CERTIFICATE", der);
+            for c in chain_ders() {
+                s.push_str(&pem::encode("CERTIFICATE", &c));
+            }
+            (Zeroizing::new(s.into_bytes()), false)
+        }
+        ExportFormat::CertKey => {
+            let k = key()?;
+            let mut s = pem::encode("CERTIFICATE", der);
+            s.push_str(&issue::key_to_pkcs8_pem(&k));
+            (Zeroizing::new(s.into_bytes()), true)
+        }
+        ExportFormat::P12 => {
+            use p12_keystore::{
+                Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm,
+                PrivateKey, PrivateKeyChain,
+            };
+            let pass = p12_password
+                .ok_or_else(|| anyhow!("a PKCS#12 export needs a password (--passphrase-file)"))?;
+            let k = key()?;
+            let mut certs = vec![Certificate::from_der(der).map_err(|e| anyhow!("{e}"))?];
+            for c in chain_ders() {
+                certs.push(Certificate::from_der(&c).map_err(|e| anyhow!("{e}"))?);
+            }
+            let pk = PrivateKey::from_der(&k.serialize_der()).map_err(|e| anyhow!("{e}"))?;
+            let local_id = hex::decode(&cert.sha1).unwrap_or_default();
+            let mut ks = KeyStore::new();
+            let alias = slug(&item.display_name());
+            ks.add_entry(
+                &alias,
+                KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_id, pk, certs)),
+            );
+            let mut w = ks.writer(pass);
+            if legacy_p12 {
+                w = w
+                    .encryption_algorithm(EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc)
+                    .mac_algorithm(MacAlgorithm::HmacSha1);
+            }
+            (Zeroizing::new(w.write().map_err(|e| anyhow!("{e}"))?), true)
+        }
+    })
+}
