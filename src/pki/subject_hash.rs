@@ -76,7 +76,7 @@ fn canonical_string(tag: u8, content: &[u8]) -> Result<Option<String>, String> {
         UTF8 => String::from_utf8(content.to_vec()).map_err(|_| "invalid UTF8String")?,
         PRINTABLE | IA5 | VISIBLE | T61 => content.iter().map(|&b| b as char).collect(),
         BMP => {
-            if content.len() % 2 != 0 {
+            if !content.len().is_multiple_of(2) {
                 return Err("odd-length BMPString".into());
             }
             let units: Vec<u16> = content
@@ -86,7 +86,7 @@ fn canonical_string(tag: u8, content: &[u8]) -> Result<Option<String>, String> {
             String::from_utf16(&units).map_err(|_| "invalid BMPString")?
         }
         UNIVERSAL => {
-            if content.len() % 4 != 0 {
+            if !content.len().is_multiple_of(4) {
                 return Err("bad UniversalString length".into());
             }
             content

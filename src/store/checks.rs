@@ -101,7 +101,7 @@ fn check_trust_dir(inv: &Inventory, dir: &str) -> Vec<Finding> {
         let item = inv
             .items
             .iter()
-            .find(|it| it.path == rel || it.links.iter().any(|l| *l == rel));
+            .find(|it| it.path == rel || it.links.contains(&rel));
         if let Some(it) = item {
             let actual = match &it.detail {
                 Detail::Certificate(c) => Some(c.subject_hash.as_str()),
@@ -278,7 +278,9 @@ fn check_pairs(inv: &Inventory) -> Vec<Finding> {
         }
     }
     // PKCS#12 entries: key and first certificate of the same alias in the same file.
-    let mut entries: BTreeMap<(&str, &str), (Option<&Vec<u8>>, Option<&Vec<u8>>)> = BTreeMap::new();
+    // (file, alias) -> (key public bits, first certificate SPKI bits)
+    type Pair<'a> = (Option<&'a Vec<u8>>, Option<&'a Vec<u8>>);
+    let mut entries: BTreeMap<(&str, &str), Pair> = BTreeMap::new();
     for it in &inv.items {
         let Some(alias) = it.alias.as_deref() else {
             continue;
