@@ -407,3 +407,52 @@ fn revert(root: &Path, rec: &OpRecord) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A crash can stop a replace after any of its steps; rollback must restore the old file
+    /// from each of those states, and be harmless when run twice.
+    #[test]
+    fn rollback_restores_a_replace_interrupted_at_every_step() {
+        for stage in 0..4 {
+            let d = tempfile::tempdir().unwrap();
+            let root = d.path();
+            fs::write(root.join("a.pem"), b"old").unwrap();
+            let op = Op::write_public("a.pem", b"new".to_vec());
+            let rec = preflight(root, "ID", 0, &op).unwrap();
+            let tmp = root.join(rec.tmp.as_deref().unwrap());
+            let saved = root.join(rec.saved.as_deref().unwrap());
+            if stage >= 1 {
+                write_new(&tmp, b"new", 0o644).unwrap();
+            }
+            if stage >= 2 {
+                save_to_history(&root.join("a.pem"), &saved, true).unwrap();
+            }
+            if stage >= 3 {
+                fs::rename(&tmp, root.join("a.pem")).unwrap();
+            }
+            for _ in 0..2 {
+                rollback(root, std::slice::from_ref(&rec)).unwrap();
+                assert_eq!(
+                    fs::read(root.join("a.pem")).unwrap(),
+                    b"old",
+                    "stage {stage}"
+                );
+                assert!(!lexists(&tmp) && !lexists(&saved), "stage {stage}");
+            }
+        }
+    }
+
+    #[test]
+    fn rollback_removes_only_what_a_create_made() {
+        let d = tempfile::tempdir().unwrap();
+        let op = Op::write_public("c.pem", b"c".to_vec());
+        let rec = preflight(d.path(), "ID", 0, &op).unwrap();
+        assert!(!rec.existed);
+        execute(d.path(), &op, &rec).unwrap();
+        rollback(d.path(), std::slice::from_ref(&rec)).unwrap();
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 0);
+    }
+}

@@ -5,6 +5,9 @@
 //! symlinked parent can never redirect a write out of the store; the final component is
 //! created with `O_CREAT|O_EXCL|O_NOFOLLOW` at a temp name and renamed into place (rename
 //! replaces a symlink, it does not follow it).
+//!
+//! The helpers that change the filesystem are `pub(crate)`: outside this crate the only way
+//! to write is through a `WritableStore`, which holds the lock and journals every change.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -40,14 +43,14 @@ pub fn check_rel(rel: &str) -> Result<(), String> {
 
 /// `root/rel`, after checking that every existing ancestor inside the store is a real
 /// directory (not a symlink). Missing ancestors are an error: plans create them explicitly.
-pub fn resolve(root: &Path, rel: &str) -> io::Result<PathBuf> {
+pub(crate) fn resolve(root: &Path, rel: &str) -> io::Result<PathBuf> {
     check_rel(rel).map_err(invalid)?;
     resolve_checked(root, rel)
 }
 
 /// Like `resolve`, for certdeck's own temp names (`<dir>/.certdeck-tmp-...`), which
 /// `check_rel` refuses so that plans can never target them.
-pub fn resolve_tmp(root: &Path, rel: &str) -> io::Result<PathBuf> {
+pub(crate) fn resolve_tmp(root: &Path, rel: &str) -> io::Result<PathBuf> {
     let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
     if !name.starts_with(TMP_PREFIX)
         || name.contains("..")
@@ -89,17 +92,17 @@ pub fn lexists(p: &Path) -> bool {
 }
 
 /// fsync a directory so a rename/creation in it survives a crash.
-pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-pub fn fsync_parent(p: &Path) -> io::Result<()> {
+pub(crate) fn fsync_parent(p: &Path) -> io::Result<()> {
     fsync_dir(p.parent().unwrap_or(Path::new("/")))
 }
 
 /// Creates `path` exclusively (never an existing file, never through a symlink) with `mode`
 /// from the first byte, writes `contents` and fsyncs it. On error the partial file is removed.
-pub fn write_new(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
+pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -123,7 +126,7 @@ pub fn write_new(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
 }
 
 /// Creates a directory with exactly `mode` (see `write_new` about the umask).
-pub fn mkdir_mode(path: &Path, mode: u32) -> io::Result<()> {
+pub(crate) fn mkdir_mode(path: &Path, mode: u32) -> io::Result<()> {
     fs::DirBuilder::new().mode(mode).create(path)?;
     if fs::symlink_metadata(path)?.mode() & 0o7777 != mode {
         fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
@@ -132,7 +135,7 @@ pub fn mkdir_mode(path: &Path, mode: u32) -> io::Result<()> {
 }
 
 /// `mkdir -p` for history directories: 0700, because old private keys end up in them.
-pub fn mkdir_private_all(path: &Path) -> io::Result<()> {
+pub(crate) fn mkdir_private_all(path: &Path) -> io::Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -150,7 +153,7 @@ pub fn same_inode(a: &Path, b: &Path) -> bool {
 /// Puts what is at `path` into history at `saved`. With `keep_in_place`, a hard link is made
 /// so `path` stays valid until the caller renames the new file over it (servers never see a
 /// gap); otherwise (or if hard links are unsupported) the entry is renamed. Never a copy.
-pub fn save_to_history(path: &Path, saved: &Path, keep_in_place: bool) -> io::Result<()> {
+pub(crate) fn save_to_history(path: &Path, saved: &Path, keep_in_place: bool) -> io::Result<()> {
     if let Some(parent) = saved.parent() {
         mkdir_private_all(parent)?;
     }
@@ -163,7 +166,7 @@ pub fn save_to_history(path: &Path, saved: &Path, keep_in_place: bool) -> io::Re
 }
 
 /// rename + fsync of both directories.
-pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
+pub(crate) fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
     fs::rename(from, to)?;
     fsync_parent(to)?;
     if from.parent() != to.parent() {
@@ -190,7 +193,7 @@ pub enum LockError {
 }
 
 impl StoreLock {
-    pub fn try_acquire(root: &Path) -> Result<StoreLock, LockError> {
+    pub(crate) fn try_acquire(root: &Path) -> Result<StoreLock, LockError> {
         let path = root.join(LOCK_FILE);
         let mut f = OpenOptions::new()
             .read(true)
@@ -224,7 +227,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secret_is_0600_even_under_a_wide_umask() {
+    fn secret_file_is_0600_and_names_are_never_reused() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("k");
         write_new(&p, b"k", 0o600).unwrap();
