@@ -1,0 +1,174 @@
+//! End to end: the real binary in tmux at 80x24, driven with keys like a person would.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, env: &[(&str, &str)]) -> Tmux {
+        let socket = format!("certdeck-test-{}-{}", std::process::id(), rand_suffix());
+        let mut c = Command::new("tmux");
+        c.args([
+            "-L",
+            &socket,
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "80",
+            "-y",
+            "24",
+        ]);
+        for (k, v) in env {
+            c.args(["-e", &format!("{k}={v}")]);
+        }
+        c.arg(cmd);
+        let st = c
+            .status()
+            .expect("tmux is required (scripts/test.sh installs it)");
+        assert!(st.success());
+        Tmux { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let st = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Wait until the screen contains `needle` (the UI is asynchronous).
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("screen never showed {needle:?}; last screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session", "-t", "t"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+fn make_demo(dir: &Path) {
+    let st = Command::new(env!("CARGO_BIN_EXE_certdeck"))
+        .args(["demo", "--no-tui"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
+#[test]
+fn browse_demo_store_at_80x24() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("demo");
+    make_demo(&store);
+    // `; sleep` keeps the pane open after exit so we can see the restored terminal.
+    let cmd = format!(
+        "{} --store {} ; echo CERTDECK-EXITED-$?; sleep 30",
+        env!("CARGO_BIN_EXE_certdeck"),
+        store.display()
+    );
+    let t = Tmux::start(&cmd, &[("NO_COLOR", "1")]);
+    let s = t.wait_for("old.example.com");
+    // Expired first when sorted by expiry, readable without colour.
+    assert!(s.contains("EXPIRED"), "{s}");
+    assert!(s.contains("!! -"), "text marker for expired: {s}");
+    assert!(s.contains("expiring"), "{s}");
+    for line in s.lines() {
+        assert!(line.chars().count() <= 80, "line wider than 80: {line:?}");
+    }
+    // Filter as you type.
+    t.keys(&["/", "a", "l", "i", "c", "e"]);
+    let s = t.wait_for("alice");
+    assert!(
+        !s.contains("old.example.com"),
+        "filter did not narrow:\n{s}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("old.example.com");
+    // Details of the selected item.
+    t.keys(&["j", "Enter"]);
+    let s = t.wait_for("SHA-256");
+    assert!(s.contains("Days left") || s.contains("Not after"), "{s}");
+    t.keys(&["Enter"]);
+    // Help is generated from the keymap.
+    t.keys(&["?"]);
+    let s = t.wait_for("filter");
+    assert!(s.to_lowercase().contains("help"), "{s}");
+    t.keys(&["Escape"]);
+    // Quit restores the terminal: the shell's echo is visible on a normal screen.
+    t.keys(&["q"]);
+    let s = t.wait_for("CERTDECK-EXITED-0");
+    assert!(!s.contains("Items "), "alternate screen not left:\n{s}");
+    assert!(t.alive());
+}
+
+#[test]
+fn file_changes_appear_without_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("demo");
+    make_demo(&store);
+    let cmd = format!(
+        "{} --store {}",
+        env!("CARGO_BIN_EXE_certdeck"),
+        store.display()
+    );
+    let t = Tmux::start(&cmd, &[]);
+    t.wait_for("old.example.com");
+    // Another admin drops a certificate into the store.
+    std::fs::copy(
+        store.join("clients/alice.pem"),
+        store.join("clients/zz-copy-of-alice.pem"),
+    )
+    .unwrap();
+    t.keys(&["/", "z", "z", "-"]);
+    t.wait_for("zz-copy");
+    t.keys(&["Escape", "q"]);
+}
