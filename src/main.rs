@@ -173,6 +173,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Finish or roll back a change interrupted by a crash (any write command does this first).
+    Recover {
+        #[arg(long)]
+        json: bool,
+    },
     /// Reverse the last applied change (from the journal).
     Undo {
         #[arg(long)]
@@ -438,6 +443,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     out_path.display(),
                     bytes.len(),
                     if secret { "0600" } else { "0644" }
+                )
+            });
+        }
+        Some(Command::Recover { json }) => {
+            if g.read_only {
+                bail!("read-only: recover may change the store");
+            }
+            let store = certdeck::store::handle::WritableStore::open_wait(
+                &store_dir(&g)?,
+                std::time::Duration::from_secs(10),
+            )?;
+            let r = store.recovered();
+            out(&if json {
+                serde_json::to_string_pretty(r)?
+            } else if r.rolled_back.is_empty() {
+                "nothing to recover".to_string()
+            } else {
+                format!(
+                    "rolled back interrupted change(s): {}",
+                    r.rolled_back.join(", ")
                 )
             });
         }
