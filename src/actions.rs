@@ -444,12 +444,13 @@ fn relink_ops(inv: &Inventory, dir: &str, sources: &[(String, String, String, bo
     let have = trustdir::current_links(inv, dir);
     let mut ops = vec![];
     for (name, target) in &have {
-        if let Some(t) = target {
-            if want.get(name) != Some(t) {
-                ops.push(Op::MoveToHistory {
-                    path: join(dir, name),
-                });
-            }
+        if target.is_some() && !want.contains_key(name) {
+            // Stale (or dangling) link. A name that is still wanted with another target is
+            // replaced by its Symlink op below (old link -> history); moving it here as well
+            // would touch the same path twice and the plan would be rejected.
+            ops.push(Op::MoveToHistory {
+                path: join(dir, name),
+            });
         }
     }
     for (name, target) in want {
