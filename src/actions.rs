@@ -19,6 +19,9 @@ use crate::store::trustdir;
 /// Default trust directory inside a store (OpenSSL CApath style).
 pub const DEFAULT_TRUST_DIR: &str = "trusted";
 pub const PRIVATE_DIR_MODE: u32 = 0o700;
+/// Validity of the CRLs certdeck signs. Longer than the default `--warn-days` (30), so a CRL
+/// that was just signed does not make `audit` warn "crl-expiring" at once.
+pub const CRL_DAYS: i64 = 90;
 
 /// What every action needs besides its own arguments.
 pub struct Ctx<'a> {
@@ -157,9 +160,31 @@ pub struct CaMaterial {
     pub cert_der: Vec<u8>,
 }
 
+/// Resolve `sel` to one certificate. Unlike `select::resolve_one`, several files holding the
+/// *same* certificate (a CA and its copy in the trust dir, a leaf and its fullchain) are not
+/// ambiguous here: actions act on the certificate, so the copy with its key in the store (else
+/// the first) stands for all of them. Different certificates still need a precise selector.
+pub fn resolve_cert<'a>(inv: &'a Inventory, sel: &str) -> Result<&'a Item> {
+    let m = select::matches(inv, sel);
+    if m.len() > 1 {
+        let sha = m[0].cert().map(|c| c.sha256.as_str());
+        if sha.is_some()
+            && m.iter()
+                .all(|it| it.cert().map(|c| c.sha256.as_str()) == sha)
+        {
+            let pick = m
+                .iter()
+                .find(|it| it.cert().is_some_and(|c| !c.paired_keys.is_empty()))
+                .unwrap_or(&m[0]);
+            return Ok(pick);
+        }
+    }
+    Ok(select::resolve_one(inv, sel)?)
+}
+
 /// Resolve `sel` to a CA certificate whose key is in the store.
 pub fn load_ca(ctx: &Ctx, sel: &str) -> Result<CaMaterial> {
-    let item = select::resolve_one(ctx.inv, sel)?;
+    let item = resolve_cert(ctx.inv, sel)?;
     let cert = item
         .cert()
         .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;
@@ -419,12 +444,13 @@ fn relink_ops(inv: &Inventory, dir: &str, sources: &[(String, String, String, bo
     let have = trustdir::current_links(inv, dir);
     let mut ops = vec![];
     for (name, target) in &have {
-        if let Some(t) = target {
-            if want.get(name) != Some(t) {
-                ops.push(Op::MoveToHistory {
-                    path: join(dir, name),
-                });
-            }
+        if target.is_some() && !want.contains_key(name) {
+            // Stale (or dangling) link. A name that is still wanted with another target is
+            // replaced by its Symlink op below (old link -> history); moving it here as well
+            // would touch the same path twice and the plan would be rejected.
+            ops.push(Op::MoveToHistory {
+                path: join(dir, name),
+            });
         }
     }
     for (name, target) in want {
@@ -547,7 +573,7 @@ fn crl_for(
         },
         &revoked,
         ctx.now - Duration::minutes(5),
-        ctx.now + Duration::days(30),
+        ctx.now + Duration::days(CRL_DAYS),
         number,
     )?;
     Ok((
@@ -560,7 +586,7 @@ fn crl_for(
 /// trust SELECTOR [--dir trusted]: copy the certificate into the trust dir and link it.
 pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
-    let item = select::resolve_one(ctx.inv, sel)?;
+    let item = resolve_cert(ctx.inv, sel)?;
     let cert = item
         .cert()
         .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;
@@ -612,7 +638,7 @@ pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
 /// key is in the store, add it to that CA's CRL in the trust dir.
 pub fn revoke(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
-    let item = select::resolve_one(ctx.inv, sel)?;
+    let item = resolve_cert(ctx.inv, sel)?;
     let cert = item
         .cert()
         .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?
@@ -703,7 +729,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
                         // p12 keys: re-open the keystore to get the key bytes.
                         p12_key(data, it.alias.as_deref(), ctx.passphrases)?
                     } else {
-                        key_from_bytes(data, ctx.passphrases).with_context(|| format!("{name}"))?
+                        key_from_bytes(data, ctx.passphrases).with_context(|| name.to_string())?
                     };
                     let pem = Zeroizing::new(issue::key_to_pkcs8_pem(&key).into_bytes());
                     keys.push((it, pem));
@@ -893,7 +919,7 @@ pub fn export(
     p12_password: Option<&Zeroizing<String>>,
     legacy_p12: bool,
 ) -> Result<(Zeroizing<Vec<u8>>, bool)> {
-    let item = select::resolve_one(ctx.inv, sel)?;
+    let item = resolve_cert(ctx.inv, sel)?;
     let cert = item
         .cert()
         .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;

@@ -325,3 +325,140 @@ pub enum KeyType {
     P256,
     Rsa2048,
 }
+
+/// `certdeck <args> --store STORE` (the store flag appended).
+pub fn cd(store: &Path, args: &[&str]) -> Run {
+    let mut a: Vec<&str> = args.to_vec();
+    a.extend(["--store", store.to_str().expect("utf-8 temp path")]);
+    certdeck(&a)
+}
+
+/// Everything under `root` (recursively, links not followed) as `path -> description`:
+/// `dir 0700`, `file 0600 <sha256>`, `link -> target`. Paths in `skip` (store-relative) are
+/// left out. Two equal snapshots mean nothing was created, removed, rewritten or re-moded.
+pub fn snapshot(root: &Path, skip: &[&str]) -> std::collections::BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        skip: &[&str],
+        out: &mut std::collections::BTreeMap<String, String>,
+    ) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if skip.contains(&rel.as_str()) {
+                continue;
+            }
+            let md = std::fs::symlink_metadata(&p).unwrap();
+            let mode = md.permissions().mode() & 0o7777;
+            if md.file_type().is_symlink() {
+                let t = std::fs::read_link(&p).unwrap();
+                out.insert(rel, format!("link -> {}", t.display()));
+            } else if md.is_dir() {
+                out.insert(rel, format!("dir {mode:04o}"));
+                walk(root, &p, skip, out);
+            } else {
+                let data = std::fs::read(&p).unwrap();
+                out.insert(
+                    rel,
+                    format!("file {mode:04o} {}", hex::encode(Sha256::digest(&data))),
+                );
+            }
+        }
+    }
+    let mut out = Default::default();
+    walk(root, root, skip, &mut out);
+    out
+}
+
+/// File mode bits (no type bits) of `p`, links not followed.
+pub fn mode_of(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+/// Run any program with a time limit: (exit code, stdout, stderr); killed and reported as
+/// exit code None when it runs longer than `timeout`.
+pub fn run_with_timeout(
+    program: &str,
+    args: &[&str],
+    dir: &Path,
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> (Option<i32>, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    if let Some(input) = stdin {
+        let mut si = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        // Written from a thread: a child that never reads must not block us.
+        std::thread::spawn(move || {
+            let _ = si.write_all(&input);
+            // Dropping `si` closes the pipe.
+        });
+    }
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = so.read_to_end(&mut b);
+        b
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = se.read_to_end(&mut b);
+        b
+    });
+    let start = Instant::now();
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code();
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (
+        code,
+        String::from_utf8_lossy(&t_out.join().unwrap()).into_owned(),
+        String::from_utf8_lossy(&t_err.join().unwrap()).into_owned(),
+    )
+}
+
+/// The `name -> target` of every symlink directly in `dir`.
+pub fn links_in(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_symlink())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_link(e.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        })
+        .collect()
+}
