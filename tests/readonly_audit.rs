@@ -238,3 +238,75 @@ fn audit_exit_codes_follow_nagios() {
     assert!(text.contains("cn=\"leaf.example\""));
     assert!(text.contains("certdeck_findings{"));
 }
+
+/// The TUI in `--read-only`, driven in tmux with every action key and confirmations, under
+/// `strace -f`: no write-capable syscall, store identical, and the screen says READ-ONLY.
+#[test]
+fn read_only_tui_makes_no_write_syscall_whatever_keys_are_pressed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    make_store(&store);
+    let before = snapshot(&store);
+    let trace = tmp.path().join("tui-trace");
+    let socket = format!("certdeck-ro-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let cmd = format!(
+        "strace -f -qq -o {} {} --read-only --store {} ; sleep 30",
+        trace.display(),
+        bin(),
+        store.display()
+    );
+    let st = tmux(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    assert!(st.status.success());
+    let screen =
+        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned();
+    let wait_for = |needle: &str| {
+        let start = std::time::Instant::now();
+        loop {
+            let s = screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "never saw {needle:?}:\n{s}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let s = wait_for("leaf.example");
+    assert!(s.contains("READ-ONLY"), "{s}");
+    // Every writing action, each followed by the ways a user confirms.
+    for key in ["n", "t", "x", "H", "u", "e", "i"] {
+        for k in [key, "y", "Enter", "y", "Enter"] {
+            tmux(&["send-keys", "-t", "t", k]);
+            std::thread::sleep(std::time::Duration::from_millis(60));
+        }
+        assert!(screen().contains("READ-ONLY"));
+    }
+    tmux(&["send-keys", "-t", "t", "r"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tmux(&["send-keys", "-t", "t", "q"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let _ = tmux(&["kill-server"]);
+    let t = std::fs::read_to_string(&trace).unwrap();
+    assert!(t.contains("openat"), "strace captured nothing");
+    let v = write_violations(&t);
+    assert!(
+        v.is_empty(),
+        "read-only TUI made write syscalls:\n{}",
+        v.join("\n")
+    );
+    assert_eq!(
+        before,
+        snapshot(&store),
+        "store changed under the read-only TUI"
+    );
+}
