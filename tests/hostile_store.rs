@@ -162,3 +162,96 @@ fn hostile_store_is_survived() {
     r.ok();
     assert!(r.stdout.contains("good1.pem"));
 }
+
+/// Big and odd but legal: a 5,000-certificate bundle, a 2 GiB sparse file, a 20-byte serial
+/// and a certificate with a 60 KB extension all list quickly and correctly.
+#[test]
+fn big_bundles_huge_files_and_odd_certificates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    let store = tmp.path().join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    // 20-byte serial (the RFC 5280 maximum) and a huge (60 KB) custom extension.
+    let cfg = write(
+        &work,
+        "odd.cnf",
+        format!(
+            "[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=odd.example\n[ext]\n1.2.3.4.5=ASN1:UTF8String:{}\nbasicConstraints=critical,CA:TRUE\n",
+            "x".repeat(60_000)
+        ),
+    );
+    let o = openssl(
+        &work,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "odd.key",
+            "-out",
+            "odd.pem",
+            "-days",
+            "30",
+            "-config",
+            cfg.to_str().unwrap(),
+            "-extensions",
+            "ext",
+            "-set_serial",
+            "0x7f0102030405060708090a0b0c0d0e0f10111213",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    copy(&work.join("odd.pem"), &store, "odd.pem");
+    // 5,000-cert bundle (one cert repeated: parsing cost is what matters).
+    let one_cert = std::fs::read_to_string(work.join("odd.pem")).unwrap();
+    let small = {
+        let o = openssl(
+            &work,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "b.key",
+                "-out",
+                "b.pem",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=bundle member",
+            ],
+        );
+        assert!(o.status.success());
+        std::fs::read_to_string(work.join("b.pem")).unwrap()
+    };
+    std::fs::write(store.join("bundle.pem"), small.repeat(5000)).unwrap();
+    // 2 GiB sparse file with a certificate name: refused by size, never read.
+    let f = std::fs::File::create(store.join("huge.crt")).unwrap();
+    f.set_len(2 * 1024 * 1024 * 1024).unwrap();
+    drop(f);
+
+    // certdeck_timeout kills a hang; speed itself is measured in bench/, not here.
+    let r = certdeck_timeout(
+        &["list", "--json", "--store", store.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("list --json output");
+    let bundle = at(&v, "bundle.pem");
+    assert_eq!(bundle.len(), 5000);
+    assert!(bundle.iter().all(|i| i.get("error").is_none()));
+    let huge = one(&v, "huge.crt");
+    assert!(s(huge, "error").contains("too large"), "{huge}");
+    let odd = one(&v, "odd.pem");
+    assert_eq!(s(odd, "serial"), "7f0102030405060708090a0b0c0d0e0f10111213");
+    assert!(odd.get("error").is_none(), "{odd}");
+    assert!(one_cert.contains("BEGIN CERTIFICATE"));
+}
