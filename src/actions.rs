@@ -83,7 +83,7 @@ impl std::str::FromStr for GenKind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerateArgs {
     pub kind: GenKind,
     pub key_type: KeyType,
