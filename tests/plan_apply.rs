@@ -266,7 +266,7 @@ fn crash_mid_plan_is_rolled_back_at_next_open() {
     };
 
     let ws = WritableStore::open(d.path()).unwrap();
-    assert_eq!(ws.recovered().rolled_back, [pending.clone()]);
+    assert_eq!(ws.recovered().rolled_back, std::slice::from_ref(&pending));
     assert_eq!(snapshot(ws.root()), before);
     assert!(matches!(
         &last_records(ws.root(), 1)[0],

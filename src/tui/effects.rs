@@ -17,7 +17,8 @@ use zeroize::Zeroizing;
 /// What the user asked for, with everything the action needs except the inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionRequest {
-    Generate(GenerateArgs),
+    /// Boxed: the arguments are large next to the other requests.
+    Generate(Box<GenerateArgs>),
     /// `sel` is the certificate's sha256 (a valid selector, unambiguous).
     Trust {
         sel: String,

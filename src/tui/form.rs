@@ -356,7 +356,7 @@ impl Form {
                     .then(|| self.value(F::Days).trim().parse().ok())
                     .flatten();
                 args.ca = opt(F::Ca).filter(|_| kind != GenKind::Csr);
-                ActionRequest::Generate(args)
+                ActionRequest::Generate(Box::new(args))
             }
             FormKind::Export { sel } => ActionRequest::Export {
                 sel: sel.clone(),

@@ -11,15 +11,20 @@ use ratatui::Frame;
 
 const LABEL: usize = 13;
 
-pub fn lines(app: &App, form: &Form) -> Vec<Line<'static>> {
+/// The popup's lines and the index of the focused field's line.
+pub fn lines(app: &App, form: &Form) -> (Vec<Line<'static>>, usize) {
     let t = &app.theme;
     let mut out = Vec::new();
+    let mut focus_line = 0;
     if let Some(e) = &form.error {
         out.push(Line::styled(format!("✗ {e}"), t.error()));
         out.push(Line::raw(""));
     }
     for (i, f) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
+        if focused {
+            focus_line = out.len();
+        }
         let marker = if focused { "›" } else { " " };
         let star = if f.required { "*" } else { " " };
         let mut spans = vec![Span::styled(
@@ -54,11 +59,11 @@ pub fn lines(app: &App, form: &Form) -> Vec<Line<'static>> {
         "* required   Enter submit · Esc cancel · ←/→ change choice",
         t.dim(),
     ));
-    out
+    (out, focus_line)
 }
 
 pub fn draw(frame: &mut Frame, app: &App, form: &Form, area: Rect) {
-    let body = lines(app, form);
+    let (body, focus_line) = lines(app, form);
     let area = popup(area, 64, body.len() as u16 + 2);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -67,7 +72,6 @@ pub fn draw(frame: &mut Frame, app: &App, form: &Form, area: Rect) {
     frame.render_widget(Clear, area);
     // Keep the focused field visible on short terminals.
     let inner_h = area.height.saturating_sub(2) as usize;
-    let focus_line = form.focus + usize::from(form.error.is_some()) * 2;
     let scroll = focus_line.saturating_sub(inner_h.saturating_sub(2)) as u16;
     frame.render_widget(
         Paragraph::new(body)
