@@ -86,7 +86,7 @@ impl std::str::FromStr for GenKind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerateArgs {
     pub kind: GenKind,
     pub key_type: KeyType,

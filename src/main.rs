@@ -680,6 +680,7 @@ fn run_tui(g: &Global) -> Result<ExitCode> {
         read_only,
         warn_days: g.warn_days,
         changes,
+        passphrases: opts.decode.passphrases.clone(),
     };
     let root = store.root().to_path_buf();
     certdeck::tui::run(root, move || store.spawn_scan(opts.clone()), tui_opts)?;

@@ -233,6 +233,14 @@ pub fn undo(store: &WritableStore) -> Result<UndoReport, ApplyError> {
     })
 }
 
+/// What `undo` would do, without doing it: the action text of the plan it would reverse and the
+/// inverse plan (the TUI shows it in the confirm dialog before asking). Reads only.
+pub fn undo_preview(root: &Path) -> Result<(String, Plan), ApplyError> {
+    let recs = read_journal(root).map_err(ApplyError::Journal)?;
+    let (_, action, plan) = undo_plan(&recs)?;
+    Ok((action, plan))
+}
+
 /// Finds the plan to undo and builds its inverse.
 fn undo_plan(recs: &[Record]) -> Result<(String, String, Plan), ApplyError> {
     let applied: HashSet<&str> = recs

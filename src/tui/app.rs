@@ -1,15 +1,20 @@
 //! Application state and `update(Msg) -> Vec<Effect>`. No drawing and no I/O here: the run loop
-//! turns effects into scans, and `view` reads this state.
+//! turns effects into scans and background jobs (`effects::execute`), and `view` reads this state.
+//! The change flow (forms, confirm dialog, results) lives in `flow`.
 
+use super::effects::{ActionRequest, PlanHandle, Prepared};
+use super::flow::{Notice, Overlay};
 use super::keymap::{self, Action, Context};
 use super::listing::{self, GroupBy, Meta, Row, SortKey};
 use super::theme::Theme;
 use super::{fmt, view};
 use crate::pki::{Item, Status};
+use crate::store::inventory::Inventory;
 use crate::store::scan::ScanEvent;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -20,6 +25,10 @@ pub enum Msg {
     /// The file watcher saw the store change.
     FsChanged,
     Tick,
+    /// A `BuildPlan` finished: the change to confirm, or why it cannot be made.
+    PlanReady(Result<Prepared, String>),
+    /// An `ApplyPlan` finished: a one-line report, or the error.
+    Applied(Result<String, String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +36,30 @@ pub enum Effect {
     Quit,
     /// Start a new scan (the run loop calls the scan factory, then `App::scan_started`).
     Rescan,
-    // Later: RunAction(actions::Action) once actions.rs exists.
+    /// Build the plan for a request in the background (key generation can take seconds);
+    /// answers with `Msg::PlanReady`.
+    BuildPlan(Permit<ActionRequest>),
+    /// Carry out the confirmed change under the store lock; answers with `Msg::Applied`.
+    ApplyPlan(Permit<PlanHandle>),
+}
+
+/// Proof that a writing effect passed the read-only check. The field is private to this module
+/// and the only constructor is `App::write_effect`, so no other code (not even the rest of the
+/// TUI) can make a writing effect without going through that check: read-only is structural.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permit<T>(T);
+
+impl<T> std::ops::Deref for Permit<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The two writing effects before they are permitted.
+pub(super) enum WriteStep {
+    Build(ActionRequest),
+    Apply(PlanHandle),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +106,7 @@ pub struct App {
     pub filter_editing: bool,
     pub focus: Focus,
     pub help: bool,
+    pub help_scroll: u16,
     pub chain_view: bool,
     /// Narrow layout: details take the whole main area.
     pub details_full: bool,
@@ -85,6 +118,19 @@ pub struct App {
     incoming: Option<Vec<Item>>,
     /// The store changed during a scan: scan again when it finishes.
     rescan_pending: bool,
+
+    /// The last complete inventory (from `ScanEvent::Done`); plans are built against it.
+    pub inventory: Arc<Inventory>,
+    /// Form or confirm dialog over the main screen.
+    pub overlay: Overlay,
+    /// One-line result or refusal, shown in place of the hints until the next key.
+    pub notice: Option<Notice>,
+    /// Label of the background job running (plan building or applying); one at a time.
+    pub busy: Option<String>,
+    /// Advanced on every tick while busy: the spinner frame.
+    pub spinner: usize,
+    /// The form a running `BuildPlan` came from: reopened with the error if building fails.
+    pub(super) pending_form: Option<super::form::Form>,
 }
 
 impl App {
@@ -110,13 +156,61 @@ impl App {
             filter_editing: false,
             focus: Focus::List,
             help: false,
+            help_scroll: 0,
             chain_view: false,
             details_full: false,
             details_scroll: 0,
             scanning: None,
             incoming: None,
             rescan_pending: false,
+            inventory: Arc::new(Inventory::default()),
+            overlay: Overlay::None,
+            notice: None,
+            busy: None,
+            spinner: 0,
+            pending_form: None,
         }
+    }
+
+    /// The only place writing effects are constructed. Read-only refuses here, whatever asked;
+    /// `action` names the change in the refusal.
+    pub(super) fn write_effect(&mut self, action: &str, step: WriteStep) -> Vec<Effect> {
+        if self.read_only {
+            self.refuse_read_only(action);
+            return Vec::new();
+        }
+        if let Some(job) = &self.busy {
+            self.notice = Some(Notice::error(format!(
+                "busy: {job}; try again when it ends"
+            )));
+            return Vec::new();
+        }
+        match step {
+            WriteStep::Build(req) => {
+                self.busy = Some(req.busy_label());
+                vec![Effect::BuildPlan(Permit(req))]
+            }
+            WriteStep::Apply(plan) => {
+                self.busy = Some(format!("applying: {}", plan.0.title));
+                vec![Effect::ApplyPlan(Permit(plan))]
+            }
+        }
+    }
+
+    /// Rescan now, or once the running scan ends (one queued rescan at most).
+    pub(super) fn request_rescan(&mut self) -> Vec<Effect> {
+        if self.scanning.is_some() {
+            self.rescan_pending = true;
+            Vec::new()
+        } else {
+            vec![Effect::Rescan]
+        }
+    }
+
+    pub(super) fn refuse_read_only(&mut self, action: &str) {
+        self.notice = Some(Notice::error(format!(
+            "read-only: {action} is disabled (started with --read-only)"
+        )));
     }
 
     /// Replace every item (tests, and the end of a scan).
@@ -185,6 +279,10 @@ impl App {
     pub fn context(&self) -> Context {
         if self.help {
             Context::Help
+        } else if matches!(self.overlay, Overlay::Form(_)) {
+            Context::Form
+        } else if matches!(self.overlay, Overlay::Confirm(_)) {
+            Context::Confirm
         } else if self.filter_editing {
             Context::Filter
         } else if self.focus == Focus::Details {
@@ -204,14 +302,14 @@ impl App {
                 }
             }
             Msg::Scan(ev) => return self.on_scan(ev),
-            Msg::FsChanged => {
-                if self.scanning.is_some() {
-                    self.rescan_pending = true;
-                } else {
-                    return vec![Effect::Rescan];
+            Msg::FsChanged => return self.request_rescan(),
+            Msg::Tick => {
+                if self.busy.is_some() {
+                    self.spinner = self.spinner.wrapping_add(1);
                 }
             }
-            Msg::Tick => {}
+            Msg::PlanReady(r) => return self.on_plan_ready(r),
+            Msg::Applied(r) => return self.on_applied(r),
         }
         self.scroll_into_view();
         Vec::new()
@@ -235,9 +333,11 @@ impl App {
                 self.scanning = None;
                 self.incoming = None;
                 if !inventory.store.as_os_str().is_empty() {
-                    self.store = inventory.store;
+                    self.store = inventory.store.clone();
                 }
-                self.set_items(inventory.items);
+                // Kept whole for the actions (they need every item, not the filtered rows).
+                self.inventory = Arc::new(inventory);
+                self.set_items(self.inventory.items.clone());
                 if std::mem::take(&mut self.rescan_pending) {
                     return vec![Effect::Rescan];
                 }
@@ -247,9 +347,21 @@ impl App {
     }
 
     fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        // A notice stays until the user does something else.
+        self.notice = None;
         let ctx = self.context();
         match keymap::lookup(ctx, &ev) {
             Some(action) => return self.act(ctx, action),
+            None if ctx == Context::Form => {
+                if let KeyCode::Char(c) = ev.code {
+                    if !ev
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    {
+                        self.form_type(c);
+                    }
+                }
+            }
             None if ctx == Context::Filter => {
                 if let KeyCode::Char(c) = ev.code {
                     if !ev
@@ -268,10 +380,41 @@ impl App {
 
     fn act(&mut self, ctx: Context, action: Action) -> Vec<Effect> {
         let page = self.list_height().max(2) - 1;
+        match (ctx, action) {
+            (_, Action::Quit) => return vec![Effect::Quit],
+            (Context::Form, _) => return self.form_act(action),
+            (Context::Confirm, _) => return self.confirm_act(action, page),
+            (Context::Help, Action::Down) => {
+                self.help_scroll = self.help_scroll.saturating_add(1);
+                return Vec::new();
+            }
+            (Context::Help, Action::Up) => {
+                self.help_scroll = self.help_scroll.saturating_sub(1);
+                return Vec::new();
+            }
+            _ => {}
+        }
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Back => return self.back(ctx),
-            Action::Help => self.help = true,
+            Action::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
+            Action::NewCert
+            | Action::Trust
+            | Action::Revoke
+            | Action::Rehash
+            | Action::Undo
+            | Action::Export
+            | Action::Import => return self.start_action(action),
+            // Form and confirm actions only arrive in their own contexts (handled above).
+            Action::NextField
+            | Action::PrevField
+            | Action::ChoiceNext
+            | Action::ChoicePrev
+            | Action::Submit
+            | Action::Apply => {}
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::List => Focus::Details,

@@ -13,6 +13,12 @@ pub enum Context {
     Details,
     Filter,
     Help,
+    /// Changes to the store (or an export): work from the list and the details.
+    Actions,
+    /// Filling in a form (generate / export / import).
+    Form,
+    /// The confirm dialog showing a plan.
+    Confirm,
 }
 
 impl Context {
@@ -24,6 +30,9 @@ impl Context {
             Context::Details => "Details",
             Context::Filter => "Typing a filter",
             Context::Help => "Help",
+            Context::Actions => "Changes (all confirm first)",
+            Context::Form => "Forms",
+            Context::Confirm => "Confirm a plan",
         }
     }
 }
@@ -49,6 +58,23 @@ pub enum Action {
     DeleteChar,
     Rescan,
     Help,
+    // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
+    // line still fits 120 columns; the rest are in help.
+    NewCert,
+    Trust,
+    Revoke,
+    Rehash,
+    Undo,
+    Export,
+    Import,
+    // Forms.
+    NextField,
+    PrevField,
+    ChoiceNext,
+    ChoicePrev,
+    Submit,
+    // Confirm dialog.
+    Apply,
 }
 
 /// A key as the table spells it. Letters match regardless of SHIFT (terminals differ in reporting
@@ -88,6 +114,9 @@ impl Key {
             KeyCode::Enter => "Enter".into(),
             KeyCode::Esc => "Esc".into(),
             KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "S-Tab".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
             KeyCode::Backspace => "Bksp".into(),
             other => format!("{other:?}"),
         };
@@ -160,12 +189,34 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Filter,  &[k(KeyCode::Down)],              A::Down,         "next item",                   None),
     b(C::Filter,  &[k(KeyCode::Up)],                A::Up,           "previous item",               None),
     b(C::Help,    &[k(KeyCode::Esc), ch('?'), ch('q')], A::Back,     "close help",                  Some("close")),
+    b(C::Help,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 None),
+    b(C::Help,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
+    b(C::Actions, &[ch('n')],                       A::NewCert,      "new certificate / CSR (form)", Some("new")),
+    b(C::Actions, &[ch('t')],                       A::Trust,        "trust selected certificate",  Some("trust")),
+    b(C::Actions, &[ch('x')],                       A::Revoke,       "revoke selected certificate", Some("revoke")),
+    b(C::Actions, &[ch('H')],                       A::Rehash,       "rehash the trust dir",        None),
+    b(C::Actions, &[ch('e')],                       A::Export,       "export selected (form)",      None),
+    b(C::Actions, &[ch('i')],                       A::Import,       "import files (form)",         None),
+    b(C::Actions, &[ch('u')],                       A::Undo,         "undo the last change",        Some("undo")),
+    b(C::Form,    &[k(KeyCode::Enter)],             A::Submit,       "submit",                      Some("submit")),
+    b(C::Form,    &[k(KeyCode::Esc)],               A::Back,         "cancel",                      Some("cancel")),
+    b(C::Form,    &[k(KeyCode::Tab), k(KeyCode::Down)], A::NextField, "next field",                 Some("next")),
+    b(C::Form,    &[k(KeyCode::BackTab), k(KeyCode::Up)], A::PrevField, "previous field",           Some("prev")),
+    b(C::Form,    &[k(KeyCode::Right)],             A::ChoiceNext,   "next choice",                 Some("choice")),
+    b(C::Form,    &[k(KeyCode::Left)],              A::ChoicePrev,   "previous choice",             None),
+    b(C::Form,    &[k(KeyCode::Backspace)],         A::DeleteChar,   "delete a character",          None),
+    b(C::Confirm, &[ch('y')],                       A::Apply,        "apply the plan",              Some("apply")),
+    b(C::Confirm, &[ch('n'), k(KeyCode::Esc)],      A::Back,         "cancel",                      Some("cancel")),
+    b(C::Confirm, &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 Some("scroll")),
+    b(C::Confirm, &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
+    b(C::Confirm, &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
+    b(C::Confirm, &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
 ];
 
 /// The action bound to `ev` in `context` (its own bindings first, then `Normal`, then `Any`).
 pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
     let layers: &[Context] = match context {
-        C::List | C::Details => &[context, C::Normal, C::Any],
+        C::List | C::Details => &[context, C::Normal, C::Actions, C::Any],
         other => &[other, C::Any],
     };
     layers.iter().find_map(|&ctx| {
@@ -185,9 +236,11 @@ pub fn keys_label(bd: &Binding) -> String {
 /// Bindings shown in the hint line for `context`, in table order.
 pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
     let layers: &'static [Context] = match context {
-        C::List => &[C::List, C::Normal],
-        C::Details => &[C::Details, C::Normal],
+        C::List => &[C::List, C::Normal, C::Actions],
+        C::Details => &[C::Details, C::Normal, C::Actions],
         C::Filter => &[C::Filter],
+        C::Form => &[C::Form],
+        C::Confirm => &[C::Confirm],
         _ => &[C::Help],
     };
     KEYMAP
@@ -213,6 +266,18 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// The change keys are looked up after List/Details and Normal: none may be shadowed there.
+    #[test]
+    fn action_keys_are_not_shadowed() {
+        for bd in KEYMAP.iter().filter(|bd| bd.context == Context::Actions) {
+            for key in bd.keys {
+                let ev = KeyEvent::new(key.code, KeyModifiers::NONE);
+                assert_eq!(lookup(Context::List, &ev), Some(bd.action), "{key:?}");
+                assert_eq!(lookup(Context::Details, &ev), Some(bd.action), "{key:?}");
             }
         }
     }

@@ -2,7 +2,10 @@
 //! the one table of bindings, `run` wires the terminal, the scan channel and the file watcher.
 
 pub mod app;
+pub mod effects;
+pub mod flow;
 pub mod fmt;
+pub mod form;
 pub mod keymap;
 pub mod listing;
 pub mod terminal;
@@ -11,10 +14,11 @@ pub mod view;
 
 use crate::store::scan::ScanEvent;
 use app::{App, Effect, Msg};
-use crossbeam_channel::{Receiver, TryRecvError};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::path::PathBuf;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 pub struct TuiOptions {
     /// `--mono`; NO_COLOR (non-empty) also turns it on.
@@ -25,6 +29,8 @@ pub struct TuiOptions {
     pub warn_days: i64,
     /// One `()` per change the file watcher saw in the store; each triggers a rescan.
     pub changes: Option<Receiver<()>>,
+    /// Passphrases for encrypted keys (signing CA keys, imports), from `--passphrase-file`.
+    pub passphrases: Vec<Zeroizing<String>>,
 }
 
 impl Default for TuiOptions {
@@ -34,6 +40,7 @@ impl Default for TuiOptions {
             read_only: false,
             warn_days: 30,
             changes: None,
+            passphrases: Vec::new(),
         }
     }
 }
@@ -56,6 +63,13 @@ pub fn run(
     let term = &mut guard.terminal;
     let size = term.size()?;
     app.update(Msg::Resize(size.width, size.height));
+
+    let env = std::sync::Arc::new(effects::Env {
+        passphrases: opts.passphrases.clone(),
+        ..effects::Env::new(app.store.clone())
+    });
+    // Results of background jobs (plan building, applying) come back as Msgs on this channel.
+    let (job_tx, job_rx) = crossbeam_channel::unbounded::<Msg>();
 
     let mut scan = Some(rx_factory());
     app.scan_started();
@@ -91,8 +105,11 @@ pub fn run(
         if scan_gone {
             scan = None;
         }
+        msgs.extend(job_rx.try_iter());
         if msgs.is_empty() && !scan_gone {
             app.update(Msg::Tick);
+            // The spinner moves while a job runs.
+            dirty = app.busy.is_some();
             continue;
         }
         for msg in msgs {
@@ -105,6 +122,9 @@ pub fn run(
                         scan = Some(rx_factory());
                         app.scan_started();
                     }
+                    job @ (Effect::BuildPlan(_) | Effect::ApplyPlan(_)) => {
+                        spawn_job(job, &env, &app, &job_tx)
+                    }
                 }
             }
         }
@@ -114,6 +134,19 @@ pub fn run(
             dirty = true;
         }
     }
+}
+
+/// Run a writing effect off the UI thread; the UI keeps drawing (spinner) meanwhile.
+fn spawn_job(job: Effect, env: &std::sync::Arc<effects::Env>, app: &App, tx: &Sender<Msg>) {
+    let env = env.clone();
+    let inv = app.inventory.clone();
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        let msg = effects::execute(&job, &env, &inv)
+            .unwrap_or_else(|| Msg::Applied(Err("internal: not a background effect".into())));
+        // The receiver is gone only when the UI has quit; nothing left to tell.
+        let _ = tx.send(msg);
+    });
 }
 
 /// Move every waiting scan event into `msgs`, merging item batches so the list is rebuilt once

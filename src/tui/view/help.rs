@@ -7,17 +7,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 6] = [
+const SECTIONS: [Context; 9] = [
     Context::Normal,
     Context::List,
+    Context::Actions,
     Context::Details,
     Context::Filter,
+    Context::Form,
+    Context::Confirm,
     Context::Any,
     Context::Help,
 ];
 
-/// Sections in the left column; the rest go right when there is room for two columns.
-const LEFT: usize = 2;
 const COLUMN: u16 = 40;
 
 pub fn lines(app: &App, sections: &[Context]) -> Vec<Line<'static>> {
@@ -38,13 +39,27 @@ pub fn lines(app: &App, sections: &[Context]) -> Vec<Line<'static>> {
     out
 }
 
+/// Sections split into `n` columns in table order, each column about as tall as the others.
+fn columns(app: &App, n: usize) -> Vec<Vec<Line<'static>>> {
+    let total: usize = SECTIONS.iter().map(|&c| lines(app, &[c]).len() + 1).sum();
+    let per = total.div_ceil(n);
+    let mut cols: Vec<Vec<Context>> = vec![Vec::new()];
+    let mut height = 0;
+    for &ctx in &SECTIONS {
+        let h = lines(app, &[ctx]).len() + 1;
+        if height > 0 && height + h / 2 > per && cols.len() < n {
+            cols.push(Vec::new());
+            height = 0;
+        }
+        cols.last_mut().expect("one column").push(ctx);
+        height += h;
+    }
+    cols.iter().map(|c| lines(app, c)).collect()
+}
+
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let two = area.width >= 2 * COLUMN - 2;
-    let columns: Vec<Vec<Line>> = if two {
-        vec![lines(app, &SECTIONS[..LEFT]), lines(app, &SECTIONS[LEFT..])]
-    } else {
-        vec![lines(app, &SECTIONS)]
-    };
+    let n = (area.width / COLUMN).clamp(1, 3) as usize;
+    let columns = columns(app, n);
     let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
     let h = (tallest + 2).min(area.height);
     let w = (COLUMN * columns.len() as u16).min(area.width);
@@ -54,16 +69,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let [popup] = Layout::horizontal([Constraint::Length(w)])
         .flex(Flex::Center)
         .areas(row);
+    // Taller than the screen (80x24): j/k scroll, and the title says so.
+    let overflow = tallest.saturating_sub(h.saturating_sub(2));
+    let scroll = app.help_scroll.min(overflow);
+    let title = if overflow > 0 {
+        " Keys (j/k scroll, Esc closes) "
+    } else {
+        " Keys (Esc closes) "
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.border(true))
-        .title(" Keys (Esc closes) ");
+        .title(title);
     frame.render_widget(Clear, popup);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let n = columns.len() as u32;
     let cols = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(inner);
     for (col, area) in columns.into_iter().zip(cols.iter()) {
-        frame.render_widget(Paragraph::new(col), *area);
+        frame.render_widget(Paragraph::new(col).scroll((scroll, 0)), *area);
     }
 }

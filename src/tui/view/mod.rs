@@ -2,13 +2,16 @@
 //! scrolling (done in `update`) and drawing agree on how many rows the list shows.
 
 mod chain;
+mod confirm;
 mod details;
+mod form;
 mod help;
 mod list;
 mod status;
 
 use super::app::App;
-use ratatui::layout::{Constraint, Layout, Rect};
+use super::flow::Overlay;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::Frame;
 
 /// Side-by-side list and details from this width on; below it details go under the list.
@@ -68,7 +71,28 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::draw_status(frame, app, a.status);
     status::draw_hints(frame, app, a.hints);
+    // Overlays leave the status and hint lines visible (READ-ONLY, spinner, keys).
+    let over = Rect {
+        height: frame.area().height.saturating_sub(2),
+        ..frame.area()
+    };
+    match &app.overlay {
+        Overlay::Form(f) => form::draw(frame, app, f, over),
+        Overlay::Confirm(c) => confirm::draw(frame, app, c, over),
+        Overlay::None => {}
+    }
     if app.help {
         help::draw(frame, app, frame.area());
     }
+}
+
+/// A `w`x`h` rectangle centred in `area` (clipped to it).
+pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    r
 }

@@ -16,6 +16,11 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(" "));
     }
     // Most urgent first: on a narrow terminal the store path is what gets cut off.
+    if let Some(job) = &app.busy {
+        const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+        let f = FRAMES[(app.spinner / 2) % FRAMES.len()];
+        spans.push(Span::styled(format!("{f} {job}…  "), t.key()));
+    }
     if let Some((done, total)) = app.scanning {
         spans.push(Span::styled(format!("scanning {done}/{total}  "), t.key()));
     }
@@ -31,8 +36,14 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Line::from(spans), area);
 }
 
+/// The key hints, or the last notice (a result or a refusal) until the next key.
 pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
+    if let Some(n) = &app.notice {
+        let style = if n.error { t.error() } else { t.key() };
+        frame.render_widget(Line::styled(n.text.clone(), style), area);
+        return;
+    }
     let mut spans = Vec::new();
     for bd in keymap::hints(app.context()) {
         spans.push(Span::styled(keymap::keys_label(bd), t.key()));

@@ -1,0 +1,234 @@
+//! The change flow as state transitions on `App`: a key opens a form (or goes straight to a
+//! plan), the form's request becomes `BuildPlan`, `PlanReady` opens the confirm dialog, `y`
+//! becomes `ApplyPlan`, `Applied` reports and rescans. Every writing effect is made by
+//! `App::write_effect`, which refuses in read-only mode.
+
+use super::app::{App, Effect, WriteStep};
+use super::effects::{ActionRequest, PlanHandle, Prepared};
+use super::form::{Choice, Form, FormKind};
+use super::keymap::Action;
+use crate::actions::DEFAULT_TRUST_DIR;
+use std::sync::Arc;
+
+/// What covers the main screen, if anything.
+#[derive(Debug, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Form(Form),
+    Confirm(Confirm),
+}
+
+/// The confirm dialog: the prepared change and how far its lines are scrolled.
+#[derive(Debug)]
+pub struct Confirm {
+    pub prepared: PlanHandle,
+    pub scroll: usize,
+}
+
+/// A one-line message in place of the hint line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            text: text.into(),
+            error: false,
+        }
+    }
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            text: text.into(),
+            error: true,
+        }
+    }
+}
+
+/// How a change is named in messages ("read-only: trust is disabled ...").
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::NewCert => "new certificate",
+        Action::Trust => "trust",
+        Action::Revoke => "revoke",
+        Action::Rehash => "rehash",
+        Action::Undo => "undo",
+        Action::Export => "export",
+        Action::Import => "import",
+        _ => "this change",
+    }
+}
+
+fn form_name(form: &Form) -> &'static str {
+    match form.kind {
+        FormKind::Generate => "new certificate",
+        FormKind::Export { .. } => "export",
+        FormKind::Import => "import",
+    }
+}
+
+impl App {
+    /// One of the change keys (n/t/x/H/u/e/i) in the list or details.
+    pub(super) fn start_action(&mut self, action: Action) -> Vec<Effect> {
+        let name = action_name(action);
+        // Checked before anything opens, so read-only never shows a form it would refuse.
+        if self.read_only {
+            self.refuse_read_only(name);
+            return Vec::new();
+        }
+        let dir = DEFAULT_TRUST_DIR.to_string();
+        match action {
+            Action::NewCert => self.overlay = Overlay::Form(Form::generate(self.signing_cas())),
+            Action::Import => self.overlay = Overlay::Form(Form::import()),
+            Action::Rehash => {
+                return self.write_effect(name, WriteStep::Build(ActionRequest::Rehash { dir }))
+            }
+            Action::Undo => return self.write_effect(name, WriteStep::Build(ActionRequest::Undo)),
+            Action::Trust | Action::Revoke | Action::Export => {
+                let Some((sel, label)) = self.selected_cert() else {
+                    self.notice =
+                        Some(Notice::error(format!("{name}: select a certificate first")));
+                    return Vec::new();
+                };
+                let req = match action {
+                    Action::Trust => ActionRequest::Trust { sel, dir },
+                    Action::Revoke => ActionRequest::Revoke { sel, dir },
+                    _ => {
+                        self.overlay = Overlay::Form(Form::export(sel, &label));
+                        return Vec::new();
+                    }
+                };
+                return self.write_effect(name, WriteStep::Build(req));
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// sha256 (an exact selector) and display name of the selected certificate.
+    fn selected_cert(&self) -> Option<(String, String)> {
+        let item = self.selected_item()?;
+        item.cert().map(|c| (c.sha256.clone(), item.display_name()))
+    }
+
+    /// CAs that can sign: their key is in the store and not inside a keystore (what
+    /// `actions::load_ca` accepts).
+    fn signing_cas(&self) -> Vec<Choice> {
+        self.items
+            .iter()
+            .filter_map(|it| {
+                let c = it.cert()?;
+                let has_key = c.paired_keys.iter().any(|p| !p.contains(" ["));
+                (c.is_ca && has_key && it.error.is_none())
+                    .then(|| Choice::new(format!("{} ({})", it.display_name(), it.path), &c.sha256))
+            })
+            .collect()
+    }
+
+    pub(super) fn form_type(&mut self, c: char) {
+        if let Overlay::Form(f) = &mut self.overlay {
+            f.type_char(c);
+        }
+    }
+
+    pub(super) fn form_act(&mut self, action: Action) -> Vec<Effect> {
+        let Overlay::Form(form) = &mut self.overlay else {
+            return Vec::new();
+        };
+        match action {
+            Action::Back => self.overlay = Overlay::None,
+            Action::NextField => form.next_field(),
+            Action::PrevField => form.prev_field(),
+            Action::ChoiceNext => form.cycle(true),
+            Action::ChoicePrev => form.cycle(false),
+            Action::DeleteChar => form.backspace(),
+            Action::Submit => {
+                let Some(req) = form.submit() else {
+                    return Vec::new();
+                };
+                let name = form_name(form);
+                let Overlay::Form(form) = std::mem::take(&mut self.overlay) else {
+                    unreachable!("matched above");
+                };
+                self.pending_form = Some(form);
+                let effects = self.write_effect(name, WriteStep::Build(req));
+                if effects.is_empty() {
+                    // Refused (busy): keep what was typed on screen.
+                    if let Some(form) = self.pending_form.take() {
+                        self.overlay = Overlay::Form(form);
+                    }
+                }
+                return effects;
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(super) fn confirm_act(&mut self, action: Action, page: usize) -> Vec<Effect> {
+        let Overlay::Confirm(dlg) = &mut self.overlay else {
+            return Vec::new();
+        };
+        let last = dlg.prepared.0.lines.len().saturating_sub(1);
+        match action {
+            Action::Apply => {
+                let plan = dlg.prepared.clone();
+                let effects = self.write_effect("apply", WriteStep::Apply(plan));
+                if !effects.is_empty() {
+                    self.overlay = Overlay::None;
+                }
+                return effects;
+            }
+            Action::Back => {
+                self.overlay = Overlay::None;
+                self.notice = Some(Notice::info("cancelled: nothing changed"));
+            }
+            Action::Down => dlg.scroll = (dlg.scroll + 1).min(last),
+            Action::Up => dlg.scroll = dlg.scroll.saturating_sub(1),
+            Action::PageDown => dlg.scroll = (dlg.scroll + page).min(last),
+            Action::PageUp => dlg.scroll = dlg.scroll.saturating_sub(page),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_plan_ready(&mut self, r: Result<Prepared, String>) -> Vec<Effect> {
+        self.busy = None;
+        match r {
+            Ok(p) => {
+                self.pending_form = None;
+                self.overlay = Overlay::Confirm(Confirm {
+                    prepared: PlanHandle(Arc::new(p)),
+                    scroll: 0,
+                });
+            }
+            // Back to the form with the reason on top, so a fix is one edit away.
+            Err(e) => match self.pending_form.take() {
+                Some(mut form) => {
+                    form.error = Some(e);
+                    self.overlay = Overlay::Form(form);
+                }
+                None => self.notice = Some(Notice::error(e)),
+            },
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_applied(&mut self, r: Result<String, String>) -> Vec<Effect> {
+        self.busy = None;
+        match r {
+            Ok(report) => {
+                self.notice = Some(Notice::info(report));
+                // The watcher would notice too, but not on every filesystem; ask explicitly.
+                self.request_rescan()
+            }
+            Err(e) => {
+                self.notice = Some(Notice::error(e));
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! Form state: the generate form (OpenHIM's eight subject/validity fields plus kind, SANs, key
+//! type and signing CA), the export form and the import form. Pure data and validation; the
+//! keys arrive through `App`, drawing is `view::form`. A valid form becomes an `ActionRequest`.
+
+use super::effects::ActionRequest;
+use crate::actions::{ExportFormat, GenKind, GenerateArgs};
+use crate::pki::issue::{self, KeyType, SubjectSpec};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldId {
+    Kind,
+    Cn,
+    Sans,
+    O,
+    Ou,
+    C,
+    St,
+    L,
+    Email,
+    Days,
+    KeyType,
+    Ca,
+    Format,
+    Out,
+    Files,
+    Dir,
+}
+
+/// One option of a choice field: what is shown and what the request gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub value: String,
+}
+
+impl Choice {
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Choice {
+        Choice {
+            label: label.into(),
+            value: value.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Text(String),
+    /// Cycled with ←/→; never empty.
+    Choice {
+        options: Vec<Choice>,
+        index: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub id: FieldId,
+    pub label: &'static str,
+    pub input: Input,
+    pub required: bool,
+    /// Shown dimmed after an empty text value.
+    pub hint: &'static str,
+    /// Inline validation message, set on submit and cleared when the field is edited.
+    pub error: Option<String>,
+}
+
+impl Field {
+    fn text(id: FieldId, label: &'static str, hint: &'static str) -> Field {
+        Field {
+            id,
+            label,
+            input: Input::Text(String::new()),
+            required: false,
+            hint,
+            error: None,
+        }
+    }
+
+    fn choice(id: FieldId, label: &'static str, options: Vec<Choice>) -> Field {
+        Field {
+            id,
+            label,
+            input: Input::Choice { options, index: 0 },
+            required: false,
+            hint: "",
+            error: None,
+        }
+    }
+
+    fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+
+    fn with_value(mut self, v: &str) -> Field {
+        self.input = Input::Text(v.to_string());
+        self
+    }
+
+    /// The text typed, or the chosen option's value.
+    pub fn value(&self) -> &str {
+        match &self.input {
+            Input::Text(s) => s,
+            Input::Choice { options, index } => &options[*index].value,
+        }
+    }
+
+    /// What the form shows.
+    pub fn display(&self) -> &str {
+        match &self.input {
+            Input::Text(s) => s,
+            Input::Choice { options, index } => &options[*index].label,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormKind {
+    Generate,
+    /// Export of the certificate with this sha256.
+    Export {
+        sel: String,
+    },
+    Import,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub kind: FormKind,
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// A failure building the plan (e.g. "x.pem already exists"): shown in red at the top.
+    pub error: Option<String>,
+}
+
+const KINDS: [(&str, GenKind); 4] = [
+    ("server", GenKind::Server),
+    ("client", GenKind::Client),
+    ("ca", GenKind::Ca),
+    ("csr", GenKind::Csr),
+];
+
+/// The validity `actions::generate` uses when none is given; prefilled so it can be seen.
+fn default_days(kind: &str) -> &'static str {
+    if kind == "ca" {
+        "3650"
+    } else {
+        "398"
+    }
+}
+
+const FORMATS: [(&str, ExportFormat); 4] = [
+    ("pem", ExportFormat::Pem),
+    ("der", ExportFormat::Der),
+    ("fullchain", ExportFormat::Fullchain),
+    ("cert+key", ExportFormat::CertKey),
+];
+
+impl Form {
+    /// `cas`: CAs of the inventory whose key is in the store (label, sha256).
+    pub fn generate(cas: Vec<Choice>) -> Form {
+        use FieldId as F;
+        let kinds = KINDS.iter().map(|(l, _)| Choice::new(*l, *l)).collect();
+        let key_types = KeyType::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.as_str()))
+            .collect();
+        let mut signers = vec![Choice::new("self-signed", "")];
+        signers.extend(cas);
+        Form {
+            kind: FormKind::Generate,
+            title: "New certificate".into(),
+            fields: vec![
+                Field::choice(F::Kind, "Kind", kinds),
+                Field::text(F::Cn, "Common name", "e.g. www.example.org").required(),
+                Field::text(F::Sans, "SANs", "comma separated; CN is added"),
+                Field::text(F::O, "Organisation", ""),
+                Field::text(F::Ou, "Org. unit", ""),
+                Field::text(F::C, "Country", "2 letters"),
+                Field::text(F::St, "State", ""),
+                Field::text(F::L, "Locality", ""),
+                Field::text(F::Email, "Email", ""),
+                Field::text(F::Days, "Days valid", "")
+                    .required()
+                    .with_value("398"),
+                Field::choice(F::KeyType, "Key type", key_types),
+                Field::choice(F::Ca, "Signed by", signers),
+            ],
+            focus: 1,
+            error: None,
+        }
+    }
+
+    /// `name`: the certificate's display name, for the title and the default file name.
+    pub fn export(sel: String, name: &str) -> Form {
+        use FieldId as F;
+        let formats = FORMATS.iter().map(|(l, _)| Choice::new(*l, *l)).collect();
+        let out = format!("{}.pem", crate::actions::slug(name));
+        Form {
+            kind: FormKind::Export { sel },
+            title: format!("Export {name}"),
+            fields: vec![
+                Field::choice(F::Format, "Format", formats),
+                Field::text(F::Out, "Output file", "a new file (never overwritten)")
+                    .required()
+                    .with_value(&out),
+            ],
+            focus: 1,
+            error: None,
+        }
+    }
+
+    pub fn import() -> Form {
+        use FieldId as F;
+        Form {
+            kind: FormKind::Import,
+            title: "Import".into(),
+            fields: vec![
+                Field::text(F::Files, "Files", "paths, comma separated").required(),
+                Field::text(F::Dir, "Into dir", "store-relative; empty = store root"),
+            ],
+            focus: 0,
+            error: None,
+        }
+    }
+
+    pub fn field(&self, id: FieldId) -> Option<&Field> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    fn field_mut(&mut self, id: FieldId) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.id == id)
+    }
+
+    fn value(&self, id: FieldId) -> &str {
+        self.field(id).map(Field::value).unwrap_or("")
+    }
+
+    pub fn next_field(&mut self) {
+        self.focus = (self.focus + 1) % self.fields.len();
+    }
+
+    pub fn prev_field(&mut self) {
+        self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
+    }
+
+    /// ←/→ on a choice field; ignored on text fields (there is no cursor to move).
+    pub fn cycle(&mut self, forward: bool) {
+        let old_kind = self.value(FieldId::Kind).to_string();
+        let f = &mut self.fields[self.focus];
+        let Input::Choice { options, index } = &mut f.input else {
+            return;
+        };
+        let n = options.len();
+        *index = if forward {
+            (*index + 1) % n
+        } else {
+            (*index + n - 1) % n
+        };
+        f.error = None;
+        if f.id == FieldId::Kind {
+            let new_kind = options[*index].value.clone();
+            // Follow the kind's default validity unless the user typed their own.
+            if let Some(days) = self.field_mut(FieldId::Days) {
+                if days.value() == default_days(&old_kind) {
+                    days.input = Input::Text(default_days(&new_kind).into());
+                    days.error = None;
+                }
+            }
+        }
+        if let FormKind::Export { .. } = self.kind {
+            self.follow_format_extension();
+        }
+    }
+
+    /// Keep the default output name's extension in step with the format (pem/der).
+    fn follow_format_extension(&mut self) {
+        let ext = match self.value(FieldId::Format) {
+            "der" => "der",
+            _ => "pem",
+        };
+        if let Some(out) = self.field_mut(FieldId::Out) {
+            if let Input::Text(s) = &mut out.input {
+                for old in [".pem", ".der"] {
+                    if let Some(stem) = s.strip_suffix(old) {
+                        *s = format!("{stem}.{ext}");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn type_char(&mut self, c: char) {
+        let f = &mut self.fields[self.focus];
+        if let Input::Text(s) = &mut f.input {
+            s.push(c);
+            f.error = None;
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        let f = &mut self.fields[self.focus];
+        if let Input::Text(s) = &mut f.input {
+            s.pop();
+            f.error = None;
+        }
+    }
+
+    /// Validate every field; on success the request, otherwise the messages are set inline and
+    /// the focus moves to the first bad field.
+    pub fn submit(&mut self) -> Option<ActionRequest> {
+        self.error = None;
+        for f in &mut self.fields {
+            f.error = check(f);
+        }
+        if let Some(bad) = self.fields.iter().position(|f| f.error.is_some()) {
+            self.focus = bad;
+            return None;
+        }
+        Some(self.request())
+    }
+
+    /// The request of a form that passed `check` on every field.
+    fn request(&self) -> ActionRequest {
+        use FieldId as F;
+        let opt = |id| {
+            let v = self.value(id).trim();
+            (!v.is_empty()).then(|| v.to_string())
+        };
+        match &self.kind {
+            FormKind::Generate => {
+                let kind = KINDS
+                    .iter()
+                    .find(|(l, _)| *l == self.value(F::Kind))
+                    .map_or(GenKind::Server, |(_, k)| *k);
+                let mut args = GenerateArgs::new(kind, self.value(F::Cn).trim());
+                args.key_type = KeyType::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == self.value(F::KeyType))
+                    .unwrap_or_default();
+                args.subject = SubjectSpec {
+                    cn: self.value(F::Cn).trim().to_string(),
+                    o: opt(F::O),
+                    ou: opt(F::Ou),
+                    c: opt(F::C).map(|c| c.to_ascii_uppercase()),
+                    st: opt(F::St),
+                    l: opt(F::L),
+                    email: opt(F::Email),
+                };
+                args.sans = split_list(self.value(F::Sans));
+                // A CSR has no validity; generate ignores it, so leave it out of the request.
+                args.days = (kind != GenKind::Csr)
+                    .then(|| self.value(F::Days).trim().parse().ok())
+                    .flatten();
+                args.ca = opt(F::Ca).filter(|_| kind != GenKind::Csr);
+                ActionRequest::Generate(Box::new(args))
+            }
+            FormKind::Export { sel } => ActionRequest::Export {
+                sel: sel.clone(),
+                format: FORMATS
+                    .iter()
+                    .find(|(l, _)| *l == self.value(F::Format))
+                    .map_or(ExportFormat::Pem, |(_, f)| *f),
+                out: PathBuf::from(self.value(F::Out).trim()),
+            },
+            FormKind::Import => ActionRequest::Import {
+                files: split_list(self.value(F::Files))
+                    .into_iter()
+                    .map(PathBuf::from)
+                    .collect(),
+                dir: self.value(F::Dir).trim().trim_matches('/').to_string(),
+            },
+        }
+    }
+}
+
+/// `a, b,,c` -> [a, b, c].
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The inline message for one field, if its value is not acceptable.
+fn check(f: &Field) -> Option<String> {
+    use FieldId as F;
+    let v = f.value().trim();
+    if f.required && v.is_empty() {
+        let name = match f.id {
+            F::Cn => "CN",
+            F::Days => "days",
+            _ => f.label,
+        };
+        return Some(format!("{name} is required"));
+    }
+    if v.is_empty() {
+        return None;
+    }
+    match f.id {
+        F::Days => match v.parse::<i64>() {
+            Ok(d) if d > 0 => None,
+            _ => Some("days must be a positive number".into()),
+        },
+        F::C if !(v.len() == 2 && v.chars().all(|c| c.is_ascii_alphabetic())) => {
+            Some("C must be 2 letters".into())
+        }
+        F::Email if !v.contains('@') => Some("email must look like name@host".into()),
+        // Same parser `generate` uses, so a bad SAN is caught here, not after key generation.
+        F::Sans => split_list(v)
+            .iter()
+            .find_map(|s| issue::parse_san(s).err().map(|e| format!("SAN {s}: {e}"))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_change_follows_default_days_unless_edited() {
+        let mut f = Form::generate(vec![]);
+        f.focus = 0;
+        f.cycle(true); // client
+        f.cycle(true); // ca
+        assert_eq!(f.value(FieldId::Days), "3650");
+        f.focus = 9;
+        f.backspace();
+        f.focus = 0;
+        f.cycle(false);
+        assert_eq!(f.value(FieldId::Days), "365", "an edited value stays");
+    }
+
+    #[test]
+    fn validation_messages() {
+        let mut f = Form::generate(vec![]);
+        assert!(f.submit().is_none());
+        assert_eq!(f.fields[1].error.as_deref(), Some("CN is required"));
+        assert_eq!(f.focus, 1);
+        for c in "x".chars() {
+            f.type_char(c);
+        }
+        f.focus = 5;
+        f.type_char('U');
+        f.focus = 9;
+        f.type_char('x');
+        assert!(f.submit().is_none());
+        assert_eq!(f.fields[5].error.as_deref(), Some("C must be 2 letters"));
+        assert_eq!(
+            f.fields[9].error.as_deref(),
+            Some("days must be a positive number")
+        );
+    }
+}
