@@ -16,6 +16,9 @@ use crate::store::plan::{Op, Plan};
 use crate::store::select;
 use crate::store::trustdir;
 
+pub mod keyfile;
+pub mod keystore;
+
 /// Default trust directory inside a store (OpenSSL CApath style).
 pub const DEFAULT_TRUST_DIR: &str = "trusted";
 pub const PRIVATE_DIR_MODE: u32 = 0o700;
@@ -68,6 +71,8 @@ pub enum GenKind {
     Server,
     Client,
     Csr,
+    /// RFC 7919 DH parameters (`actions::keyfile::dhparam`).
+    Dhparam,
 }
 
 impl std::str::FromStr for GenKind {
@@ -78,7 +83,10 @@ impl std::str::FromStr for GenKind {
             "server" => Ok(GenKind::Server),
             "client" => Ok(GenKind::Client),
             "csr" => Ok(GenKind::Csr),
-            _ => Err(format!("unknown kind '{s}' (ca, server, client, csr)")),
+            "dhparam" => Ok(GenKind::Dhparam),
+            _ => Err(format!(
+                "unknown kind '{s}' (ca, server, client, csr, dhparam)"
+            )),
         }
     }
 }
@@ -261,6 +269,9 @@ fn try_decrypt(
 
 /// generate ca|server|client|csr
 pub fn generate(ctx: &Ctx, args: &GenerateArgs) -> Result<Plan> {
+    if args.kind == GenKind::Dhparam {
+        return keyfile::dhparam(ctx, 2048, None);
+    }
     if args.subject.cn.trim().is_empty() {
         bail!("a common name (--cn) is required");
     }
@@ -274,6 +285,7 @@ pub fn generate(ctx: &Ctx, args: &GenerateArgs) -> Result<Plan> {
             GenKind::Server => "server",
             GenKind::Client => "client",
             GenKind::Csr => "csr",
+            GenKind::Dhparam => "dhparam",
         },
         args.subject.cn
     ));
