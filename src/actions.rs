@@ -151,7 +151,17 @@ fn key_file_contents(
     }
 }
 
+/// Refuse up front when `rel` (a file or directory an action will write) is inside a
+/// certbot-owned tree; `WritableStore::apply` checks every op of the plan again.
+pub fn guard_owned(inv: &Inventory, rel: &str) -> Result<()> {
+    if crate::store::layout::certbot_owned(&inv.store, rel) {
+        bail!("{rel}: {}", crate::store::layout::CERTBOT_OWNED);
+    }
+    Ok(())
+}
+
 fn guard_new(inv: &Inventory, rel: &str, replace: bool) -> Result<()> {
+    guard_owned(inv, rel)?;
     if exists(inv, rel) && !replace {
         bail!("{rel} already exists (use --replace; the old file goes to history)");
     }
@@ -275,6 +285,7 @@ pub fn generate(ctx: &Ctx, args: &GenerateArgs) -> Result<Plan> {
     if args.subject.cn.trim().is_empty() {
         bail!("a common name (--cn) is required");
     }
+    guard_owned(ctx.inv, &args.dir)?;
     let name = slug(&args.subject.cn);
     let key_rel = join(&join(&args.dir, "private"), &format!("{name}.key"));
     let key = issue::generate_key(args.key_type)?;
@@ -493,6 +504,7 @@ fn is_rehash_source(name: &str) -> bool {
 /// rehash [DIR]: rebuild links like `openssl rehash`, removing stale and dangling ones.
 pub fn rehash(ctx: &Ctx, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
+    guard_owned(ctx.inv, dir)?;
     if !ctx.inv.store.join(dir).is_dir() {
         bail!("{dir} is not a directory of the store");
     }
@@ -572,6 +584,7 @@ fn crl_for(
 /// trust SELECTOR [--dir trusted]: copy the certificate into the trust dir and link it.
 pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
+    guard_owned(ctx.inv, dir)?;
     let item = select::resolve_one(ctx.inv, sel)?;
     let cert = item
         .cert()
@@ -624,6 +637,7 @@ pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
 /// key is in the store, add it to that CA's CRL in the trust dir.
 pub fn revoke(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
+    guard_owned(ctx.inv, dir)?;
     let item = select::resolve_one(ctx.inv, sel)?;
     let cert = item
         .cert()
@@ -694,6 +708,7 @@ pub struct ImportArgs<'a> {
 }
 
 pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
+    guard_owned(ctx.inv, &args.dir)?;
     use crate::pki::decode::{decode_file, DecodeOptions};
     let opts = DecodeOptions {
         now: ctx.now.unix_timestamp(),

@@ -9,7 +9,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use zeroize::Zeroizing;
 
-use super::{guard_new, key_from_bytes, Ctx};
+use super::{guard_new, guard_owned, key_from_bytes, Ctx};
 use crate::pki::{dh, keycrypt, pem, Detail, ItemKind};
 use crate::store::plan::{Op, Plan};
 use crate::store::select;
@@ -49,6 +49,7 @@ pub fn key_passphrase(
     new_pass: Option<&Zeroizing<String>>,
 ) -> Result<Plan> {
     let item = select::resolve_one(ctx.inv, sel)?;
+    guard_owned(ctx.inv, &item.path)?;
     if item.kind != ItemKind::PrivateKey {
         bail!("{} is not a private key", item.path);
     }

@@ -12,7 +12,7 @@ use sha1::{Digest, Sha1};
 use time::Duration;
 use zeroize::Zeroizing;
 
-use super::{exists, guard_new, Ctx};
+use super::{exists, guard_new, guard_owned, Ctx};
 use crate::pki::chain::{verify_signed_by, SigCheck};
 use crate::pki::decode::{decode_file, DecodeOptions};
 use crate::pki::issue::{self, IssueRequest, KeyType, Profile, SubjectSpec};
@@ -31,6 +31,7 @@ fn check_new_password(p: &str) -> Result<()> {
 }
 
 fn open(ctx: &Ctx, file: &str) -> Result<OpenedP12> {
+    guard_owned(ctx.inv, file)?;
     let data = Zeroizing::new(
         std::fs::read(ctx.inv.store.join(file)).with_context(|| format!("cannot read {file}"))?,
     );
@@ -68,6 +69,7 @@ fn open_or_new(
     file: &str,
     new_pass: Option<&Zeroizing<String>>,
 ) -> Result<(KeyStore, Zeroizing<String>, bool)> {
+    guard_owned(ctx.inv, file)?;
     if exists(ctx.inv, file) {
         let o = open_for_write(ctx, file)?;
         return Ok((o.ks, o.password, false));
