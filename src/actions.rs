@@ -16,6 +16,9 @@ use crate::store::plan::{Op, Plan};
 use crate::store::select;
 use crate::store::trustdir;
 
+pub mod keyfile;
+pub mod keystore;
+
 /// Default trust directory inside a store (OpenSSL CApath style).
 pub const DEFAULT_TRUST_DIR: &str = "trusted";
 pub const PRIVATE_DIR_MODE: u32 = 0o700;
@@ -71,6 +74,8 @@ pub enum GenKind {
     Server,
     Client,
     Csr,
+    /// RFC 7919 DH parameters (`actions::keyfile::dhparam`).
+    Dhparam,
 }
 
 impl std::str::FromStr for GenKind {
@@ -81,7 +86,10 @@ impl std::str::FromStr for GenKind {
             "server" => Ok(GenKind::Server),
             "client" => Ok(GenKind::Client),
             "csr" => Ok(GenKind::Csr),
-            _ => Err(format!("unknown kind '{s}' (ca, server, client, csr)")),
+            "dhparam" => Ok(GenKind::Dhparam),
+            _ => Err(format!(
+                "unknown kind '{s}' (ca, server, client, csr, dhparam)"
+            )),
         }
     }
 }
@@ -146,7 +154,17 @@ fn key_file_contents(
     }
 }
 
+/// Refuse up front when `rel` (a file or directory an action will write) is inside a
+/// certbot-owned tree; `WritableStore::apply` checks every op of the plan again.
+pub fn guard_owned(inv: &Inventory, rel: &str) -> Result<()> {
+    if crate::store::layout::certbot_owned(&inv.store, rel) {
+        bail!("{rel}: {}", crate::store::layout::CERTBOT_OWNED);
+    }
+    Ok(())
+}
+
 fn guard_new(inv: &Inventory, rel: &str, replace: bool) -> Result<()> {
+    guard_owned(inv, rel)?;
     if exists(inv, rel) && !replace {
         bail!("{rel} already exists (use --replace; the old file goes to history)");
     }
@@ -286,9 +304,13 @@ fn try_decrypt(
 
 /// generate ca|server|client|csr
 pub fn generate(ctx: &Ctx, args: &GenerateArgs) -> Result<Plan> {
+    if args.kind == GenKind::Dhparam {
+        return keyfile::dhparam(ctx, 2048, None);
+    }
     if args.subject.cn.trim().is_empty() {
         bail!("a common name (--cn) is required");
     }
+    guard_owned(ctx.inv, &args.dir)?;
     let name = slug(&args.subject.cn);
     let key_rel = join(&join(&args.dir, "private"), &format!("{name}.key"));
     let key = issue::generate_key(args.key_type)?;
@@ -299,6 +321,7 @@ pub fn generate(ctx: &Ctx, args: &GenerateArgs) -> Result<Plan> {
             GenKind::Server => "server",
             GenKind::Client => "client",
             GenKind::Csr => "csr",
+            GenKind::Dhparam => "dhparam",
         },
         args.subject.cn
     ));
@@ -507,6 +530,7 @@ fn is_rehash_source(name: &str) -> bool {
 /// rehash [DIR]: rebuild links like `openssl rehash`, removing stale and dangling ones.
 pub fn rehash(ctx: &Ctx, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
+    guard_owned(ctx.inv, dir)?;
     if !ctx.inv.store.join(dir).is_dir() {
         bail!("{dir} is not a directory of the store");
     }
@@ -586,6 +610,7 @@ fn crl_for(
 /// trust SELECTOR [--dir trusted]: copy the certificate into the trust dir and link it.
 pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
+    guard_owned(ctx.inv, dir)?;
     let item = resolve_cert(ctx.inv, sel)?;
     let cert = item
         .cert()
@@ -638,6 +663,7 @@ pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
 /// key is in the store, add it to that CA's CRL in the trust dir.
 pub fn revoke(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
+    guard_owned(ctx.inv, dir)?;
     let item = resolve_cert(ctx.inv, sel)?;
     let cert = item
         .cert()
@@ -708,6 +734,7 @@ pub struct ImportArgs<'a> {
 }
 
 pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
+    guard_owned(ctx.inv, &args.dir)?;
     use crate::pki::decode::{decode_file, DecodeOptions};
     let opts = DecodeOptions {
         now: ctx.now.unix_timestamp(),

@@ -77,10 +77,16 @@ enum Command {
         #[arg(long)]
         no_system_trust: bool,
     },
-    /// Generate a key and a CA, server or client certificate, or a CSR.
+    /// Generate a key and a CA, server or client certificate, a CSR, or RFC 7919 DH parameters.
     Generate {
-        /// ca | server | client | csr
+        /// ca | server | client | csr | dhparam
         kind: certdeck::actions::GenKind,
+        /// dhparam: size of the RFC 7919 ffdhe group (2048, 3072, 4096).
+        #[arg(long, default_value_t = 2048)]
+        bits: u32,
+        /// dhparam: store-relative output file (default ffdhe<bits>.pem).
+        #[arg(long)]
+        out: Option<String>,
         #[command(flatten)]
         subject: SubjectArgs,
         /// ec-p256 (default), ec-p384, ed25519, rsa-2048, rsa-3072, rsa-4096.
@@ -183,6 +189,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Java PKCS#12 keystores, keytool style (FILE is store-relative).
+    Keystore {
+        #[command(subcommand)]
+        cmd: KeystoreCmd,
+    },
+    /// Passphrases of private key files (the file keeps its name; the old one goes to history).
+    Key {
+        #[command(subcommand)]
+        cmd: KeyCmd,
+    },
     /// Create a demo store (generated now, no committed keys) and open it.
     Demo {
         /// Directory to create (default: a new directory under the system temp dir).
@@ -193,10 +209,100 @@ enum Command {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum KeystoreCmd {
+    /// List the aliases and entry types of a keystore (password: --passphrase-file).
+    List {
+        file: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// New key pair with a self-signed certificate under ALIAS (creates the keystore if needed;
+    /// a new keystore's password comes from --new-passphrase-file, else --passphrase-file).
+    Genkeypair {
+        file: String,
+        #[arg(long)]
+        alias: String,
+        #[command(flatten)]
+        subject: SubjectArgs,
+        /// rsa-2048 (default, what Java servers expect), rsa-3072, rsa-4096, ec-p256, ec-p384.
+        #[arg(long = "key-type", default_value = "rsa-2048")]
+        key_type: certdeck::pki::issue::KeyType,
+        #[arg(long = "san")]
+        sans: Vec<String>,
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Certificate signing request from ALIAS's key and certificate subject.
+    Certreq {
+        file: String,
+        #[arg(long)]
+        alias: String,
+        /// Store-relative output file.
+        #[arg(long)]
+        out: String,
+        /// Extra subject alternative names.
+        #[arg(long = "san")]
+        sans: Vec<String>,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Import the CA reply into ALIAS, replacing its self-signed certificate (the reply's key
+    /// must be the entry's).
+    ImportReply {
+        file: String,
+        #[arg(long)]
+        alias: String,
+        reply: PathBuf,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Add a trusted certificate entry (trustedCertEntry), truststore / cacerts style.
+    AddTrusted {
+        file: String,
+        #[arg(long)]
+        alias: String,
+        cert: PathBuf,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Change the keystore password (old: --passphrase-file, new: --new-passphrase-file).
+    Passwd {
+        file: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCmd {
+    /// Change an encrypted key's passphrase (old: --passphrase-file, new: --new-passphrase-file
+    /// or CERTDECK_NEW_PASSPHRASE).
+    Passwd {
+        selector: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Encrypt a plain key (PKCS#8, PBKDF2-SHA256 + AES-256-CBC).
+    Encrypt {
+        selector: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Store an encrypted key unencrypted (old passphrase: --passphrase-file).
+    Decrypt {
+        selector: String,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+}
+
 #[derive(Args, Debug, Clone)]
 struct SubjectArgs {
-    /// Common name (required).
-    #[arg(long)]
+    /// Common name (required for certificates and CSRs).
+    #[arg(long, default_value = "")]
     cn: String,
     #[arg(long)]
     o: Option<String>,
@@ -226,6 +332,20 @@ struct WriteArgs {
     /// File with the passphrase for what is written (encrypted keys, PKCS#12 export).
     #[arg(long, value_name = "FILE")]
     new_passphrase_file: Option<PathBuf>,
+}
+
+impl SubjectArgs {
+    fn into_spec(self) -> certdeck::pki::issue::SubjectSpec {
+        certdeck::pki::issue::SubjectSpec {
+            cn: self.cn,
+            o: self.o,
+            ou: self.ou,
+            c: self.c,
+            st: self.st,
+            l: self.l,
+            email: self.email,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -309,6 +429,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_system_trust,
         }) => return Ok(audit(&g, json, prometheus, crit_days, no_system_trust)),
         Some(Command::Generate {
+            kind: certdeck::actions::GenKind::Dhparam,
+            bits,
+            out,
+            write,
+            ..
+        }) => {
+            return apply_action(&g, &write, |ctx| {
+                certdeck::actions::keyfile::dhparam(ctx, bits, out.as_deref())
+            });
+        }
+        Some(Command::Generate {
             kind,
             subject,
             key_type,
@@ -320,6 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             path_len,
             replace,
             write,
+            ..
         }) => {
             let encrypt = if encrypt_key {
                 Some(new_passphrase(&write)?)
@@ -329,15 +461,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let args = certdeck::actions::GenerateArgs {
                 kind,
                 key_type,
-                subject: certdeck::pki::issue::SubjectSpec {
-                    cn: subject.cn,
-                    o: subject.o,
-                    ou: subject.ou,
-                    c: subject.c,
-                    st: subject.st,
-                    l: subject.l,
-                    email: subject.email,
-                },
+                subject: subject.into_spec(),
                 sans,
                 days,
                 ca,
@@ -481,6 +605,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 format!("undone: {} ({})", r.undone_action, r.undone_id)
             });
         }
+        Some(Command::Keystore { cmd }) => return keystore_cmd(&g, cmd),
+        Some(Command::Key { cmd }) => {
+            use certdeck::actions::keyfile::{key_passphrase, KeyPassOp};
+            let (selector, write, op) = match cmd {
+                KeyCmd::Passwd { selector, write } => (selector, write, KeyPassOp::Passwd),
+                KeyCmd::Encrypt { selector, write } => (selector, write, KeyPassOp::Encrypt),
+                KeyCmd::Decrypt { selector, write } => (selector, write, KeyPassOp::Decrypt),
+            };
+            let new = if op == KeyPassOp::Decrypt {
+                None
+            } else {
+                Some(new_passphrase(&write)?)
+            };
+            if op == KeyPassOp::Decrypt && !write.dry_run {
+                eprintln!(
+                    "certdeck: warning: the key will be stored unencrypted (mode 0600); anyone who can read the file has the key"
+                );
+            }
+            return apply_action(&g, &write, |ctx| {
+                key_passphrase(ctx, &selector, op, new.as_ref())
+            });
+        }
         Some(Command::Demo { dir, no_tui }) => {
             let dir = match dir {
                 Some(d) => d,
@@ -504,6 +650,148 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None => return run_tui(&g),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A FILE argument as a store-relative path (absolute paths must be inside the store).
+fn store_rel(g: &Global, file: &str) -> Result<String> {
+    let p = std::path::Path::new(file);
+    if p.is_absolute() {
+        let dir = store_dir(g)?;
+        let dir = dir.canonicalize().unwrap_or(dir);
+        let rel = p
+            .strip_prefix(&dir)
+            .with_context(|| format!("{file} is not inside the store {}", dir.display()))?;
+        return Ok(rel.to_string_lossy().into_owned());
+    }
+    Ok(file.trim_start_matches("./").to_string())
+}
+
+fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
+    use certdeck::actions::keystore as ks;
+    let optional_new = |w: &WriteArgs| -> Result<Option<Zeroizing<String>>> {
+        if w.new_passphrase_file.is_some() || std::env::var_os("CERTDECK_NEW_PASSPHRASE").is_some()
+        {
+            Ok(Some(new_passphrase(w)?))
+        } else {
+            Ok(None)
+        }
+    };
+    match cmd {
+        KeystoreCmd::List { file, json } => {
+            let file = store_rel(g, &file)?;
+            let opts = scan_options(g)?;
+            let path = store_dir(g)?.join(&file);
+            let data = std::fs::read(&path).with_context(|| format!("cannot read {file}"))?;
+            let items = certdeck::pki::decode::decode_file(&data, &file, &opts.decode);
+            let ks_item = items
+                .iter()
+                .find(|i| i.kind == certdeck::pki::ItemKind::Keystore)
+                .with_context(|| format!("{file} is not a keystore"))?;
+            let certdeck::pki::Detail::Keystore(info) = &ks_item.detail else {
+                bail!("{file} is not a keystore");
+            };
+            if let Some(e) = &ks_item.error {
+                bail!("{file}: {e}");
+            }
+            if info.locked {
+                bail!("{file} is locked: give its password with --passphrase-file");
+            }
+            if json {
+                out(&serde_json::to_string_pretty(info)?);
+            } else {
+                let mut s = format!(
+                    "Keystore type: {}\nYour keystore contains {} entr{}\n",
+                    info.format.to_uppercase(),
+                    info.entries.len(),
+                    if info.entries.len() == 1 { "y" } else { "ies" }
+                );
+                for e in &info.entries {
+                    let kind = match e.entry_type.as_str() {
+                        "private_key_entry" => "PrivateKeyEntry",
+                        "trusted_cert_entry" => "trustedCertEntry",
+                        _ => "SecretKeyEntry",
+                    };
+                    s.push_str(&format!(
+                        "{}, {kind}, chain length {}\n",
+                        e.alias, e.certificates
+                    ));
+                }
+                out(&s);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KeystoreCmd::Genkeypair {
+            file,
+            alias,
+            subject,
+            key_type,
+            sans,
+            days,
+            write,
+        } => {
+            let file = store_rel(g, &file)?;
+            if subject.cn.trim().is_empty() {
+                bail!("a common name (--cn) is required");
+            }
+            let new = optional_new(&write)?;
+            let args = ks::GenKeyPairArgs {
+                file,
+                alias,
+                subject: subject.into_spec(),
+                sans,
+                key_type,
+                days,
+            };
+            apply_action(g, &write, |ctx| ks::genkeypair(ctx, &args, new.as_ref()))
+        }
+        KeystoreCmd::Certreq {
+            file,
+            alias,
+            out,
+            sans,
+            write,
+        } => {
+            let file = store_rel(g, &file)?;
+            let out = store_rel(g, &out)?;
+            apply_action(g, &write, |ctx| {
+                ks::certreq(ctx, &file, &alias, &out, &sans)
+            })
+        }
+        KeystoreCmd::ImportReply {
+            file,
+            alias,
+            reply,
+            write,
+        } => {
+            let file = store_rel(g, &file)?;
+            let bytes = std::fs::read(&reply)
+                .with_context(|| format!("cannot read {}", reply.display()))?;
+            let name = reply.display().to_string();
+            apply_action(g, &write, |ctx| {
+                ks::import_reply(ctx, &file, &alias, &bytes, &name)
+            })
+        }
+        KeystoreCmd::AddTrusted {
+            file,
+            alias,
+            cert,
+            write,
+        } => {
+            let file = store_rel(g, &file)?;
+            let bytes =
+                std::fs::read(&cert).with_context(|| format!("cannot read {}", cert.display()))?;
+            let name = cert.display().to_string();
+            let new = optional_new(&write)?;
+            apply_action(g, &write, |ctx| {
+                ks::add_trusted(ctx, &file, &alias, &bytes, &name, new.as_ref())
+            })
+        }
+        KeystoreCmd::Passwd { file, write } => {
+            let file = store_rel(g, &file)?;
+            let new = new_passphrase(&write)?;
+            apply_action(g, &write, |ctx| ks::passwd(ctx, &file, &new))
+        }
+    }
 }
 
 /// The passphrase protecting something we write: a file, or CERTDECK_NEW_PASSPHRASE.
@@ -539,6 +827,7 @@ fn apply_action(
             now,
         };
         let plan = build(&ctx)?;
+        certdeck::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow::anyhow!(e))?;
         out(&if w.json {
             serde_json::to_string_pretty(
                 &serde_json::json!({"dry_run": true, "action": plan.action, "ops": plan.preview(store.root())}),
@@ -571,6 +860,7 @@ fn apply_action(
         now,
     };
     let plan = build(&ctx)?;
+    certdeck::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow::anyhow!(e))?;
     // Describe the plan against the store as it was, not as it is after applying.
     let preview = plan.preview_text(store.root());
     let report = store.apply(&plan)?;

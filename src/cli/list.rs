@@ -2,18 +2,23 @@
 
 use crate::pki::{Detail, Item};
 use crate::store::inventory::Inventory;
+use crate::store::layout::{certbot_lineages, Lineage};
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct ListJson<'a> {
     store: String,
     items: &'a [Item],
+    /// certbot lineages, when the store is (or contains) a letsencrypt directory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    lineages: Vec<Lineage>,
 }
 
 pub fn to_json(inv: &Inventory) -> String {
     let doc = ListJson {
         store: inv.store.display().to_string(),
         items: &inv.items,
+        lineages: certbot_lineages(inv),
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
@@ -52,6 +57,24 @@ pub fn to_table(inv: &Inventory) -> String {
             out.push_str(&format!("  ({e})"));
         }
         out.push('\n');
+    }
+    let lineages = certbot_lineages(inv);
+    if !lineages.is_empty() {
+        out.push_str(&format!(
+            "\ncertbot lineages:\n{:<24} {:>7} {:>6} {:<10} {:<12} {}\n",
+            "NAME", "VERSION", "DAYS", "EXPIRES", "RENEWAL", "DOMAINS"
+        ));
+        for l in &lineages {
+            out.push_str(&format!(
+                "{:<24} {:>7} {:>6} {:<10} {:<12} {}\n",
+                l.name,
+                format!("cert{}", l.version),
+                l.days_left,
+                l.not_after.get(..10).unwrap_or(&l.not_after),
+                if l.renewal_due { "due" } else { "not due" },
+                l.domains.join(",")
+            ));
+        }
     }
     out
 }

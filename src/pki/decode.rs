@@ -472,7 +472,7 @@ fn jks_item(data: &[u8]) -> Item {
 
 /// PKCS#12: a keystore item, plus one item per entry certificate/key once opened.
 fn pkcs12(der: &[u8], source: &str, opts: &DecodeOptions) -> Vec<Item> {
-    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
+    use p12_keystore::KeyStoreEntry;
     let _ = source;
     let mut ks_item = Item::new(ItemKind::Keystore, "PKCS12");
     let mut info = KeystoreInfo {
@@ -480,32 +480,26 @@ fn pkcs12(der: &[u8], source: &str, opts: &DecodeOptions) -> Vec<Item> {
         locked: true,
         entries: vec![],
     };
-    // An empty password is common for exported bundles; try it last.
-    let mut candidates: Vec<&str> = opts.passphrases.iter().map(|p| p.as_str()).collect();
-    candidates.push("");
-    let mut opened = None;
-    let mut last_err = String::new();
-    for pass in candidates {
-        match KeyStore::from_pkcs12(der, pass, Pkcs12ImportPolicy::Relaxed) {
-            Ok(ks) => {
-                opened = Some(ks);
-                break;
+    // An empty password is common for exported bundles; p12::open tries it last.
+    let ks = match super::p12::open(der, &opts.passphrases) {
+        Ok(o) => o.ks,
+        Err(e) => {
+            match e {
+                super::p12::P12Error::WrongPassword if !opts.passphrases.is_empty() => {
+                    ks_item.error = Some("locked: wrong passphrase (MAC check failed)".into())
+                }
+                super::p12::P12Error::WrongPassword => {}
+                super::p12::P12Error::Malformed(m) => {
+                    ks_item.error = Some(if opts.passphrases.is_empty() {
+                        format!("malformed PKCS#12: {m}")
+                    } else {
+                        format!("cannot open PKCS#12: {m}")
+                    })
+                }
             }
-            Err(e) => last_err = e.to_string(),
+            ks_item.detail = Detail::Keystore(info);
+            return vec![ks_item];
         }
-    }
-    let Some(ks) = opened else {
-        if !opts.passphrases.is_empty() {
-            ks_item.error = Some(if last_err.to_lowercase().contains("mac") {
-                "locked: wrong passphrase (MAC check failed)".into()
-            } else {
-                format!("cannot open PKCS#12: {last_err}")
-            });
-        } else if !last_err.to_lowercase().contains("mac") {
-            ks_item.error = Some(format!("malformed PKCS#12: {last_err}"));
-        }
-        ks_item.detail = Detail::Keystore(info);
-        return vec![ks_item];
     };
     info.locked = false;
     let mut items = vec![];

@@ -889,6 +889,39 @@ pub fn make_crl(
     Ok(crl.der().to_vec())
 }
 
+/// A PKCS#10 request (DER) signed with `key` whose subject and SANs are copied from the
+/// certificate `cert_der` (what `keytool -certreq` does for an entry's self-signed certificate).
+/// `extra_sans` are added to the copied ones.
+pub fn make_csr_like_cert(
+    cert_der: &[u8],
+    extra_sans: &[String],
+    key: &KeyPair,
+) -> Result<Vec<u8>> {
+    let (_, cert) = X509Certificate::from_der(cert_der)
+        .map_err(|e| anyhow!("certificate does not parse: {e}"))?;
+    let mut sans = Vec::new();
+    for ext in cert.iter_extensions() {
+        if let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() {
+            for g in &san.general_names {
+                if let Ok(s) = general_name_to_string(g) {
+                    sans.push(s);
+                }
+            }
+        }
+    }
+    sans.extend(extra_sans.iter().cloned());
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn_from_x509(cert.subject())?;
+    params.subject_alt_names = parse_sans(&sans)?;
+    if params.distinguished_name.iter().next().is_none() && params.subject_alt_names.is_empty() {
+        bail!("the request needs a subject or a SAN");
+    }
+    let csr = params
+        .serialize_request(key)
+        .map_err(|e| anyhow!("creating the CSR failed: {e}"))?;
+    Ok(csr.der().to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

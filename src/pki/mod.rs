@@ -10,6 +10,7 @@ pub mod key;
 pub mod keycrypt;
 pub mod lint;
 pub mod model;
+pub mod p12;
 pub mod pem;
 pub mod subject_hash;
 

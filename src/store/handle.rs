@@ -174,6 +174,7 @@ impl WritableStore {
 
     /// Applies `plan`, or on any error part-way restores the store and returns the error.
     pub fn apply(&self, plan: &Plan) -> Result<ApplyReport, ApplyError> {
+        super::layout::check_plan(&self.root, plan).map_err(ApplyError::Invalid)?;
         apply::apply(&self.root, plan, None)
     }
 

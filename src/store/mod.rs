@@ -6,6 +6,7 @@ pub mod checks;
 pub mod handle;
 pub mod history;
 pub mod inventory;
+pub mod layout;
 pub mod plan;
 pub mod scan;
 pub mod select;

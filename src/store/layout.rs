@@ -1,0 +1,229 @@
+//! Recognised layouts. For now: certbot's `/etc/letsencrypt` tree.
+//!
+//! certbot keeps every version of a certificate in `archive/<name>/{cert,chain,fullchain,privkey}N.pem`
+//! and points `live/<name>/*.pem` at the current one with symlinks; `renewal/<name>.conf` says how
+//! to renew it. The scanner lists a symlink into the store under its target, with the symlink's
+//! path in `links`, so `live/x/cert.pem` shows as `archive/x/cert3.pem` linked from
+//! `live/x/cert.pem`. Those trees belong to certbot: certdeck reads them and refuses to write there.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::inventory::Inventory;
+use super::plan::Plan;
+use crate::pki::Detail;
+
+/// The refusal every action gives for a path inside a certbot-owned tree.
+pub const CERTBOT_OWNED: &str =
+    "owned by certbot: use certbot renew / certbot certonly; certdeck does not write here";
+
+/// certbot's own subdirectories of a letsencrypt directory.
+const OWNED_DIRS: [&str; 3] = ["live", "archive", "renewal"];
+
+/// Default `renew_before_expiry` of certbot.
+pub const RENEW_BEFORE_DAYS: i64 = 30;
+
+/// `dir` (absolute) looks like a letsencrypt directory: `live/` plus `archive/` or `renewal/`.
+fn is_letsencrypt_dir(dir: &Path) -> bool {
+    let is_dir = |n: &str| {
+        std::fs::symlink_metadata(dir.join(n))
+            .map(|m| m.is_dir())
+            .unwrap_or(false)
+    };
+    is_dir("live") && (is_dir("archive") || is_dir("renewal"))
+}
+
+/// Is the store-relative path `rel` inside (or equal to) a certbot-owned directory?
+pub fn certbot_owned(store: &Path, rel: &str) -> bool {
+    let parts: Vec<&str> = rel
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    (0..parts.len()).any(|i| {
+        OWNED_DIRS.contains(&parts[i]) && is_letsencrypt_dir(&store.join(parts[..i].join("/")))
+    })
+}
+
+/// Refuse a plan that touches a certbot-owned tree; the error names the first such path.
+pub fn check_plan(store: &Path, plan: &Plan) -> Result<(), String> {
+    for op in &plan.ops {
+        if certbot_owned(store, op.path()) {
+            return Err(format!("{}: {CERTBOT_OWNED}", op.path()));
+        }
+    }
+    Ok(())
+}
+
+/// One certbot certificate lineage.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Lineage {
+    /// `<name>` of `live/<name>`.
+    pub name: String,
+    /// Store-relative letsencrypt directory ("" when the store is /etc/letsencrypt itself).
+    pub dir: String,
+    /// DNS names of the current certificate (SANs; the renewal conf's domains when it has none).
+    pub domains: Vec<String>,
+    /// N of the `archive/<name>/certN.pem` that `live/<name>/cert.pem` points to.
+    pub version: u32,
+    /// Store path of the current certificate (in `archive/`).
+    pub cert: String,
+    pub not_after: String,
+    pub days_left: i64,
+    /// certbot would renew now: fewer than `renew_before_days` days left.
+    pub renewal_due: bool,
+    pub renew_before_days: i64,
+    /// Store path of `renewal/<name>.conf`, when present.
+    pub renewal_conf: Option<String>,
+}
+
+/// Split `<dir>/archive/<name>/certN.pem` (or the `live/` form) into (dir, name, file).
+fn split_lineage_path<'a>(path: &'a str, top: &str) -> Option<(&'a str, &'a str, &'a str)> {
+    let mut it = path.rsplitn(4, '/');
+    let file = it.next()?;
+    let name = it.next()?;
+    let t = it.next()?;
+    let dir = it.next().unwrap_or("");
+    (t == top).then_some((dir, name, file))
+}
+
+fn cert_version(file: &str) -> Option<u32> {
+    file.strip_prefix("cert")?
+        .strip_suffix(".pem")?
+        .parse()
+        .ok()
+}
+
+/// What a renewal conf says: (renew_before_expiry in days, domains from `[[webroot_map]]`).
+fn read_renewal_conf(path: &Path) -> (Option<i64>, Vec<String>) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return (None, vec![]);
+    };
+    let mut before = None;
+    let mut domains = vec![];
+    let mut in_webroot_map = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_webroot_map = line == "[[webroot_map]]";
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let (k, v) = (k.trim(), v.trim());
+        if k == "renew_before_expiry" {
+            before = v
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<i64>().ok())
+                .filter(|_| v.contains("day"));
+        } else if in_webroot_map && !k.is_empty() {
+            domains.push(k.to_string());
+        }
+    }
+    (before, domains)
+}
+
+/// Every certbot lineage of the store: one per `live/<name>/cert.pem` link into `archive/`.
+pub fn certbot_lineages(inv: &Inventory) -> Vec<Lineage> {
+    let mut out: Vec<Lineage> = vec![];
+    for it in &inv.items {
+        let Detail::Certificate(c) = &it.detail else {
+            continue;
+        };
+        if it.index != 0 {
+            continue;
+        }
+        let Some((adir, aname, afile)) = split_lineage_path(&it.path, "archive") else {
+            continue;
+        };
+        let Some(version) = cert_version(afile) else {
+            continue;
+        };
+        // The live link naming this file decides which version is current.
+        let live = it.links.iter().find_map(|l| {
+            split_lineage_path(l, "live")
+                .filter(|(d, n, f)| *d == adir && *n == aname && *f == "cert.pem")
+        });
+        if live.is_none() {
+            continue;
+        }
+        let dir_abs = inv.store.join(adir);
+        if !is_letsencrypt_dir(&dir_abs) {
+            continue;
+        }
+        let conf_rel = if adir.is_empty() {
+            format!("renewal/{aname}.conf")
+        } else {
+            format!("{adir}/renewal/{aname}.conf")
+        };
+        let conf_abs = inv.store.join(&conf_rel);
+        let has_conf = conf_abs.is_file();
+        let (before, conf_domains) = if has_conf {
+            read_renewal_conf(&conf_abs)
+        } else {
+            (None, vec![])
+        };
+        let mut domains: Vec<String> = c
+            .sans
+            .iter()
+            .filter_map(|s| s.strip_prefix("DNS:").map(str::to_string))
+            .collect();
+        if domains.is_empty() {
+            domains = conf_domains;
+        }
+        if domains.is_empty() {
+            domains.extend(c.common_name.clone());
+        }
+        let renew_before_days = before.unwrap_or(RENEW_BEFORE_DAYS);
+        out.push(Lineage {
+            name: aname.to_string(),
+            dir: adir.to_string(),
+            domains,
+            version,
+            cert: it.path.clone(),
+            not_after: c.not_after.clone(),
+            days_left: c.days_left,
+            renewal_due: c.days_left < renew_before_days,
+            renew_before_days,
+            renewal_conf: has_conf.then_some(conf_rel),
+        });
+    }
+    out.sort_by(|a, b| (&a.dir, &a.name).cmp(&(&b.dir, &b.name)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_paths() {
+        assert_eq!(
+            split_lineage_path("etc/le/archive/x/cert3.pem", "archive"),
+            Some(("etc/le", "x", "cert3.pem"))
+        );
+        assert_eq!(
+            split_lineage_path("archive/x/cert3.pem", "archive"),
+            Some(("", "x", "cert3.pem"))
+        );
+        assert_eq!(split_lineage_path("x/cert3.pem", "archive"), None);
+        assert_eq!(cert_version("cert12.pem"), Some(12));
+        assert_eq!(cert_version("chain2.pem"), None);
+    }
+
+    #[test]
+    fn owned_paths() {
+        let d = tempfile::tempdir().unwrap();
+        for sub in ["le/live/x", "le/archive/x", "le/renewal", "other/live"] {
+            std::fs::create_dir_all(d.path().join(sub)).unwrap();
+        }
+        assert!(certbot_owned(d.path(), "le/live/x/cert.pem"));
+        assert!(certbot_owned(d.path(), "le/archive"));
+        assert!(certbot_owned(d.path(), "le/renewal/x.conf"));
+        assert!(!certbot_owned(d.path(), "le/trusted/a.pem"));
+        // A lone live/ without archive/ or renewal/ is not certbot's.
+        assert!(!certbot_owned(d.path(), "other/live/a.pem"));
+    }
+}
