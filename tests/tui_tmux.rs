@@ -35,13 +35,19 @@ impl Tmux {
         Tmux { socket }
     }
 
+    /// Send keys one by one; after Escape pause, so the next key is not read as Alt+key
+    /// (a terminal cannot tell "Esc then q" from "Alt-q" when they arrive together).
     fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "t"])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(st.success());
+        for k in keys {
+            let st = Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "t", k])
+                .status()
+                .unwrap();
+            assert!(st.success());
+            if *k == "Escape" {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
     }
 
     fn screen(&self) -> String {
@@ -143,6 +149,7 @@ fn browse_demo_store_at_80x24() {
     let s = t.wait_for("filter");
     assert!(s.to_lowercase().contains("help"), "{s}");
     t.keys(&["Escape"]);
+    t.wait_for("sort expiry");
     // Quit restores the terminal: the shell's echo is visible on a normal screen.
     t.keys(&["q"]);
     let s = t.wait_for("CERTDECK-EXITED-0");
