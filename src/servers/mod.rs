@@ -12,6 +12,7 @@ pub mod harper;
 pub mod nano;
 pub mod nginx;
 pub mod probe;
+pub mod reload;
 pub mod spring;
 
 use serde::Serialize;
@@ -323,6 +324,42 @@ pub fn load(spec: &str) -> Result<ServerConfig, ConfigError> {
 /// Parse every config; the first error stops (a config we cannot read is never half-applied).
 pub fn load_all<S: AsRef<str>>(specs: &[S]) -> Result<Vec<ServerConfig>, ConfigError> {
     specs.iter().map(|s| load(s.as_ref())).collect()
+}
+
+/// Servers whose files a change touched (store-relative paths of a plan's ops), each with a
+/// short reason: `("nginx", "server api.example.com uses tls/api.pem")`.
+pub fn affected(
+    servers: &[ServerConfig],
+    touched: &[String],
+    store: &Path,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![];
+    for cfg in servers {
+        for u in &cfg.uses {
+            // Lexical and canonical store-relative forms (a replaced file may sit in history).
+            let lexical = normalize(&u.path)
+                .strip_prefix(store)
+                .ok()
+                .map(|p| p.to_string_lossy().into_owned());
+            let canon = inventory_path(store, &u.path);
+            let hit = [lexical, canon].into_iter().flatten().find(|rel| {
+                !rel.is_empty()
+                    && touched
+                        .iter()
+                        .any(|t| t == rel || t.starts_with(&format!("{rel}/")))
+            });
+            if let Some(rel) = hit {
+                let entry = (
+                    cfg.kind.name().to_string(),
+                    format!("{} uses {rel}", u.context),
+                );
+                if !out.iter().any(|(s, _)| *s == entry.0) {
+                    out.push(entry);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Lexically clean `p` (`.`/`..`) without touching the filesystem.
