@@ -675,7 +675,11 @@ fn apply_action(
     } else {
         preview
     });
-    let touched: Vec<String> = plan.ordered().iter().map(|op| op.path().to_string()).collect();
+    let touched: Vec<String> = plan
+        .ordered()
+        .iter()
+        .map(|op| op.path().to_string())
+        .collect();
     after_apply(g, w, &opts.servers, &touched, store.root())
 }
 
@@ -703,13 +707,18 @@ fn after_apply(
                 say(r.output.trim_end());
             }
             if !r.success {
-                bail!("the change is applied, but the reload command failed ({})", r.status);
+                bail!(
+                    "the change is applied, but the reload command failed ({})",
+                    r.status
+                );
             }
         }
         Some(cmd) => say(&format!("reload with: {cmd}   (or pass --reload)")),
         None => {
             if w.reload {
-                eprintln!("certdeck: --reload: this store has no reload_command in the config file");
+                eprintln!(
+                    "certdeck: --reload: this store has no reload_command in the config file"
+                );
             }
             for (server, why) in &affected {
                 say(&format!("restart {server} for this to take effect ({why})"));
@@ -728,7 +737,11 @@ fn probe(
     timeout: u64,
 ) -> Result<ExitCode> {
     use certdeck::servers::probe::{compare, probe as connect, Verdict};
-    let result = connect(target, servername, std::time::Duration::from_secs(timeout.max(1)))?;
+    let result = connect(
+        target,
+        servername,
+        std::time::Duration::from_secs(timeout.max(1)),
+    )?;
     let compare_with = g.store.is_some() || !g.server_config.is_empty();
     let comparison = match (compare_with, result.chain.first()) {
         (true, Some(leaf)) => {

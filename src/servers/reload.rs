@@ -36,8 +36,18 @@ pub fn run(cmd: &str, timeout: Duration) -> Result<ReloadResult> {
             b
         })
     };
-    let t_out = drain(child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
-    let t_err = drain(child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+    let t_out = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let t_err = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
     let start = Instant::now();
     let (success, status) = loop {
         if let Some(st) = child.try_wait()? {
