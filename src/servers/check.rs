@@ -45,7 +45,7 @@ pub fn check(inv: &Inventory, configs: &[ServerConfig]) -> Vec<Finding> {
     for cfg in configs {
         for (i, site) in cfg.sites.iter().enumerate() {
             let uses: Vec<&ServerUse> = cfg.site_uses(i).collect();
-            check_site(inv, site, &uses, &mut out);
+            check_site(inv, site, &uses, !cfg.secrets.is_empty(), &mut out);
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(b.code)));
@@ -53,7 +53,13 @@ pub fn check(inv: &Inventory, configs: &[ServerConfig]) -> Vec<Finding> {
     out
 }
 
-fn check_site(inv: &Inventory, site: &Site, uses: &[&ServerUse], out: &mut Vec<Finding>) {
+fn check_site(
+    inv: &Inventory,
+    site: &Site,
+    uses: &[&ServerUse],
+    has_passphrase: bool,
+    out: &mut Vec<Finding>,
+) {
     use Severity::*;
     // Missing files first: a server refuses to start (or to load the site) without them.
     for u in uses {
@@ -93,6 +99,21 @@ fn check_site(inv: &Inventory, site: &Site, uses: &[&ServerUse], out: &mut Vec<F
         if let Some(ku) = keys.get(n) {
             if let Some((krel, kitems)) = items_of(inv, &ku.path) {
                 match kitems.iter().find_map(|i| i.key()) {
+                    Some(k) if k.public_bits.is_none() && k.encrypted => out.push(finding(
+                        if has_passphrase { Critical } else { Warning },
+                        "config-key-locked",
+                        &krel,
+                        if has_passphrase {
+                            format!("{} names {krel}, but the passphrase in the config does not open it: the server will not start", who(ku))
+                        } else {
+                            format!("{} names {krel}, which is encrypted: certdeck cannot check it matches {crel}", who(ku))
+                        },
+                        if has_passphrase {
+                            "put the key's passphrase in the config"
+                        } else {
+                            "pass --passphrase-file to check the pair"
+                        },
+                    )),
                     Some(k) => {
                         if let Some(bits) = &k.public_bits {
                             if *bits != leaf.spki_bits {
