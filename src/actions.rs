@@ -703,7 +703,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
                         // p12 keys: re-open the keystore to get the key bytes.
                         p12_key(data, it.alias.as_deref(), ctx.passphrases)?
                     } else {
-                        key_from_bytes(data, ctx.passphrases).with_context(|| format!("{name}"))?
+                        key_from_bytes(data, ctx.passphrases).with_context(|| name.to_string())?
                     };
                     let pem = Zeroizing::new(issue::key_to_pkcs8_pem(&key).into_bytes());
                     keys.push((it, pem));
