@@ -705,8 +705,8 @@ pub fn revoke(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     });
     let mut crl_written = false;
     if let Some(ca_item) = issuer {
-        let sha = ca_item.cert().map(|c| c.sha256.clone()).unwrap_or_default();
-        let ca = load_ca(ctx, &sha)?;
+        // By path: the CA may also sit in the trust dir (same fingerprint, two files).
+        let ca = load_ca(ctx, &format!("{}#{}", ca_item.path, ca_item.index))?;
         let (crl_name, crl_pem, hash) = crl_for(ctx, &ca, dir, Some(&cert.serial))?;
         plan.push(Op::write_public(join(dir, &crl_name), crl_pem));
         srcs.retain(|s| s.0 != crl_name);

@@ -33,8 +33,18 @@ pub struct Report {
 
 /// All findings for an inventory, most severe first, then by path.
 pub fn findings(inv: &Inventory, opts: &LintOptions) -> Vec<Finding> {
+    findings_with_servers(inv, opts, &[])
+}
+
+/// All findings, plus what the server configs pair (`--server-config`).
+pub fn findings_with_servers(
+    inv: &Inventory,
+    opts: &LintOptions,
+    servers: &[crate::servers::ServerConfig],
+) -> Vec<Finding> {
     let mut f = lint_items(&inv.items, opts);
     f.extend(checks::check(inv));
+    f.extend(crate::servers::check::check(inv, servers));
     f.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -46,11 +56,19 @@ pub fn findings(inv: &Inventory, opts: &LintOptions) -> Vec<Finding> {
 
 pub fn run(store: &ReadOnlyStore, scan: &ScanOptions, lint: &LintOptions) -> Report {
     let inventory = store.scan(scan);
-    report(inventory, lint)
+    report_with_servers(inventory, lint, &scan.servers)
 }
 
 pub fn report(inventory: Inventory, lint: &LintOptions) -> Report {
-    let findings = findings(&inventory, lint);
+    report_with_servers(inventory, lint, &[])
+}
+
+pub fn report_with_servers(
+    inventory: Inventory,
+    lint: &LintOptions,
+    servers: &[crate::servers::ServerConfig],
+) -> Report {
+    let findings = findings_with_servers(&inventory, lint, servers);
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let exit_code = nagios_exit_code(&findings);
     Report {

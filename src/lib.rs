@@ -6,8 +6,10 @@
 pub mod actions;
 pub mod audit;
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod pki;
 pub mod sandbox;
+pub mod servers;
 pub mod store;
 pub mod tui;

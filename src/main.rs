@@ -28,24 +28,54 @@ struct Cli {
 
 #[derive(Args, Debug, Clone)]
 struct Global {
-    /// Store directory to open (default: current directory).
+    /// Store directory to open, or the name of a store in the config file (default: the
+    /// config's default_store, else the current directory).
     #[arg(long, short = 's', global = true, env = "CERTDECK_STORE")]
     store: Option<PathBuf>,
+    /// Config file with named stores (default: ~/.config/certdeck/config.toml when it exists).
+    #[arg(long, global = true, env = "CERTDECK_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// A server's config file naming the files it uses: nginx.conf, harperdb-config.yaml,
+    /// config-rpc.toml (Nano RPC), application.properties (Spring Boot); the kind is guessed from
+    /// the name, or say KIND:FILE (nginx, harper, nano, spring). Repeatable.
+    #[arg(long = "server-config", global = true, value_name = "FILE")]
+    server_config: Vec<String>,
     /// Never write anything (TUI actions disabled).
     #[arg(long, global = true)]
     read_only: bool,
     /// File whose first line is a passphrase for encrypted keys / PKCS#12 files.
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
-    /// Days before expiry at which a certificate counts as expiring.
-    #[arg(long, global = true, default_value_t = 30)]
-    warn_days: i64,
+    /// Days before expiry at which a certificate counts as expiring [default: 30, or the config's].
+    #[arg(long, global = true)]
+    warn_days: Option<i64>,
     /// Also use the system trust store (/etc/ssl/certs) to build chains.
     #[arg(long, global = true)]
     system_trust: bool,
     /// No colours (also when NO_COLOR is set).
     #[arg(long, global = true)]
     mono: bool,
+    /// From the config file's store: days that are CRITICAL in an audit.
+    #[arg(skip)]
+    crit_days: Option<i64>,
+    /// From the config file's store: its trust dir.
+    #[arg(skip)]
+    trust_dir: Option<String>,
+    /// From the config file's store: how to make the server pick up a change.
+    #[arg(skip)]
+    reload_command: Option<String>,
+}
+
+impl Global {
+    fn warn(&self) -> i64 {
+        self.warn_days.unwrap_or(30)
+    }
+
+    fn trust_dir(&self, given: Option<String>) -> String {
+        given
+            .or_else(|| self.trust_dir.clone())
+            .unwrap_or_else(|| certdeck::actions::DEFAULT_TRUST_DIR.to_string())
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,9 +100,9 @@ enum Command {
         /// Prometheus text format for node_exporter's textfile collector.
         #[arg(long)]
         prometheus: bool,
-        /// Days before expiry that are CRITICAL.
-        #[arg(long, default_value_t = 7)]
-        crit_days: i64,
+        /// Days before expiry that are CRITICAL [default: 7, or the config's].
+        #[arg(long)]
+        crit_days: Option<i64>,
         /// Do not use the system trust store as chain anchors.
         #[arg(long)]
         no_system_trust: bool,
@@ -146,23 +176,25 @@ enum Command {
     /// Trust a certificate: copy it into the trust dir and create its <hash>.N link.
     Trust {
         selector: String,
-        #[arg(long, default_value = certdeck::actions::DEFAULT_TRUST_DIR)]
-        dir: String,
+        /// Trust dir [default: the config's trust_dir, else trusted].
+        #[arg(long)]
+        dir: Option<String>,
         #[command(flatten)]
         write: WriteArgs,
     },
     /// Revoke: move the certificate out of the trust dir and add it to its CA's CRL.
     Revoke {
         selector: String,
-        #[arg(long, default_value = certdeck::actions::DEFAULT_TRUST_DIR)]
-        dir: String,
+        /// Trust dir [default: the config's trust_dir, else trusted].
+        #[arg(long)]
+        dir: Option<String>,
         #[command(flatten)]
         write: WriteArgs,
     },
     /// Rebuild a trust dir's <hash>.N links as `openssl rehash` would, dropping stale ones.
     Rehash {
-        #[arg(default_value = certdeck::actions::DEFAULT_TRUST_DIR)]
-        dir: String,
+        /// Trust dir [default: the config's trust_dir, else trusted].
+        dir: Option<String>,
         #[command(flatten)]
         write: WriteArgs,
     },
@@ -198,6 +230,20 @@ enum Command {
     Key {
         #[command(subcommand)]
         cmd: KeyCmd,
+    },
+    /// Connect to a TLS port (HOST:PORT), show the chain it serves, and compare its leaf with the
+    /// certificate files the server configs name (or the store's): flags a certificate renewed
+    /// on disk but not reloaded. Exit 1 when the server serves an outdated certificate.
+    Probe {
+        target: String,
+        /// SNI name to send (default: HOST when it is a name).
+        #[arg(long)]
+        servername: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Seconds for connecting and for each read/write.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
     },
     /// Create a demo store (generated now, no committed keys) and open it.
     Demo {
@@ -332,6 +378,9 @@ struct WriteArgs {
     /// File with the passphrase for what is written (encrypted keys, PKCS#12 export).
     #[arg(long, value_name = "FILE")]
     new_passphrase_file: Option<PathBuf>,
+    /// After applying, run the store's reload_command (from the config file) and show its output.
+    #[arg(long)]
+    reload: bool,
 }
 
 impl SubjectArgs {
@@ -372,9 +421,11 @@ fn out(s: &str) {
 
 fn scan_options(g: &Global) -> Result<ScanOptions> {
     let mut opts = ScanOptions::default();
-    opts.analyze.warn_days = g.warn_days;
+    opts.analyze.warn_days = g.warn();
     opts.analyze.system_trust = g.system_trust;
-    opts.decode.warn_days = g.warn_days;
+    opts.decode.warn_days = g.warn();
+    opts.servers =
+        certdeck::servers::load_all(&g.server_config).context("cannot read server config")?;
     if let Some(f) = &g.passphrase_file {
         let raw = Zeroizing::new(
             std::fs::read_to_string(f)
@@ -402,8 +453,40 @@ fn load(g: &Global) -> Result<Inventory> {
     Ok(scan(&dir, &scan_options(g)?))
 }
 
+/// Apply the config file: `--store NAME`, default store, and the store's settings where the
+/// command line does not set them.
+fn resolve_config(g: &mut Global) -> Result<()> {
+    let cfg = certdeck::config::load_optional(g.config.as_deref()).context("config file")?;
+    let sel = cfg.select(g.store.as_deref());
+    if let Some(dir) = sel.dir {
+        g.store = Some(dir);
+    }
+    if let Some(s) = sel.store {
+        g.server_config.extend(s.server_configs.iter().cloned());
+        g.warn_days = g.warn_days.or(s.warn_days);
+        g.crit_days = s.crit_days;
+        g.trust_dir = s.trust_dir;
+        g.reload_command = s.reload_command;
+    }
+    g.warn_days = g.warn_days.or(cfg.warn_days);
+    g.crit_days = g.crit_days.or(cfg.crit_days);
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
-    let g = cli.global;
+    let mut g = cli.global;
+    if let Err(e) = resolve_config(&mut g) {
+        if let Some(Command::Audit { json, .. }) = &cli.command {
+            // Monitoring reads exit 3 as UNKNOWN.
+            if *json {
+                out(&serde_json::json!({"status": "UNKNOWN", "exit_code": 3, "error": format!("{e:#}")}).to_string());
+            } else {
+                out(&format!("CERTDECK UNKNOWN - {e:#}"));
+            }
+            return Ok(ExitCode::from(3));
+        }
+        return Err(e);
+    }
     match cli.command {
         Some(Command::List { json }) => {
             let inv = load(&g)?;
@@ -427,7 +510,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             prometheus,
             crit_days,
             no_system_trust,
-        }) => return Ok(audit(&g, json, prometheus, crit_days, no_system_trust)),
+        }) => {
+            let crit = crit_days.or(g.crit_days).unwrap_or(7);
+            return Ok(audit(&g, json, prometheus, crit, no_system_trust));
+        }
+        Some(Command::Probe {
+            target,
+            servername,
+            json,
+            timeout,
+        }) => return probe(&g, &target, servername.as_deref(), json, timeout),
         Some(Command::Generate {
             kind: certdeck::actions::GenKind::Dhparam,
             bits,
@@ -514,6 +606,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             dir,
             write,
         }) => {
+            let dir = g.trust_dir(dir);
             return apply_action(&g, &write, |ctx| {
                 certdeck::actions::trust(ctx, &selector, &dir)
             });
@@ -523,11 +616,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             dir,
             write,
         }) => {
+            let dir = g.trust_dir(dir);
             return apply_action(&g, &write, |ctx| {
                 certdeck::actions::revoke(ctx, &selector, &dir)
             });
         }
         Some(Command::Rehash { dir, write }) => {
+            let dir = g.trust_dir(dir);
             return apply_action(&g, &write, |ctx| certdeck::actions::rehash(ctx, &dir));
         }
         Some(Command::Export {
@@ -551,6 +646,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                     wait: 0,
                     new_passphrase_file: g.passphrase_file.clone(),
+                    reload: false,
                 })?)
             } else {
                 None
@@ -869,7 +965,132 @@ fn apply_action(
     } else {
         preview
     });
+    let touched: Vec<String> = plan
+        .ordered()
+        .iter()
+        .map(|op| op.path().to_string())
+        .collect();
+    after_apply(g, w, &opts.servers, &touched, store.root())
+}
+
+/// After a change: run the reload command (--reload), or say how to make the server see it.
+fn after_apply(
+    g: &Global,
+    w: &WriteArgs,
+    servers: &[certdeck::servers::ServerConfig],
+    touched: &[String],
+    root: &std::path::Path,
+) -> Result<ExitCode> {
+    let affected = certdeck::servers::affected(servers, touched, root);
+    let say = |s: &str| {
+        if w.json {
+            eprintln!("{s}");
+        } else {
+            out(s);
+        }
+    };
+    match &g.reload_command {
+        Some(cmd) if w.reload => {
+            say(&format!("reload: {cmd}"));
+            let r = certdeck::servers::reload::run(cmd, std::time::Duration::from_secs(120))?;
+            if !r.output.is_empty() {
+                say(r.output.trim_end());
+            }
+            if !r.success {
+                bail!(
+                    "the change is applied, but the reload command failed ({})",
+                    r.status
+                );
+            }
+        }
+        Some(cmd) => say(&format!("reload with: {cmd}   (or pass --reload)")),
+        None => {
+            if w.reload {
+                eprintln!(
+                    "certdeck: --reload: this store has no reload_command in the config file"
+                );
+            }
+            for (server, why) in &affected {
+                say(&format!("restart {server} for this to take effect ({why})"));
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `certdeck probe HOST:PORT`.
+fn probe(
+    g: &Global,
+    target: &str,
+    servername: Option<&str>,
+    json: bool,
+    timeout: u64,
+) -> Result<ExitCode> {
+    use certdeck::servers::probe::{compare, probe as connect, Verdict};
+    let result = connect(
+        target,
+        servername,
+        std::time::Duration::from_secs(timeout.max(1)),
+    )?;
+    let compare_with = g.store.is_some() || !g.server_config.is_empty();
+    let comparison = match (compare_with, result.chain.first()) {
+        (true, Some(leaf)) => {
+            let opts = scan_options(g)?;
+            let inv = scan(&store_dir(g)?, &opts);
+            Some(compare(leaf, &inv, &opts.servers))
+        }
+        _ => None,
+    };
+    let code = match &comparison {
+        Some(c) if c.verdict == Verdict::NotReloaded => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    };
+    if json {
+        out(&serde_json::to_string_pretty(&serde_json::json!({
+            "address": result.address,
+            "servername": result.servername,
+            "protocol": result.protocol,
+            "cipher_suite": result.cipher_suite,
+            "chain": result.chain,
+            "comparison": comparison,
+        }))?);
+        return Ok(code);
+    }
+    let mut s = format!(
+        "{} ({}, {}){}\n",
+        result.address,
+        result.protocol,
+        result.cipher_suite,
+        result
+            .servername
+            .as_deref()
+            .map(|n| format!(", SNI {n}"))
+            .unwrap_or_default()
+    );
+    for (i, c) in result.chain.iter().enumerate() {
+        s.push_str(&format!(
+            "  {i} {}\n    issuer  {}\n    serial  {}\n    expires {} ({} days)\n    sha256  {}\n",
+            c.subject,
+            c.issuer,
+            c.serial,
+            c.not_after,
+            c.days_left,
+            certdeck::pki::cert::colon_hex(&c.sha256)
+        ));
+        if !c.sans.is_empty() {
+            s.push_str(&format!("    SANs    {}\n", c.sans.join(", ")));
+        }
+    }
+    if let Some(c) = &comparison {
+        let tag = match c.verdict {
+            Verdict::Matches => "OK",
+            Verdict::NotReloaded => "WARNING",
+            Verdict::NotOnDisk => "NOTE",
+        };
+        s.push_str(&format!("{tag}: {}\n", c.message));
+    }
+    out(&s);
+    Ok(code)
 }
 
 /// Exports go outside the store: still atomic, and 0600 from the first byte when secret.
@@ -933,7 +1154,7 @@ fn audit(
     scan_opts.analyze.system_trust = !no_system_trust;
     let lint = certdeck::pki::lint::LintOptions {
         now: scan_opts.analyze.now,
-        warn_days: g.warn_days,
+        warn_days: g.warn(),
         crit_days,
     };
     let report = certdeck::audit::run(&store, &scan_opts, &lint);
@@ -968,7 +1189,7 @@ fn run_tui(g: &Global) -> Result<ExitCode> {
     let tui_opts = certdeck::tui::TuiOptions {
         mono: g.mono,
         read_only,
-        warn_days: g.warn_days,
+        warn_days: g.warn(),
         changes,
         passphrases: opts.decode.passphrases.clone(),
     };

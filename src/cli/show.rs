@@ -26,6 +26,9 @@ pub fn to_text(it: &Item) -> String {
     if !it.links.is_empty() {
         l.push(("linked as".into(), it.links.join(", ")));
     }
+    for u in &it.used_by {
+        l.push(("used by".into(), u.clone()));
+    }
     match &it.detail {
         Detail::Certificate(c) => {
             let kv = |k: &str, v: String| (k.to_string(), v);

@@ -244,6 +244,10 @@ pub struct Item {
     /// Other store paths that are symlinks to this file (e.g. `0fb8533c.0` hash links).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<String>,
+    /// Servers whose config names this file (`--server-config`), e.g.
+    /// `nginx: server api.example.com, ssl_certificate`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<String>,
     #[serde(flatten)]
     pub detail: Detail,
     /// Exact DER of certificates/CRLs/CSRs (needed for chain checks and export); not serialised.
@@ -261,6 +265,7 @@ impl Item {
             alias: None,
             source: source.into(),
             links: Vec::new(),
+            used_by: Vec::new(),
             detail: Detail::None,
             der: None,
         }

@@ -46,6 +46,9 @@ pub struct ScanOptions {
     pub analyze: AnalyzeOptions,
     /// Files larger than this become error items (default 16 MiB).
     pub max_file_size: u64,
+    /// Server configs (`--server-config`): the files they name get `used_by`, files outside the
+    /// store are scanned too (listed by absolute path), and their passphrases open keys.
+    pub servers: Vec<crate::servers::ServerConfig>,
 }
 
 impl Default for ScanOptions {
@@ -59,6 +62,7 @@ impl Default for ScanOptions {
             },
             analyze,
             max_file_size: 16 * 1024 * 1024,
+            servers: vec![],
         }
     }
 }
@@ -360,7 +364,22 @@ pub fn spawn_scan(root: PathBuf, opts: ScanOptions) -> crossbeam_channel::Receiv
 
 fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -> Inventory {
     let store = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let Walk { entries, links } = walk(&store);
+    let Walk { mut entries, links } = walk(&store);
+    let used = attach_servers(&store, &opts.servers, &mut entries, &links);
+    // Passphrases from server configs open the keys/keystores those configs name.
+    let with_secrets;
+    let opts = if opts.servers.iter().any(|c| !c.secrets.is_empty()) {
+        let mut o = opts.clone();
+        for c in &opts.servers {
+            o.decode
+                .passphrases
+                .extend(c.secrets.iter().map(|s| s.0.clone()));
+        }
+        with_secrets = o;
+        &with_secrets
+    } else {
+        opts
+    };
     let total = entries.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     // Chunks keep channel traffic low while the first rows still arrive early.
@@ -384,8 +403,58 @@ fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -
         if let Some(l) = links.get(&it.path) {
             it.links = l.clone();
         }
+        if let Some(u) = used.get(&it.path) {
+            it.used_by = u.clone();
+        }
     }
     let mut inv = Inventory { store, items };
     inv.analyze(&opts.analyze);
     inv
+}
+
+/// Map every file a server config names onto inventory paths (store-relative inside the store,
+/// absolute outside it) and add entries for the files the walk did not see (outside the store).
+/// Returns inventory path -> `used_by` labels (sorted, deduplicated).
+fn attach_servers(
+    store: &Path,
+    servers: &[crate::servers::ServerConfig],
+    entries: &mut Vec<Entry>,
+    links: &HashMap<String, Vec<String>>,
+) -> HashMap<String, Vec<String>> {
+    let mut used: HashMap<String, Vec<String>> = HashMap::new();
+    if servers.is_empty() {
+        return used;
+    }
+    let mut known: HashSet<String> = entries.iter().map(|e| e.rel.clone()).collect();
+    for cfg in servers {
+        for u in &cfg.uses {
+            for file in crate::servers::expand_use(&u.path) {
+                let Some(rel) = crate::servers::inventory_path(store, &file) else {
+                    continue;
+                };
+                if rel.is_empty() {
+                    continue;
+                }
+                if !known.contains(&rel) && !links.contains_key(&rel) {
+                    if let Ok(canon) = fs::canonicalize(&file) {
+                        entries.push(Entry {
+                            rel: rel.clone(),
+                            read_path: canon,
+                            problem: None,
+                        });
+                        known.insert(rel.clone());
+                    }
+                }
+                let v = used.entry(rel).or_default();
+                let label = u.label();
+                if !v.contains(&label) {
+                    v.push(label);
+                }
+            }
+        }
+    }
+    for v in used.values_mut() {
+        v.sort();
+    }
+    used
 }

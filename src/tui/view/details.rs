@@ -130,6 +130,9 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
     if let Some(err) = &item.error {
         out.push(field(t, "Error", Span::styled(err.as_str(), t.error())));
     }
+    for u in &item.used_by {
+        out.push(field(t, "Used by", u.as_str()));
+    }
     match &item.detail {
         Detail::Certificate(c) => cert_lines(app, item, c, &mut out),
         Detail::PrivateKey(k) => {
