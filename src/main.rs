@@ -901,7 +901,10 @@ fn new_passphrase(w: &WriteArgs) -> Result<Zeroizing<String>> {
     if let Ok(p) = std::env::var("CERTDECK_NEW_PASSPHRASE") {
         return Ok(Zeroizing::new(p));
     }
-    bail!("a passphrase is needed: --new-passphrase-file FILE or CERTDECK_NEW_PASSPHRASE")
+    // Interactive: ask on the terminal, twice, echo off.
+    cli::prompt::passphrase("new passphrase: ", true).context(
+        "a passphrase is needed: --new-passphrase-file FILE, CERTDECK_NEW_PASSPHRASE, or a terminal to ask on",
+    )
 }
 
 /// Build a plan from a fresh inventory, then print it (--dry-run, read-only handle) or apply it

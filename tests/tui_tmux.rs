@@ -179,3 +179,38 @@ fn file_changes_appear_without_restart() {
     t.wait_for("zz-copy");
     t.keys(&["Escape", "q"]);
 }
+
+/// `--encrypt-key` without a passphrase file asks on the terminal, twice, without echo.
+#[test]
+fn passphrase_prompt_is_not_echoed_and_encrypts_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    std::fs::create_dir(&store).unwrap();
+    let cmd = format!(
+        "{} generate ca --cn PromptCA --encrypt-key --store {} ; echo DONE-$?; sleep 30",
+        env!("CARGO_BIN_EXE_certdeck"),
+        store.display()
+    );
+    let t = Tmux::start(&cmd, &[]);
+    t.wait_for("new passphrase:");
+    t.keys(&["correct-horse-9", "Enter"]);
+    t.wait_for("again:");
+    t.keys(&["correct-horse-9", "Enter"]);
+    let s = t.wait_for("DONE-0");
+    assert!(!s.contains("correct-horse-9"), "passphrase echoed:\n{s}");
+    let key = std::fs::read_to_string(store.join("private/promptca.key")).unwrap();
+    assert!(key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, "correct-horse-9\n").unwrap();
+    let ok = Command::new("openssl")
+        .args(["pkey", "-noout", "-passin"])
+        .arg(format!("file:{}", pass.display()))
+        .arg("-in")
+        .arg(store.join("private/promptca.key"))
+        .status()
+        .unwrap();
+    assert!(
+        ok.success(),
+        "openssl could not open the key with the typed passphrase"
+    );
+}

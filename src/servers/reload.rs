@@ -22,6 +22,8 @@ pub fn run(cmd: &str, timeout: Duration) -> Result<ReloadResult> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
+        // A passphrase given through the environment must not reach the reload command.
+        .env_remove("CERTDECK_NEW_PASSPHRASE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
