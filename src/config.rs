@@ -66,6 +66,10 @@ pub struct StoreConfig {
     pub server_configs: Vec<String>,
     #[serde(default)]
     pub trust_dir: Option<String>,
+    /// A CA bundle file (store-relative, e.g. `trusted/ca-bundle.pem`) that trust, revoke and
+    /// rehash keep in step with the trust dir.
+    #[serde(default)]
+    pub trust_bundle: Option<String>,
     /// Run after a change to make the server pick it up (`certdeck ... --reload`).
     #[serde(default)]
     pub reload_command: Option<String>,

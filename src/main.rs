@@ -64,6 +64,9 @@ struct Global {
     /// From the config file's store: how to make the server pick up a change.
     #[arg(skip)]
     reload_command: Option<String>,
+    /// From the config file's store: the CA bundle kept in step with the trust dir.
+    #[arg(skip)]
+    trust_bundle: Option<String>,
 }
 
 impl Global {
@@ -179,6 +182,9 @@ enum Command {
         /// Trust dir [default: the config's trust_dir, else trusted].
         #[arg(long)]
         dir: Option<String>,
+        /// CA bundle file (store-relative) to keep in step with the trust dir.
+        #[arg(long)]
+        bundle: Option<String>,
         #[command(flatten)]
         write: WriteArgs,
     },
@@ -188,6 +194,9 @@ enum Command {
         /// Trust dir [default: the config's trust_dir, else trusted].
         #[arg(long)]
         dir: Option<String>,
+        /// CA bundle file (store-relative) to keep in step with the trust dir.
+        #[arg(long)]
+        bundle: Option<String>,
         #[command(flatten)]
         write: WriteArgs,
     },
@@ -195,6 +204,9 @@ enum Command {
     Rehash {
         /// Trust dir [default: the config's trust_dir, else trusted].
         dir: Option<String>,
+        /// CA bundle file (store-relative) to keep in step with the trust dir.
+        #[arg(long)]
+        bundle: Option<String>,
         #[command(flatten)]
         write: WriteArgs,
     },
@@ -466,6 +478,7 @@ fn resolve_config(g: &mut Global) -> Result<()> {
         g.warn_days = g.warn_days.or(s.warn_days);
         g.crit_days = s.crit_days;
         g.trust_dir = s.trust_dir;
+        g.trust_bundle = s.trust_bundle;
         g.reload_command = s.reload_command;
     }
     g.warn_days = g.warn_days.or(cfg.warn_days);
@@ -604,26 +617,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Trust {
             selector,
             dir,
+            bundle,
             write,
         }) => {
             let dir = g.trust_dir(dir);
+            let bundle = bundle.or(g.trust_bundle.clone());
             return apply_action(&g, &write, |ctx| {
-                certdeck::actions::trust(ctx, &selector, &dir)
+                let plan = certdeck::actions::trust(ctx, &selector, &dir)?;
+                certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
             });
         }
         Some(Command::Revoke {
             selector,
             dir,
+            bundle,
             write,
         }) => {
             let dir = g.trust_dir(dir);
+            let bundle = bundle.or(g.trust_bundle.clone());
             return apply_action(&g, &write, |ctx| {
-                certdeck::actions::revoke(ctx, &selector, &dir)
+                let plan = certdeck::actions::revoke(ctx, &selector, &dir)?;
+                certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
             });
         }
-        Some(Command::Rehash { dir, write }) => {
+        Some(Command::Rehash { dir, bundle, write }) => {
             let dir = g.trust_dir(dir);
-            return apply_action(&g, &write, |ctx| certdeck::actions::rehash(ctx, &dir));
+            let bundle = bundle.or(g.trust_bundle.clone());
+            return apply_action(&g, &write, |ctx| {
+                let plan = certdeck::actions::rehash(ctx, &dir)?;
+                certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
+            });
         }
         Some(Command::Export {
             selector,
