@@ -18,6 +18,7 @@ use crate::store::trustdir;
 
 pub mod keyfile;
 pub mod keystore;
+pub mod servercert;
 
 /// Default trust directory inside a store (OpenSSL CApath style).
 pub const DEFAULT_TRUST_DIR: &str = "trusted";

@@ -176,6 +176,21 @@ enum Command {
         #[command(flatten)]
         write: WriteArgs,
     },
+    /// Replace a server's certificate and key under the exact file names its config names
+    /// (--server-config), after checking the new key matches the new certificate.
+    ReplaceCert {
+        /// New certificate file (leaf first, then chain).
+        #[arg(long)]
+        cert: PathBuf,
+        /// New private key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Part of the site name when the configs name several (e.g. api.example.com).
+        #[arg(long)]
+        site: Option<String>,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
     /// Trust a certificate: copy it into the trust dir and create its <hash>.N link.
     Trust {
         selector: String,
@@ -613,6 +628,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 allow_orphan_key,
             };
             return apply_action(&g, &write, |ctx| certdeck::actions::import(ctx, &args));
+        }
+        Some(Command::ReplaceCert {
+            cert,
+            key,
+            site,
+            write,
+        }) => {
+            let cert_bytes =
+                std::fs::read(&cert).with_context(|| format!("cannot read {}", cert.display()))?;
+            let key_bytes = Zeroizing::new(
+                std::fs::read(&key).with_context(|| format!("cannot read {}", key.display()))?,
+            );
+            let servers = scan_options(&g)?.servers;
+            return apply_action(&g, &write, |ctx| {
+                certdeck::actions::servercert::replace_server_cert(
+                    ctx,
+                    &certdeck::actions::servercert::ReplaceArgs {
+                        servers: &servers,
+                        site: site.as_deref(),
+                        cert: &cert_bytes,
+                        key: key_bytes.clone(),
+                    },
+                )
+            });
         }
         Some(Command::Trust {
             selector,

@@ -1,0 +1,121 @@
+//! "Replace the server certificate": write a new certificate and key under exactly the file
+//! names a server config names, after checking that the new key is the new certificate's.
+
+use anyhow::{anyhow, bail, Context, Result};
+use zeroize::Zeroizing;
+
+use super::{guard_owned, key_from_bytes, Ctx};
+use crate::pki::decode::{decode_file, DecodeOptions};
+use crate::servers::{inventory_path, Role, ServerConfig};
+use crate::store::plan::{Op, Plan};
+
+pub struct ReplaceArgs<'a> {
+    pub servers: &'a [ServerConfig],
+    /// Part of the site's context (`server api.example.com`); needed when several sites exist.
+    pub site: Option<&'a str>,
+    /// New certificate file (leaf first, chain after, as the server wants it).
+    pub cert: &'a [u8],
+    /// New private key file, written as given (an encrypted key stays encrypted).
+    pub key: Zeroizing<Vec<u8>>,
+}
+
+/// One site's certificate and key paths, store-relative.
+struct Target {
+    label: String,
+    cert_rel: String,
+    key_rel: String,
+}
+
+fn targets(ctx: &Ctx, servers: &[ServerConfig]) -> Vec<Result<Target, String>> {
+    let mut out = vec![];
+    for cfg in servers {
+        for (i, site) in cfg.sites.iter().enumerate() {
+            let cert = cfg.site_uses(i).find(|u| u.role == Role::Certificate);
+            let key = cfg.site_uses(i).find(|u| u.role == Role::PrivateKey);
+            let (Some(cert), Some(key)) = (cert, key) else {
+                continue;
+            };
+            let label = format!("{}: {}", site.server, site.context);
+            let rel = |p: &std::path::Path| -> Result<String, String> {
+                match inventory_path(&ctx.inv.store, p) {
+                    Some(r) if !r.starts_with('/') => Ok(r),
+                    _ => Err(format!(
+                        "{label}: {} is outside the store {} (certdeck writes only inside its store)",
+                        p.display(),
+                        ctx.inv.store.display()
+                    )),
+                }
+            };
+            out.push(match (rel(&cert.path), rel(&key.path)) {
+                (Ok(c), Ok(k)) => Ok(Target {
+                    label,
+                    cert_rel: c,
+                    key_rel: k,
+                }),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            });
+        }
+    }
+    out
+}
+
+pub fn replace_server_cert(ctx: &Ctx, args: &ReplaceArgs) -> Result<Plan> {
+    if args.servers.is_empty() {
+        bail!("name the server config whose certificate to replace (--server-config FILE)");
+    }
+    let all = targets(ctx, args.servers);
+    let chosen: Vec<_> = all
+        .into_iter()
+        .filter(|t| match (t, args.site) {
+            (Ok(t), Some(s)) => t.label.contains(s),
+            (Err(e), Some(s)) => e.contains(s),
+            (_, None) => true,
+        })
+        .collect();
+    let target = match chosen.as_slice() {
+        [] => bail!("no site with a certificate and key matches in the server configs"),
+        [one] => one.as_ref().map_err(|e| anyhow!("{e}"))?,
+        many => bail!(
+            "several sites match; pick one with --site:\n  {}",
+            many.iter()
+                .map(|t| match t {
+                    Ok(t) => t.label.clone(),
+                    Err(e) => e.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        ),
+    };
+    guard_owned(ctx.inv, &target.cert_rel)?;
+    guard_owned(ctx.inv, &target.key_rel)?;
+    // The pair must match before anything is written (a server with a mismatched pair does
+    // not start).
+    let opts = DecodeOptions {
+        now: ctx.now.unix_timestamp(),
+        warn_days: 30,
+        passphrases: ctx.passphrases.to_vec(),
+    };
+    let leaf = decode_file(args.cert, "new.pem", &opts)
+        .into_iter()
+        .find(|i| i.cert().is_some())
+        .ok_or_else(|| anyhow!("the new certificate file holds no certificate"))?;
+    let key = key_from_bytes(&args.key, ctx.passphrases).context("the new key")?;
+    let leaf_info = leaf.cert().expect("certificate");
+    if key.public_key_raw() != leaf_info.spki_bits.as_slice() {
+        bail!(
+            "the new key does not match the new certificate ({}); nothing written",
+            leaf.display_name()
+        );
+    }
+    let mut plan = Plan::new(format!(
+        "replace the certificate of {} with {}",
+        target.label,
+        leaf.display_name()
+    ));
+    plan.push(Op::write_secret(target.key_rel.clone(), args.key.clone()));
+    plan.push(Op::write_public(
+        target.cert_rel.clone(),
+        args.cert.to_vec(),
+    ));
+    Ok(plan.with_missing_dirs(&ctx.inv.store))
+}
