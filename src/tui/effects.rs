@@ -101,6 +101,9 @@ pub struct Env {
     pub passphrases: Vec<Zeroizing<String>>,
     /// How long to wait for another certdeck holding the store lock.
     pub lock_wait: Duration,
+    /// What the server needs after a change ("reload with: systemctl reload nginx" or
+    /// "restart nginx for this to take effect"), shown with the result.
+    pub after_apply: Option<String>,
 }
 
 impl Env {
@@ -109,6 +112,7 @@ impl Env {
             store: store.into(),
             passphrases: Vec::new(),
             lock_wait: Duration::from_secs(5),
+            after_apply: None,
         }
     }
 }
@@ -225,8 +229,13 @@ fn apply(p: &Prepared, env: &Env) -> Result<String, String> {
             let store =
                 WritableStore::open_wait(&env.store, env.lock_wait).map_err(|e| e.to_string())?;
             let r = store.apply(plan).map_err(|e| e.to_string())?;
+            let hint = env
+                .after_apply
+                .as_deref()
+                .map(|h| format!(" — {h}"))
+                .unwrap_or_default();
             Ok(format!(
-                "applied: {} ({} changes; undo with u)",
+                "applied: {} ({} changes; undo with u){hint}",
                 r.action,
                 r.ops.len()
             ))

@@ -31,6 +31,8 @@ pub struct TuiOptions {
     pub changes: Option<Receiver<()>>,
     /// Passphrases for encrypted keys (signing CA keys, imports), from `--passphrase-file`.
     pub passphrases: Vec<Zeroizing<String>>,
+    /// Shown after a change: the store's reload command or a restart hint.
+    pub after_apply: Option<String>,
 }
 
 impl Default for TuiOptions {
@@ -41,6 +43,7 @@ impl Default for TuiOptions {
             warn_days: 30,
             changes: None,
             passphrases: Vec::new(),
+            after_apply: None,
         }
     }
 }
@@ -66,6 +69,7 @@ pub fn run(
 
     let env = std::sync::Arc::new(effects::Env {
         passphrases: opts.passphrases.clone(),
+        after_apply: opts.after_apply.clone(),
         ..effects::Env::new(app.store.clone())
     });
     // Results of background jobs (plan building, applying) come back as Msgs on this channel.
