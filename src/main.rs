@@ -1257,13 +1257,14 @@ fn run_tui(g: &Global) -> Result<ExitCode> {
         warn_days: g.warn(),
         changes,
         passphrases: opts.decode.passphrases.clone(),
-        // The TUI shows what the server needs after a change; running it stays a CLI step
-        // (`--reload`) so a keypress never restarts production by accident.
+        // After a change the TUI says what the server needs; `l` runs the reload command, after
+        // a confirm like any other change.
         after_apply: match (&g.reload_command, opts.servers.first()) {
-            (Some(cmd), _) => Some(format!("reload with: {cmd}")),
+            (Some(cmd), _) => Some(format!("press l to run: {cmd}")),
             (None, Some(s)) => Some(format!("restart {} for this to take effect", s.kind.name())),
             (None, None) => None,
         },
+        reload_command: g.reload_command.clone(),
     };
     let root = store.root().to_path_buf();
     certdeck::tui::run(root, move || store.spawn_scan(opts.clone()), tui_opts)?;

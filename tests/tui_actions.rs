@@ -378,6 +378,7 @@ fn read_only_refuses_every_change_key() {
         ('u', "undo"),
         ('e', "export"),
         ('i', "import"),
+        ('l', "reload"),
     ];
     for (c, name) in names {
         let mut effects = press(&mut app, KeyCode::Char(c));
@@ -546,4 +547,45 @@ fn help_lists_the_change_keys_and_scrolls_at_80x24() {
     }
     keys(&mut app, "q");
     assert!(!app.help);
+}
+
+#[test]
+fn l_runs_the_configured_reload_command_after_a_confirm() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let marker = root.join("reloaded");
+    let mut env = effects::Env::new(&root);
+    env.reload_command = Some(format!("touch {} && echo reload-done", marker.display()));
+    let mut app = App::new(
+        root.clone(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.update(Msg::Resize(100, 30));
+    scan_into(&mut app, &root);
+    let build = press(&mut app, KeyCode::Char('l'));
+    assert!(run_effects(&mut app, &env, build).is_empty());
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    assert_eq!(dlg.prepared.0.title, "reload the server");
+    assert!(!marker.exists(), "nothing runs before y");
+    let apply = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, apply);
+    assert!(marker.exists(), "the reload command did not run");
+    let notice = app.notice.clone().unwrap();
+    assert!(
+        !notice.error && notice.text.contains("reload-done"),
+        "{notice:?}"
+    );
+
+    // Without a configured command: a clear message, nothing to confirm.
+    let env = effects::Env::new(&root);
+    let build = press(&mut app, KeyCode::Char('l'));
+    run_effects(&mut app, &env, build);
+    let notice = app.notice.clone().unwrap();
+    assert!(
+        notice.error && notice.text.contains("no reload command"),
+        "{notice:?}"
+    );
 }

@@ -406,6 +406,7 @@ impl App {
             | Action::Revoke
             | Action::Rehash
             | Action::Undo
+            | Action::Reload
             | Action::Export
             | Action::Import => return self.start_action(action),
             // Form and confirm actions only arrive in their own contexts (handled above).

@@ -17,6 +17,8 @@ use zeroize::Zeroizing;
 /// What the user asked for, with everything the action needs except the inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionRequest {
+    /// Run the store's reload command so the server picks up a change.
+    Reload,
     /// Boxed: the arguments are large next to the other requests.
     Generate(Box<GenerateArgs>),
     /// `sel` is the certificate's sha256 (a valid selector, unambiguous).
@@ -54,6 +56,7 @@ impl ActionRequest {
             ActionRequest::Import { .. } => "reading files to import".into(),
             ActionRequest::Export { .. } => "preparing export".into(),
             ActionRequest::Undo => "planning undo".into(),
+            ActionRequest::Reload => "preparing reload".into(),
         }
     }
 }
@@ -65,6 +68,8 @@ pub enum Work {
     Plan(Plan),
     /// Reverse the last applied plan (the lines show its inverse as of now).
     Undo,
+    /// Run this reload command and show its output.
+    Reload(String),
     /// An export goes outside the store: a new file, never an existing one.
     Export {
         out: PathBuf,
@@ -104,6 +109,8 @@ pub struct Env {
     /// What the server needs after a change ("reload with: systemctl reload nginx" or
     /// "restart nginx for this to take effect"), shown with the result.
     pub after_apply: Option<String>,
+    /// The store's reload command (config `reload_command`).
+    pub reload_command: Option<String>,
 }
 
 impl Env {
@@ -113,6 +120,7 @@ impl Env {
             passphrases: Vec::new(),
             lock_wait: Duration::from_secs(5),
             after_apply: None,
+            reload_command: None,
         }
     }
 }
@@ -151,6 +159,16 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         }
         ActionRequest::Export { sel, format, out } => {
             return prepare_export(&ctx, sel, *format, out)
+        }
+        ActionRequest::Reload => {
+            let Some(cmd) = env.reload_command.clone() else {
+                anyhow::bail!("no reload command for this store (set reload_command in the config); restart the server by hand");
+            };
+            return Ok(Prepared {
+                title: "reload the server".into(),
+                lines: vec![format!("run     {cmd}")],
+                work: Work::Reload(cmd),
+            });
         }
         ActionRequest::Undo => {
             let (action, plan) = history::undo_preview(&env.store)?;
@@ -245,6 +263,31 @@ fn apply(p: &Prepared, env: &Env) -> Result<String, String> {
                 WritableStore::open_wait(&env.store, env.lock_wait).map_err(|e| e.to_string())?;
             let r = store.undo().map_err(|e| e.to_string())?;
             Ok(format!("undone: {}", r.undone_action))
+        }
+        Work::Reload(cmd) => {
+            let r = crate::servers::reload::run(cmd, Duration::from_secs(120))
+                .map_err(|e| format!("{e:#}"))?;
+            let out: String = r
+                .output
+                .lines()
+                .rev()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" | ");
+            let msg = format!(
+                "reload ({}): {}",
+                r.status,
+                if out.is_empty() {
+                    "no output".into()
+                } else {
+                    out
+                }
+            );
+            if r.success {
+                Ok(msg)
+            } else {
+                Err(msg)
+            }
         }
         Work::Export { out, bytes, secret } => {
             let mode = if *secret { SECRET_MODE } else { CERT_MODE };

@@ -56,6 +56,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Revoke => "revoke",
         Action::Rehash => "rehash",
         Action::Undo => "undo",
+        Action::Reload => "reload",
         Action::Export => "export",
         Action::Import => "import",
         _ => "this change",
@@ -87,6 +88,9 @@ impl App {
                 return self.write_effect(name, WriteStep::Build(ActionRequest::Rehash { dir }))
             }
             Action::Undo => return self.write_effect(name, WriteStep::Build(ActionRequest::Undo)),
+            Action::Reload => {
+                return self.write_effect(name, WriteStep::Build(ActionRequest::Reload))
+            }
             Action::Trust | Action::Revoke | Action::Export => {
                 let Some((sel, label)) = self.selected_cert() else {
                     self.notice =

@@ -65,6 +65,8 @@ pub enum Action {
     Revoke,
     Rehash,
     Undo,
+    /// Run the store's reload command (after a confirm).
+    Reload,
     Export,
     Import,
     // Forms.
@@ -198,6 +200,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('e')],                       A::Export,       "export selected (form)",      None),
     b(C::Actions, &[ch('i')],                       A::Import,       "import files (form)",         None),
     b(C::Actions, &[ch('u')],                       A::Undo,         "undo the last change",        Some("undo")),
+    b(C::Actions, &[ch('l')],                       A::Reload,       "reload the server (configured command)", None),
     b(C::Form,    &[k(KeyCode::Enter)],             A::Submit,       "submit",                      Some("submit")),
     b(C::Form,    &[k(KeyCode::Esc)],               A::Back,         "cancel",                      Some("cancel")),
     b(C::Form,    &[k(KeyCode::Tab), k(KeyCode::Down)], A::NextField, "next field",                 Some("next")),

@@ -33,6 +33,8 @@ pub struct TuiOptions {
     pub passphrases: Vec<Zeroizing<String>>,
     /// Shown after a change: the store's reload command or a restart hint.
     pub after_apply: Option<String>,
+    /// The store's reload command; `l` runs it after a confirm.
+    pub reload_command: Option<String>,
 }
 
 impl Default for TuiOptions {
@@ -44,6 +46,7 @@ impl Default for TuiOptions {
             changes: None,
             passphrases: Vec::new(),
             after_apply: None,
+            reload_command: None,
         }
     }
 }
@@ -70,6 +73,7 @@ pub fn run(
     let env = std::sync::Arc::new(effects::Env {
         passphrases: opts.passphrases.clone(),
         after_apply: opts.after_apply.clone(),
+        reload_command: opts.reload_command.clone(),
         ..effects::Env::new(app.store.clone())
     });
     // Results of background jobs (plan building, applying) come back as Msgs on this channel.
