@@ -284,7 +284,7 @@ fn read_only_tui_makes_no_write_syscall_whatever_keys_are_pressed() {
     let s = wait_for("leaf.example");
     assert!(s.contains("READ-ONLY"), "{s}");
     // Every writing action, each followed by the ways a user confirms.
-    for key in ["n", "t", "x", "H", "u", "e", "i"] {
+    for key in ["n", "t", "x", "H", "u", "e", "i", "l", "p"] {
         for k in [key, "y", "Enter", "y", "Enter"] {
             tmux(&["send-keys", "-t", "t", k]);
             std::thread::sleep(std::time::Duration::from_millis(60));

@@ -589,3 +589,89 @@ fn l_runs_the_configured_reload_command_after_a_confirm() {
         "{notice:?}"
     );
 }
+
+/// `p` probes a TLS port from the TUI, also in read-only mode (it only reads), and says whether
+/// the served certificate is the one in the store.
+#[test]
+fn p_probes_a_tls_port_even_read_only() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let gen = Command::new(env!("CARGO_BIN_EXE_certdeck"))
+        .args([
+            "generate",
+            "server",
+            "--cn",
+            "localhost",
+            "--san",
+            "IP:127.0.0.1",
+            "--store",
+        ])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(gen.status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(root.join("localhost.pem"))
+        .arg("-key")
+        .arg(root.join("private/localhost.key"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    // Wait (bounded) until it listens.
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _guard = Kill(
+        server
+            .try_wait()
+            .ok()
+            .flatten()
+            .map_or_else(|| server, |_| panic!("s_server exited")),
+    );
+    let env = effects::Env::new(&root);
+    let mut app = App::new(
+        root.clone(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.read_only = true;
+    app.update(Msg::Resize(100, 30));
+    scan_into(&mut app, &root);
+    press(&mut app, KeyCode::Char('p'));
+    assert!(
+        matches!(app.overlay, Overlay::Form(_)),
+        "probe form opens in read-only"
+    );
+    type_str(&mut app, &format!("127.0.0.1:{port}"));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(effects, vec![Effect::Probe(format!("127.0.0.1:{port}"))]);
+    run_effects(&mut app, &env, effects);
+    let notice = app.notice.clone().unwrap();
+    assert!(!notice.error, "{notice:?}");
+    assert!(notice.text.contains("CN=localhost"), "{notice:?}");
+    assert!(
+        notice.text.contains("localhost.pem"),
+        "not compared with the store: {notice:?}"
+    );
+}

@@ -29,6 +29,8 @@ pub enum Msg {
     PlanReady(Result<Prepared, String>),
     /// An `ApplyPlan` finished: a one-line report, or the error.
     Applied(Result<String, String>),
+    /// A probe finished: what the port serves, or why it failed.
+    Probed(Result<String, String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +43,8 @@ pub enum Effect {
     BuildPlan(Permit<ActionRequest>),
     /// Carry out the confirmed change under the store lock; answers with `Msg::Applied`.
     ApplyPlan(Permit<PlanHandle>),
+    /// Connect to a TLS port (reads only, so no permit); answers with `Msg::Probed`.
+    Probe(String),
 }
 
 /// Proof that a writing effect passed the read-only check. The field is private to this module
@@ -310,6 +314,13 @@ impl App {
             }
             Msg::PlanReady(r) => return self.on_plan_ready(r),
             Msg::Applied(r) => return self.on_applied(r),
+            Msg::Probed(r) => {
+                self.busy = None;
+                self.notice = Some(match r {
+                    Ok(s) => Notice::info(s),
+                    Err(e) => Notice::error(e),
+                });
+            }
         }
         self.scroll_into_view();
         Vec::new()
@@ -407,6 +418,7 @@ impl App {
             | Action::Rehash
             | Action::Undo
             | Action::Reload
+            | Action::Probe
             | Action::Export
             | Action::Import => return self.start_action(action),
             // Form and confirm actions only arrive in their own contexts (handled above).

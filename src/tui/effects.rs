@@ -17,6 +17,10 @@ use zeroize::Zeroizing;
 /// What the user asked for, with everything the action needs except the inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionRequest {
+    /// Not a change: handled as `Effect::Probe`, never built into a plan.
+    Probe {
+        target: String,
+    },
     /// Run the store's reload command so the server picks up a change.
     Reload,
     /// Boxed: the arguments are large next to the other requests.
@@ -57,6 +61,7 @@ impl ActionRequest {
             ActionRequest::Export { .. } => "preparing export".into(),
             ActionRequest::Undo => "planning undo".into(),
             ActionRequest::Reload => "preparing reload".into(),
+            ActionRequest::Probe { target } => format!("probing {target}"),
         }
     }
 }
@@ -129,6 +134,7 @@ impl Env {
 /// (quit, rescan). Never panics on user data: every failure is an `Err` string in the Msg.
 pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
     match effect {
+        Effect::Probe(target) => Some(Msg::Probed(probe(target, inv))),
         Effect::BuildPlan(req) => Some(Msg::PlanReady(
             build(req, env, inv).map_err(|e| format!("{e:#}")),
         )),
@@ -160,6 +166,7 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         ActionRequest::Export { sel, format, out } => {
             return prepare_export(&ctx, sel, *format, out)
         }
+        ActionRequest::Probe { .. } => anyhow::bail!("a probe is not a change"),
         ActionRequest::Reload => {
             let Some(cmd) = env.reload_command.clone() else {
                 anyhow::bail!("no reload command for this store (set reload_command in the config); restart the server by hand");
@@ -188,6 +195,26 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         lines: preview_lines(&plan, &env.store),
         work: Work::Plan(plan),
     })
+}
+
+/// Connect, and say in one line what is served and whether the store has it.
+fn probe(target: &str, inv: &Inventory) -> Result<String, String> {
+    use crate::servers::probe::{compare, probe};
+    let r = probe(target, None, Duration::from_secs(10))
+        .map_err(|e| format!("probe {target}: {e:#}"))?;
+    let Some(leaf) = r.chain.first() else {
+        return Err(format!("probe {target}: no certificate served"));
+    };
+    let cmp = compare(leaf, inv, &[]);
+    Ok(format!(
+        "{target} ({}): {} serial {} {}d left, {} in chain — {}",
+        r.protocol,
+        leaf.subject,
+        leaf.serial,
+        leaf.days_left,
+        r.chain.len(),
+        cmp.message
+    ))
 }
 
 fn preview_lines(plan: &Plan, store: &Path) -> Vec<String> {

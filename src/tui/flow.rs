@@ -57,6 +57,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Rehash => "rehash",
         Action::Undo => "undo",
         Action::Reload => "reload",
+        Action::Probe => "probe",
         Action::Export => "export",
         Action::Import => "import",
         _ => "this change",
@@ -68,6 +69,7 @@ fn form_name(form: &Form) -> &'static str {
         FormKind::Generate => "new certificate",
         FormKind::Export { .. } => "export",
         FormKind::Import => "import",
+        FormKind::Probe => "probe",
     }
 }
 
@@ -75,6 +77,11 @@ impl App {
     /// One of the change keys (n/t/x/H/u/e/i) in the list or details.
     pub(super) fn start_action(&mut self, action: Action) -> Vec<Effect> {
         let name = action_name(action);
+        // A probe only reads: allowed in read-only mode.
+        if action == Action::Probe {
+            self.overlay = Overlay::Form(Form::probe());
+            return Vec::new();
+        }
         // Checked before anything opens, so read-only never shows a form it would refuse.
         if self.read_only {
             self.refuse_read_only(name);
@@ -153,6 +160,11 @@ impl App {
                 let Some(req) = form.submit() else {
                     return Vec::new();
                 };
+                if let ActionRequest::Probe { target } = req {
+                    self.overlay = Overlay::None;
+                    self.notice = Some(Notice::info(format!("probing {target}…")));
+                    return vec![Effect::Probe(target)];
+                }
                 let name = form_name(form);
                 let Overlay::Form(form) = std::mem::take(&mut self.overlay) else {
                     unreachable!("matched above");

@@ -25,6 +25,7 @@ pub enum FieldId {
     Out,
     Files,
     Dir,
+    Target,
 }
 
 /// One option of a choice field: what is shown and what the request gets.
@@ -123,6 +124,8 @@ pub enum FormKind {
         sel: String,
     },
     Import,
+    /// Connect to HOST:PORT and show the chain served (reads only).
+    Probe,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +223,18 @@ impl Form {
             fields: vec![
                 Field::text(F::Files, "Files", "paths, comma separated").required(),
                 Field::text(F::Dir, "Into dir", "store-relative; empty = store root"),
+            ],
+            focus: 0,
+            error: None,
+        }
+    }
+
+    pub fn probe() -> Form {
+        Form {
+            kind: FormKind::Probe,
+            title: "Probe a TLS port".into(),
+            fields: vec![
+                Field::text(FieldId::Target, "Host:port", "e.g. 127.0.0.1:443").required(),
             ],
             focus: 0,
             error: None,
@@ -365,6 +380,9 @@ impl Form {
                     .find(|(l, _)| *l == self.value(F::Format))
                     .map_or(ExportFormat::Pem, |(_, f)| *f),
                 out: PathBuf::from(self.value(F::Out).trim()),
+            },
+            FormKind::Probe => ActionRequest::Probe {
+                target: self.value(F::Target).trim().to_string(),
             },
             FormKind::Import => ActionRequest::Import {
                 files: split_list(self.value(F::Files))

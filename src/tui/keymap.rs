@@ -67,6 +67,8 @@ pub enum Action {
     Undo,
     /// Run the store's reload command (after a confirm).
     Reload,
+    /// Connect to a TLS port and compare what it serves with the store (read-only).
+    Probe,
     Export,
     Import,
     // Forms.
@@ -201,6 +203,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('i')],                       A::Import,       "import files (form)",         None),
     b(C::Actions, &[ch('u')],                       A::Undo,         "undo the last change",        Some("undo")),
     b(C::Actions, &[ch('l')],                       A::Reload,       "reload the server (configured command)", None),
+    b(C::Actions, &[ch('p')],                       A::Probe,        "probe a TLS port (form)",     None),
     b(C::Form,    &[k(KeyCode::Enter)],             A::Submit,       "submit",                      Some("submit")),
     b(C::Form,    &[k(KeyCode::Esc)],               A::Back,         "cancel",                      Some("cancel")),
     b(C::Form,    &[k(KeyCode::Tab), k(KeyCode::Down)], A::NextField, "next field",                 Some("next")),

@@ -130,7 +130,7 @@ pub fn run(
                         scan = Some(rx_factory());
                         app.scan_started();
                     }
-                    job @ (Effect::BuildPlan(_) | Effect::ApplyPlan(_)) => {
+                    job @ (Effect::BuildPlan(_) | Effect::ApplyPlan(_) | Effect::Probe(_)) => {
                         spawn_job(job, &env, &app, &job_tx)
                     }
                 }
