@@ -131,3 +131,14 @@ fn days_left_reads_without_colour() {
     assert!(s.contains("!   12d"), "{s}");
     assert!(s.contains("   200d"), "{s}");
 }
+
+#[test]
+fn certbot_lineage_file_says_who_owns_it() {
+    let mut it = cert("archive/example.com/cert3.pem", "example.com", 20, "R11");
+    it.links = vec!["live/example.com/cert.pem".into()];
+    let app = app_with(vec![it], 120, 40);
+    let s = screen(&app);
+    assert!(s.contains("Linked as"), "{s}");
+    assert!(s.contains("live/example.com/cert.pem"), "{s}");
+    assert!(s.contains("owned by certbot"), "{s}");
+}

@@ -133,6 +133,23 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
     for u in &item.used_by {
         out.push(field(t, "Used by", u.as_str()));
     }
+    if !item.links.is_empty() {
+        out.push(field(t, "Linked as", item.links.join(", ")));
+    }
+    // certbot's live/ names point into archive/: say whose file this is.
+    if let Some(live) = item
+        .links
+        .iter()
+        .find(|l| l.starts_with("live/") || l.contains("/live/"))
+    {
+        out.push(field(
+            t,
+            "certbot",
+            format!(
+                "owned by certbot via {live}; renew with certbot, certdeck does not write here"
+            ),
+        ));
+    }
     match &item.detail {
         Detail::Certificate(c) => cert_lines(app, item, c, &mut out),
         Detail::PrivateKey(k) => {
