@@ -124,14 +124,16 @@ impl ServerKind {
         })
     }
 
-    /// Guess from the file name: `*.yaml`/`*.yml` Harper, `*.toml` Nano RPC, `*.properties`
-    /// Spring Boot, anything else nginx.
+    /// Guess from the file name: `application*.yml` and `*.properties` Spring Boot, other
+    /// `*.yaml`/`*.yml` Harper, `*.toml` Nano RPC, anything else nginx (`KIND:FILE` overrides).
     pub fn detect(path: &Path) -> ServerKind {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        if name.ends_with(".yaml") || name.ends_with(".yml") {
+        if name.starts_with("application") && (name.ends_with(".yml") || name.ends_with(".yaml")) {
+            ServerKind::SpringBoot
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
             ServerKind::Harper
         } else if name.ends_with(".toml") {
             ServerKind::NanoRpc

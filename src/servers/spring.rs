@@ -1,4 +1,4 @@
-//! Spring Boot (`application.properties`): `server.ssl.key-store`, `key-store-type`,
+//! Spring Boot (`application.properties` or `application.yml`): `server.ssl.key-store`, `key-store-type`,
 //! `key-alias`, `key-store-password`, plus `trust-store` (+ password), `client-auth`, and the PEM
 //! forms `server.ssl.certificate` / `certificate-private-key` / `trust-certificate`.
 //!
@@ -164,8 +164,70 @@ pub fn parse(file: &Path) -> Result<ServerConfig, ConfigError> {
     parse_str(&text, file)
 }
 
+/// `application.yml`: nested maps flattened to the same dotted keys as the properties file
+/// (`server: {ssl: {key-store: x}}` is `server.ssl.key-store=x`).
+pub fn parse_yaml_properties(text: &str, file: &Path) -> Result<Vec<Property>, ConfigError> {
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
+        let (line, col) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        ConfigError::new(file, line, col, msg)
+    })?;
+    let mut out = vec![];
+    flatten(&doc, String::new(), &mut out);
+    Ok(out)
+}
+
+fn flatten(v: &serde_yaml_ng::Value, prefix: String, out: &mut Vec<Property>) {
+    use serde_yaml_ng::Value as V;
+    let scalar = |s: String, out: &mut Vec<Property>| {
+        out.push(Property {
+            key: prefix.clone(),
+            value: s,
+            line: 0,
+        })
+    };
+    match v {
+        V::Mapping(m) => {
+            for (k, v) in m {
+                let k = match k {
+                    V::String(s) => s.clone(),
+                    V::Bool(b) => b.to_string(),
+                    V::Number(n) => n.to_string(),
+                    _ => continue,
+                };
+                let key = if prefix.is_empty() {
+                    k
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(v, key, out);
+            }
+        }
+        V::String(s) => scalar(s.clone(), out),
+        V::Bool(b) => scalar(b.to_string(), out),
+        V::Number(n) => scalar(n.to_string(), out),
+        V::Tagged(t) => flatten(&t.value, prefix, out),
+        V::Sequence(_) | V::Null => {}
+    }
+}
+
+fn is_yaml(file: &Path) -> bool {
+    matches!(
+        file.extension().and_then(|e| e.to_str()),
+        Some("yml" | "yaml")
+    )
+}
+
 pub fn parse_str(text: &str, file: &Path) -> Result<ServerConfig, ConfigError> {
-    let list = parse_properties(text, file)?;
+    let list = if is_yaml(file) {
+        parse_yaml_properties(text, file)?
+    } else {
+        parse_properties(text, file)?
+    };
     // Later definitions win, as in java.util.Properties.
     let mut props: HashMap<String, String> = HashMap::new();
     let mut lines: HashMap<String, usize> = HashMap::new();
@@ -309,5 +371,32 @@ mod tests {
         assert!(cfg.sites[0].verify_client);
         assert!(cfg.notes.iter().any(|n| n.contains("classpath:trust.p12")));
         assert!(parse_str("server.port=80\n", f).unwrap().sites.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod yaml_tests {
+    use super::*;
+
+    #[test]
+    fn application_yml_is_read_like_properties() {
+        let text = "server:\n  port: 8443\n  ssl:\n    key-store: keystore.p12\n    key-store-type: PKCS12\n    key-alias: tomcat\n    key-store-password: changeit\n";
+        let file = Path::new("/srv/app/application.yml");
+        let cfg = parse_str(text, file).unwrap();
+        assert!(
+            cfg.uses
+                .iter()
+                .any(|u| u.path == Path::new("/srv/app/keystore.p12") && u.role == Role::Keystore),
+            "{:?}",
+            cfg.uses
+        );
+        assert_eq!(cfg.sites[0].key_alias.as_deref(), Some("tomcat"));
+        assert_eq!(cfg.secrets.len(), 1);
+    }
+
+    #[test]
+    fn bad_yaml_has_line_and_column() {
+        let e = parse_str("server:\n  ssl: [unclosed\n", Path::new("a.yml")).unwrap_err();
+        assert!(e.line >= 1, "{e:?}");
     }
 }
