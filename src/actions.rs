@@ -618,11 +618,33 @@ pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
         .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;
     let der = item.der.as_ref().ok_or_else(|| anyhow!("no DER"))?;
     let existing = trust_dir_items(ctx.inv, dir);
-    if existing
+    let copies: Vec<&&Item> = existing
         .iter()
-        .any(|it| it.cert().is_some_and(|c| c.sha256 == cert.sha256))
-    {
-        bail!("{} is already trusted in {dir}", item.display_name());
+        .filter(|it| it.cert().is_some_and(|c| c.sha256 == cert.sha256))
+        .collect();
+    if !copies.is_empty() {
+        let linked = copies.iter().any(|it| {
+            it.links.iter().any(|l| {
+                let (d, n) = l.rsplit_once('/').unwrap_or(("", l.as_str()));
+                d == dir && crate::pki::decode::is_hash_link_name(n)
+            })
+        });
+        if !linked {
+            // The file is already in the trust dir (a CApath store, or a cert dropped in by
+            // hand) but OpenSSL cannot find it yet: only the link is missing.
+            let mut plan = Plan::new(format!("trust {} (link only)", item.display_name()));
+            for op in relink_ops(ctx.inv, dir, &sources(ctx.inv, dir)) {
+                plan.push(op);
+            }
+            if !plan.ops.is_empty() {
+                return Ok(plan);
+            }
+        }
+        bail!(
+            "{} is already trusted in {}",
+            item.display_name(),
+            if dir.is_empty() { "." } else { dir }
+        );
     }
     let file = format!("{}.pem", slug(&item.display_name()));
     let mut file_rel = join(dir, &file);

@@ -30,6 +30,7 @@ use crate::servers::{config_dir, line_col, read_text, resolve_path, ConfigError}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
+    /// Nothing implied.
     Plain,
     Capath,
     Certbot,
@@ -37,6 +38,31 @@ pub enum Layout {
     Harper,
     Nginx,
     NanoRpc,
+}
+
+impl Layout {
+    /// The trust dir this layout implies when the store entry names none: a CApath store is
+    /// its own trust dir (e.g. /etc/ssl/certs, Nano's `tls/clients`).
+    pub fn default_trust_dir(self) -> Option<&'static str> {
+        match self {
+            Layout::Capath => Some(""),
+            _ => None,
+        }
+    }
+
+    /// Server config files this layout implies next to the store when none are named:
+    /// Harper keeps `harperdb-config.yaml` in its root, above `keys/`.
+    pub fn implied_server_configs(self, store: &std::path::Path) -> Vec<String> {
+        let candidate = match self {
+            Layout::Harper => store.parent().map(|p| p.join("harperdb-config.yaml")),
+            _ => None,
+        };
+        candidate
+            .filter(|p| p.is_file())
+            .map(|p| format!("harper:{}", p.display()))
+            .into_iter()
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

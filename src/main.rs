@@ -490,9 +490,20 @@ fn resolve_config(g: &mut Global) -> Result<()> {
     }
     if let Some(s) = sel.store {
         g.server_config.extend(s.server_configs.iter().cloned());
+        if let Some(layout) = s.layout {
+            if s.server_configs.is_empty() {
+                g.server_config
+                    .extend(layout.implied_server_configs(&s.path));
+            }
+            if s.trust_dir.is_none() {
+                g.trust_dir = layout.default_trust_dir().map(str::to_string);
+            }
+        }
         g.warn_days = g.warn_days.or(s.warn_days);
         g.crit_days = s.crit_days;
-        g.trust_dir = s.trust_dir;
+        if s.trust_dir.is_some() {
+            g.trust_dir = s.trust_dir;
+        }
         g.trust_bundle = s.trust_bundle;
         g.reload_command = s.reload_command;
     }
