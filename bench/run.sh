@@ -16,7 +16,7 @@ WORK=${BENCH_DIR:-$(mktemp -d)}
 S=$WORK/s$N_SMALL; B=$WORK/s$N_BIG
 [ -d "$S" ] || target/release/examples/genstore "$S" "$N_SMALL" >/dev/null
 [ -d "$B" ] || target/release/examples/genstore "$B" "$N_BIG" >/dev/null
-cat "$S"/*/* >/dev/null  # warm the page cache
+find "$S" -type f -print0 | xargs -0 cat >/dev/null  # warm the page cache
 
 echo "== $N_SMALL one-cert PEM files, warm cache, $(nproc) cores"
 hyperfine -N --warmup 2 --runs 10 --export-json "$WORK/small.json" \
@@ -44,7 +44,7 @@ print(f"openssl x509 loop: {(t1-t0)/n*1000:.2f} ms/file sampled on {n}, est. {es
 PY
 
 echo "== $N_BIG one-cert PEM files"
-cat "$B"/*/* >/dev/null
+find "$B" -type f -print0 | xargs -0 cat >/dev/null
 hyperfine -N --warmup 1 --runs 3 --export-json "$WORK/big.json" \
   -n read-floor "bash -c 'find $B -type f -print0 | xargs -0 -P2 cat >/dev/null'" \
   -n certdeck "$BIN list --json --store $B" 2>/dev/null | grep -E "Time" || true

@@ -530,7 +530,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::List { json }) => {
             let inv = load(&g)?;
             if json {
-                out(&cli::list::to_json(&inv));
+                // A closed pipe (`| head`) is not an error.
+                let _ = cli::list::write_json(&inv, std::io::stdout().lock());
             } else {
                 out(&cli::list::to_table(&inv));
             }

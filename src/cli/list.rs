@@ -4,6 +4,7 @@ use crate::pki::{Detail, Item};
 use crate::store::inventory::Inventory;
 use crate::store::layout::{certbot_lineages, Lineage};
 use serde::Serialize;
+use std::io::Write;
 
 #[derive(Serialize)]
 struct ListJson<'a> {
@@ -15,12 +16,23 @@ struct ListJson<'a> {
 }
 
 pub fn to_json(inv: &Inventory) -> String {
+    let mut buf = Vec::new();
+    // Writing into a Vec cannot fail for I/O reasons; serialisation of our types cannot fail.
+    let _ = write_json(inv, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Stream the JSON document to `w` (a 100,000-item store never exists as one String).
+pub fn write_json(inv: &Inventory, w: impl std::io::Write) -> std::io::Result<()> {
     let doc = ListJson {
         store: inv.store.display().to_string(),
         items: &inv.items,
         lineages: certbot_lineages(inv),
     };
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 /// One line per item, fixed columns, readable without colour.

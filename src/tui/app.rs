@@ -120,6 +120,8 @@ pub struct App {
     pub scanning: Option<(usize, usize)>,
     /// Items of a rescan arrive here and replace `items` on `Done`, so the list does not flicker.
     incoming: Option<Vec<Item>>,
+    /// Item count at the last full re-sort while the first scan streams in.
+    sorted_len: usize,
     /// The store changed during a scan: scan again when it finishes.
     rescan_pending: bool,
 
@@ -166,6 +168,7 @@ impl App {
             details_scroll: 0,
             scanning: None,
             incoming: None,
+            sorted_len: 0,
             rescan_pending: false,
             inventory: Arc::new(Inventory::default()),
             overlay: Overlay::None,
@@ -230,6 +233,7 @@ impl App {
     /// The run loop started a scan (first one or a rescan).
     pub fn scan_started(&mut self) {
         self.scanning = Some((0, 0));
+        self.sorted_len = 0;
         // The first scan streams straight into the list; later ones replace it when done.
         self.incoming = (!self.items.is_empty()).then(Vec::new);
     }
@@ -331,9 +335,20 @@ impl App {
             ScanEvent::Items(batch) => match &mut self.incoming {
                 Some(pending) => pending.extend(batch),
                 None => {
-                    let mut items = std::mem::take(&mut self.items);
-                    items.extend(batch);
-                    self.set_items(items);
+                    // Only the new items get their search text; the list is re-sorted when it
+                    // has grown by a quarter (and always while small), so the first rows show
+                    // at once and a 100,000-item first scan costs O(n log n), not a full
+                    // rebuild per batch. `Done` rebuilds everything once more.
+                    self.metas.extend(batch.iter().map(Meta::of));
+                    self.items.extend(batch);
+                    let n = self.items.len();
+                    if n < 2_000 || n >= self.sorted_len + self.sorted_len / 4 {
+                        self.sorted_len = n;
+                        let key = self.selected_key();
+                        listing::assign_chain_groups(&self.items, &mut self.metas);
+                        self.recount();
+                        self.reorder(key);
+                    }
                 }
             },
             ScanEvent::Progress {
