@@ -80,6 +80,37 @@ struct Entry {
 struct Walk {
     entries: Vec<Entry>,
     links: HashMap<String, Vec<String>>,
+    /// When streaming: full chunks go here as soon as they are found, so decoding (and the
+    /// TUI's first rows) start before the walk of a 100,000-file tree ends.
+    sink: Option<Sender<Vec<Entry>>>,
+    found: usize,
+}
+
+impl Walk {
+    fn new(sink: Option<Sender<Vec<Entry>>>) -> Walk {
+        Walk {
+            entries: vec![],
+            links: HashMap::new(),
+            sink,
+            found: 0,
+        }
+    }
+
+    fn push(&mut self, e: Entry) {
+        self.entries.push(e);
+        self.found += 1;
+        if self.entries.len() >= 64 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(s) = &self.sink {
+            if !self.entries.is_empty() {
+                let _ = s.send(std::mem::take(&mut self.entries));
+            }
+        }
+    }
 }
 
 fn rel_of(root: &Path, p: &Path) -> String {
@@ -90,10 +121,10 @@ fn rel_of(root: &Path, p: &Path) -> String {
 }
 
 fn walk(root: &Path) -> Walk {
-    let mut w = Walk {
-        entries: vec![],
-        links: HashMap::new(),
-    };
+    walk_into(root, Walk::new(None))
+}
+
+fn walk_into(root: &Path, mut w: Walk) -> Walk {
     let mut visited = HashSet::new();
     if let Ok(m) = fs::metadata(root) {
         visited.insert((m.dev(), m.ino()));
@@ -113,7 +144,7 @@ fn walk_dir(
     let rd = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            w.entries.push(problem(
+            w.push(problem(
                 rel_of(root, dir),
                 format!("cannot read directory: {e}"),
             ));
@@ -138,7 +169,7 @@ fn walk_dir(
             continue;
         }
         let Ok(lmeta) = fs::symlink_metadata(&path) else {
-            w.entries.push(problem(rel, "cannot stat".into()));
+            w.push(problem(rel, "cannot stat".into()));
             continue;
         };
         let ft = lmeta.file_type();
@@ -167,14 +198,14 @@ fn walk_dir(
             let inside = canon.starts_with(canon_root);
             if meta.is_dir() {
                 if !inside {
-                    w.entries.push(problem(
+                    w.push(problem(
                         rel,
                         format!("directory symlink leaves the store (-> {target}); not followed"),
                     ));
                 } else if visited.insert((meta.dev(), meta.ino())) {
                     walk_dir(root, &path, canon_root, visited, w);
                 } else {
-                    w.entries.push(problem(
+                    w.push(problem(
                         rel,
                         format!("directory symlink loop (-> {target}); not followed"),
                     ));
@@ -199,7 +230,7 @@ fn walk_dir(
                 }
             }
             let _ = inside;
-            w.entries.push(Entry {
+            w.push(Entry {
                 rel,
                 read_path: canon,
                 problem: None,
@@ -209,13 +240,13 @@ fn walk_dir(
                 walk_dir(root, &path, canon_root, visited, w);
             }
         } else if ft.is_file() {
-            w.entries.push(Entry {
+            w.push(Entry {
                 rel,
                 read_path: path,
                 problem: None,
             });
         } else {
-            w.entries.push(problem(rel, special_file(&ft, "")));
+            w.push(problem(rel, special_file(&ft, "")));
         }
     }
 }
@@ -364,7 +395,12 @@ pub fn spawn_scan(root: PathBuf, opts: ScanOptions) -> crossbeam_channel::Receiv
 
 fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -> Inventory {
     let store = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let Walk { mut entries, links } = walk(&store);
+    if let (Some(tx), true) = (tx, opts.servers.is_empty()) {
+        return scan_streaming(store, opts, tx);
+    }
+    let Walk {
+        mut entries, links, ..
+    } = walk(&store);
     let used = attach_servers(&store, &opts.servers, &mut entries, &links);
     // Passphrases from server configs open the keys/keystores those configs name.
     let with_secrets;
@@ -415,6 +451,50 @@ fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -
 /// Map every file a server config names onto inventory paths (store-relative inside the store,
 /// absolute outside it) and add entries for the files the walk did not see (outside the store).
 /// Returns inventory path -> `used_by` labels (sorted, deduplicated).
+/// The TUI's scan: walk and decode at the same time. (With server configs the plain path is
+/// used: files they name outside the store are only known once the walk is complete.)
+fn scan_streaming(store: PathBuf, opts: &ScanOptions, tx: &Sender<ScanEvent>) -> Inventory {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (etx, erx) = crossbeam_channel::bounded::<Vec<Entry>>(256);
+    let found = std::sync::Arc::new(AtomicUsize::new(0));
+    let walker = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            let mut w = walk_into(&store, Walk::new(Some(etx)));
+            w.flush();
+            w.links
+        })
+    };
+    let done = AtomicUsize::new(0);
+    let mut items: Vec<Item> = erx
+        .into_iter()
+        .inspect(|chunk| {
+            found.fetch_add(chunk.len(), Ordering::Relaxed);
+        })
+        .par_bridge()
+        .flat_map_iter(|chunk| {
+            let batch: Vec<Item> = chunk.iter().flat_map(|e| decode_entry(e, opts)).collect();
+            let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+            let _ = tx.send(ScanEvent::Items(batch.clone()));
+            let _ = tx.send(ScanEvent::Progress {
+                files_done: n,
+                files_total: found.load(Ordering::Relaxed).max(n),
+            });
+            batch
+        })
+        .collect();
+    // A walker that panicked leaves no links; the items are still listed.
+    let links = walker.join().unwrap_or_default();
+    for it in &mut items {
+        if let Some(l) = links.get(&it.path) {
+            it.links = l.clone();
+        }
+    }
+    let mut inv = Inventory { store, items };
+    inv.analyze(&opts.analyze);
+    inv
+}
+
 fn attach_servers(
     store: &Path,
     servers: &[crate::servers::ServerConfig],
