@@ -5,6 +5,7 @@ time to the first painted list rows, and bytes written to the terminal per keyst
 usage: pty_probe.py CERTDECK STORE [--keys N]"""
 import fcntl
 import os
+import re
 import pty
 import select
 import struct
@@ -50,8 +51,9 @@ def main():
         r, _, _ = select.select([fd], [], [], 0.01)
         if r:
             seen += os.read(fd, 65536)
-            # A list row carries a days-left column ("d "); the header alone does not.
-            if first_rows is None and b"cert" in seen:
+            # A list row carries a days-left cell ("  398d "); the header and the status line
+            # ("0 certs") do not.
+            if first_rows is None and re.search(rb"[0-9]d(?=[^a-zA-Z0-9])", seen):
                 first_rows = time.monotonic() - t0
                 break
     # Let the scan finish streaming before measuring keystrokes.

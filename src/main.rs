@@ -1257,12 +1257,24 @@ fn run_tui(g: &Global) -> Result<ExitCode> {
         certdeck::sandbox::restrict_to_read_only(true);
     }
     let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
-    let watcher =
-        certdeck::store::watch::watch(store.root(), std::time::Duration::from_millis(300)).ok();
-    let (changes, _keep_alive) = match watcher {
-        Some((w, rx)) => (Some(rx), Some(w)),
-        None => (None, None),
-    };
+    // Watching a 100,000-file tree means one inotify watch per directory: set it up off the
+    // UI's path so the first rows are not delayed; changes are forwarded once it is ready.
+    let (fwd_tx, changes) = crossbeam_channel::bounded::<()>(1);
+    let watch_root = store.root().to_path_buf();
+    std::thread::spawn(move || {
+        let Ok((_watcher, rx)) =
+            certdeck::store::watch::watch(&watch_root, std::time::Duration::from_millis(300))
+        else {
+            return;
+        };
+        // Lives as long as the UI: the thread ends when the UI drops its receiver.
+        while rx.recv().is_ok() {
+            if let Err(crossbeam_channel::TrySendError::Disconnected(_)) = fwd_tx.try_send(()) {
+                break;
+            }
+        }
+    });
+    let changes = Some(changes);
     let tui_opts = certdeck::tui::TuiOptions {
         mono: g.mono,
         read_only,
