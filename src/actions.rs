@@ -448,23 +448,10 @@ fn trust_dir_items<'a>(inv: &'a Inventory, dir: &str) -> Vec<&'a Item> {
         .collect()
 }
 
-/// Ops that make `dir`'s links exactly what `openssl rehash` would make once `files_after`
-/// (name -> (hash, fingerprint, is_crl)) is the set of sources.
-fn relink_ops(inv: &Inventory, dir: &str, sources: &[(String, String, String, bool)]) -> Vec<Op> {
-    let mut sorted: Vec<_> = sources.to_vec();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut next: std::collections::HashMap<String, u32> = Default::default();
-    let mut seen = std::collections::HashSet::new();
-    let mut want = std::collections::BTreeMap::new();
-    for (name, hash, fp, crl) in sorted {
-        if !seen.insert((fp.clone(), crl)) {
-            continue;
-        }
-        let key = format!("{hash}.{}", if crl { "r" } else { "" });
-        let n = next.entry(key.clone()).or_insert(0);
-        want.insert(format!("{key}{n}"), name);
-        *n += 1;
-    }
+/// Ops that make `dir`'s links exactly what `openssl rehash` would make once `sources` (the
+/// dir after the plan's file changes) is the set of rehash sources.
+fn relink_ops(inv: &Inventory, dir: &str, sources: &[trustdir::Source]) -> Vec<Op> {
+    let want = trustdir::wanted_links(sources);
     let have = trustdir::current_links(inv, dir);
     let mut ops = vec![];
     for (name, target) in &have {
@@ -490,44 +477,6 @@ fn relink_ops(inv: &Inventory, dir: &str, sources: &[(String, String, String, bo
     ops
 }
 
-/// Current rehash sources of `dir`: (file name, hash, fingerprint, is_crl).
-fn sources(inv: &Inventory, dir: &str) -> Vec<(String, String, String, bool)> {
-    let mut files: std::collections::BTreeMap<&str, Vec<&Item>> = Default::default();
-    for it in &inv.items {
-        let (d, name) = it.path.rsplit_once('/').unwrap_or(("", it.path.as_str()));
-        if d == dir && is_rehash_source(name) {
-            files.entry(name).or_default().push(it);
-        }
-    }
-    files
-        .into_iter()
-        .filter(|(_, items)| items.len() == 1 && items[0].error.is_none())
-        .filter_map(|(name, items)| match &items[0].detail {
-            Detail::Certificate(c) => Some((
-                name.to_string(),
-                c.subject_hash.clone(),
-                c.sha1.clone(),
-                false,
-            )),
-            Detail::Crl(c) => Some((
-                name.to_string(),
-                c.issuer_hash.clone(),
-                c.sha256.clone(),
-                true,
-            )),
-            _ => None,
-        })
-        .collect()
-}
-
-fn is_rehash_source(name: &str) -> bool {
-    let l = name.to_ascii_lowercase();
-    !crate::pki::decode::is_hash_link_name(&l)
-        && [".pem", ".crt", ".cer", ".crl"]
-            .iter()
-            .any(|e| l.ends_with(e))
-}
-
 /// rehash [DIR]: rebuild links like `openssl rehash`, removing stale and dangling ones.
 pub fn rehash(ctx: &Ctx, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
@@ -536,7 +485,7 @@ pub fn rehash(ctx: &Ctx, dir: &str) -> Result<Plan> {
         bail!("{dir} is not a directory of the store");
     }
     let mut plan = Plan::new(format!("rehash {}", if dir.is_empty() { "." } else { dir }));
-    for op in relink_ops(ctx.inv, dir, &sources(ctx.inv, dir)) {
+    for op in relink_ops(ctx.inv, dir, &trustdir::sources(ctx.inv, dir)) {
         plan.push(op);
     }
     // Dangling hash links (target gone) are stale too; relink_ops already moves any link
@@ -608,6 +557,17 @@ fn crl_for(
     ))
 }
 
+/// The CRL a plan is about to write, as a rehash source (its content is new, so its name is
+/// its identity).
+fn crl_source(name: String, issuer_hash: String) -> trustdir::Source {
+    trustdir::Source {
+        fingerprint: format!("crl:{name}"),
+        name,
+        hash: issuer_hash,
+        crl: true,
+    }
+}
+
 /// trust SELECTOR [--dir trusted]: copy the certificate into the trust dir and link it.
 pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let dir = dir.trim_matches('/');
@@ -633,7 +593,7 @@ pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
             // The file is already in the trust dir (a CApath store, or a cert dropped in by
             // hand) but OpenSSL cannot find it yet: only the link is missing.
             let mut plan = Plan::new(format!("trust {} (link only)", item.display_name()));
-            for op in relink_ops(ctx.inv, dir, &sources(ctx.inv, dir)) {
+            for op in relink_ops(ctx.inv, dir, &trustdir::sources(ctx.inv, dir)) {
                 plan.push(op);
             }
             if !plan.ops.is_empty() {
@@ -660,20 +620,20 @@ pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
         file_rel.clone(),
         pem::encode("CERTIFICATE", der).into_bytes(),
     ));
-    let mut srcs = sources(ctx.inv, dir);
-    srcs.push((
-        file_name,
-        cert.subject_hash.clone(),
-        cert.sha1.clone(),
-        false,
-    ));
+    let mut srcs = trustdir::sources(ctx.inv, dir);
+    srcs.push(trustdir::Source {
+        name: file_name,
+        hash: cert.subject_hash.clone(),
+        fingerprint: cert.sha1.clone(),
+        crl: false,
+    });
     // A local CA whose key we hold gets its (empty) CRL next to it, so -crl_check works.
     if cert.is_ca && !cert.paired_keys.is_empty() {
         if let Ok(ca) = load_ca(ctx, &cert.sha256) {
             let (crl_name, crl_pem, hash) = crl_for(ctx, &ca, dir, None)?;
             plan.push(Op::write_public(join(dir, &crl_name), crl_pem));
-            srcs.retain(|s| s.0 != crl_name);
-            srcs.push((crl_name.clone(), hash, format!("crl:{crl_name}"), true));
+            srcs.retain(|s| s.name != crl_name);
+            srcs.push(crl_source(crl_name, hash));
         }
     }
     for op in relink_ops(ctx.inv, dir, &srcs) {
@@ -708,9 +668,9 @@ pub fn revoke(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
             removed_names.push(name.to_string());
         }
     }
-    let mut srcs: Vec<_> = sources(ctx.inv, dir)
+    let mut srcs: Vec<_> = trustdir::sources(ctx.inv, dir)
         .into_iter()
-        .filter(|s| !removed_names.contains(&s.0))
+        .filter(|s| !removed_names.contains(&s.name))
         .collect();
     // The issuing CA, if its key is here: re-sign its CRL with this serial added.
     let issuer = ctx.inv.items.iter().find(|it| {
@@ -732,8 +692,8 @@ pub fn revoke(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
         let ca = load_ca(ctx, &format!("{}#{}", ca_item.path, ca_item.index))?;
         let (crl_name, crl_pem, hash) = crl_for(ctx, &ca, dir, Some(&cert.serial))?;
         plan.push(Op::write_public(join(dir, &crl_name), crl_pem));
-        srcs.retain(|s| s.0 != crl_name);
-        srcs.push((crl_name.clone(), hash, format!("crl:{crl_name}"), true));
+        srcs.retain(|s| s.name != crl_name);
+        srcs.push(crl_source(crl_name, hash));
         crl_written = true;
     }
     if copies.is_empty() && !crl_written {

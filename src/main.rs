@@ -671,12 +671,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             bundle,
             write,
         }) => {
-            let dir = g.trust_dir(dir);
-            let bundle = bundle.or(g.trust_bundle.clone());
-            return apply_action(&g, &write, |ctx| {
-                let plan = certdeck::actions::trust(ctx, &selector, &dir)?;
-                certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
-            });
+            return trust_dir_action(&g, &write, dir, bundle, |ctx, dir| {
+                certdeck::actions::trust(ctx, &selector, dir)
+            })
         }
         Some(Command::Revoke {
             selector,
@@ -684,20 +681,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             bundle,
             write,
         }) => {
-            let dir = g.trust_dir(dir);
-            let bundle = bundle.or(g.trust_bundle.clone());
-            return apply_action(&g, &write, |ctx| {
-                let plan = certdeck::actions::revoke(ctx, &selector, &dir)?;
-                certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
-            });
+            return trust_dir_action(&g, &write, dir, bundle, |ctx, dir| {
+                certdeck::actions::revoke(ctx, &selector, dir)
+            })
         }
         Some(Command::Rehash { dir, bundle, write }) => {
-            let dir = g.trust_dir(dir);
-            let bundle = bundle.or(g.trust_bundle.clone());
-            return apply_action(&g, &write, |ctx| {
-                let plan = certdeck::actions::rehash(ctx, &dir)?;
-                certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
-            });
+            return trust_dir_action(&g, &write, dir, bundle, certdeck::actions::rehash)
         }
         Some(Command::Export {
             selector,
@@ -1168,6 +1157,23 @@ fn probe(
     }
     out(&s);
     Ok(code)
+}
+
+/// trust / revoke / rehash: resolve the trust dir and bundle (flag, then config), build the plan
+/// and keep the bundle in step.
+fn trust_dir_action(
+    g: &Global,
+    w: &WriteArgs,
+    dir: Option<String>,
+    bundle: Option<String>,
+    build: impl FnOnce(&certdeck::actions::Ctx, &str) -> Result<certdeck::store::plan::Plan>,
+) -> Result<ExitCode> {
+    let dir = g.trust_dir(dir);
+    let bundle = bundle.or(g.trust_bundle.clone());
+    apply_action(g, w, |ctx| {
+        let plan = build(ctx, &dir)?;
+        certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
+    })
 }
 
 /// Exports go outside the store: still atomic, and 0600 from the first byte when secret.

@@ -3,65 +3,83 @@
 //!
 //! Rules (OpenSSL apps/rehash.c): only `.pem .crt .cer .crl` files are sources, taken in byte
 //! order of their names; a file holding anything but exactly one certificate or one CRL is
-//! skipped; a certificate whose SHA-1 fingerprint was already linked gets no link; each hash
-//! takes the next free index, so the sequence has no gaps.
+//! skipped; a certificate whose fingerprint was already linked gets no link; each hash takes
+//! the next free index, so the sequence has no gaps. This module is the one place that knows
+//! these rules: trust, revoke and rehash all go through `sources` + `wanted_links`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::inventory::Inventory;
 use crate::pki::decode::is_hash_link_name;
-use crate::pki::Detail;
+use crate::pki::{Detail, Item};
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Link {
-    /// Link name inside the trust dir, e.g. `0fb8533c.0`.
+/// One file `openssl rehash` would link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// File name inside the trust dir.
     pub name: String,
-    /// File name it points to (same directory, relative).
-    pub target: String,
+    /// Subject hash (certificates) or issuer hash (CRLs).
+    pub hash: String,
+    /// Identity for duplicate detection (two files with the same one get one link).
+    pub fingerprint: String,
+    pub crl: bool,
 }
 
 fn is_source_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".pem", ".crt", ".cer", ".crl"]
-        .iter()
-        .any(|e| lower.ends_with(e))
+    !is_hash_link_name(&lower)
+        && [".pem", ".crt", ".cer", ".crl"]
+            .iter()
+            .any(|e| lower.ends_with(e))
 }
 
-/// The links `openssl rehash DIR` would create for the store-relative directory `dir`.
-pub fn desired_links(inv: &Inventory, dir: &str) -> Vec<Link> {
-    // file name -> items in it
-    let mut files: BTreeMap<&str, Vec<&crate::pki::Item>> = BTreeMap::new();
+/// The rehash sources of the store-relative directory `dir` as it is now.
+pub fn sources(inv: &Inventory, dir: &str) -> Vec<Source> {
+    let mut files: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
     for it in &inv.items {
         let (d, name) = it.path.rsplit_once('/').unwrap_or(("", it.path.as_str()));
-        if d == dir && is_source_name(name) && !is_hash_link_name(name) {
+        if d == dir && is_source_name(name) {
             files.entry(name).or_default().push(it);
         }
     }
+    files
+        .into_iter()
+        .filter(|(_, items)| items.len() == 1 && items[0].error.is_none())
+        .filter_map(|(name, items)| match &items[0].detail {
+            Detail::Certificate(c) => Some(Source {
+                name: name.to_string(),
+                hash: c.subject_hash.clone(),
+                fingerprint: c.sha1.clone(),
+                crl: false,
+            }),
+            Detail::Crl(c) => Some(Source {
+                name: name.to_string(),
+                hash: c.issuer_hash.clone(),
+                fingerprint: c.sha256.clone(),
+                crl: true,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Link name -> target file name, exactly as `openssl rehash` would make them for `sources`.
+pub fn wanted_links(sources: &[Source]) -> BTreeMap<String, String> {
+    let mut sorted: Vec<&Source> = sources.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut next: HashMap<String, u32> = HashMap::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut out = vec![];
-    // BTreeMap iterates in byte order of names, like rehash's sorted list.
-    for (name, items) in files {
-        if items.len() != 1 || items[0].error.is_some() {
+    let mut seen = HashSet::new();
+    let mut want = BTreeMap::new();
+    for s in sorted {
+        if !seen.insert((s.fingerprint.as_str(), s.crl)) {
             continue;
         }
-        let (hash, suffix, fp) = match &items[0].detail {
-            Detail::Certificate(c) => (c.subject_hash.clone(), "", c.sha1.clone()),
-            Detail::Crl(c) => (c.issuer_hash.clone(), "r", c.sha256.clone()),
-            _ => continue,
-        };
-        if !seen.insert(format!("{suffix}{fp}")) {
-            continue;
-        }
-        let key = format!("{hash}.{suffix}");
+        let key = format!("{}.{}", s.hash, if s.crl { "r" } else { "" });
         let n = next.entry(key.clone()).or_insert(0);
-        out.push(Link {
-            name: format!("{key}{n}"),
-            target: name.to_string(),
-        });
+        want.insert(format!("{key}{n}"), s.name.clone());
         *n += 1;
     }
-    out
+    want
 }
 
 /// Existing hash-named entries of `dir` on disk: name -> symlink target (None for a regular
@@ -84,36 +102,34 @@ pub fn current_links(inv: &Inventory, dir: &str) -> BTreeMap<String, Option<Stri
     out
 }
 
-/// What a rehash changes: links to remove (stale, dangling, wrong) and links to create.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct RehashDiff {
-    pub remove: Vec<String>,
-    pub create: Vec<Link>,
-    pub unchanged: usize,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn diff(inv: &Inventory, dir: &str) -> RehashDiff {
-    let want = desired_links(inv, dir);
-    let have = current_links(inv, dir);
-    let want_map: BTreeMap<&str, &str> = want
-        .iter()
-        .map(|l| (l.name.as_str(), l.target.as_str()))
-        .collect();
-    let mut d = RehashDiff::default();
-    for (name, target) in &have {
-        match (target, want_map.get(name.as_str())) {
-            (Some(t), Some(w)) if t == w => d.unchanged += 1,
-            (Some(_), _) => d.remove.push(name.clone()),
-            // A regular file named like a link is data, not a link: leave it.
-            (None, _) => {}
+    fn src(name: &str, hash: &str, fp: &str, crl: bool) -> Source {
+        Source {
+            name: name.into(),
+            hash: hash.into(),
+            fingerprint: fp.into(),
+            crl,
         }
     }
-    for l in want {
-        if have.get(&l.name).and_then(|t| t.as_deref()) != Some(l.target.as_str())
-            && !matches!(have.get(&l.name), Some(None))
-        {
-            d.create.push(l);
-        }
+
+    #[test]
+    fn collisions_duplicates_and_crls_follow_rehash() {
+        let want = wanted_links(&[
+            src("b.pem", "0000aaaa", "fp2", false),
+            src("a.pem", "0000aaaa", "fp1", false),
+            src("a-copy.pem", "0000aaaa", "fp1", false),
+            src("ca.crl", "0000aaaa", "crl1", true),
+        ]);
+        // Byte order: a-copy.pem < a.pem < b.pem; a.pem is a duplicate of a-copy.pem.
+        assert_eq!(
+            want.get("0000aaaa.0").map(String::as_str),
+            Some("a-copy.pem")
+        );
+        assert_eq!(want.get("0000aaaa.1").map(String::as_str), Some("b.pem"));
+        assert_eq!(want.get("0000aaaa.r0").map(String::as_str), Some("ca.crl"));
+        assert_eq!(want.len(), 3);
     }
-    d
 }
