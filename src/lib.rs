@@ -12,4 +12,5 @@ pub mod pki;
 pub mod sandbox;
 pub mod servers;
 pub mod store;
+pub mod timing;
 pub mod tui;

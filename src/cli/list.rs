@@ -18,21 +18,68 @@ struct ListJson<'a> {
 pub fn to_json(inv: &Inventory) -> String {
     let mut buf = Vec::new();
     // Writing into a Vec cannot fail for I/O reasons; serialisation of our types cannot fail.
-    let _ = write_json(inv, &mut buf);
+    let _ = write_json(inv, &mut buf, true);
     String::from_utf8(buf).unwrap_or_default()
 }
 
 /// Stream the JSON document to `w` (a 100,000-item store never exists as one String).
-pub fn write_json(inv: &Inventory, w: impl std::io::Write) -> std::io::Result<()> {
+/// `pretty` for a person at a terminal; scripts get compact JSON (about 40% fewer bytes).
+pub fn write_json(inv: &Inventory, w: impl std::io::Write, pretty: bool) -> std::io::Result<()> {
     let doc = ListJson {
         store: inv.store.display().to_string(),
         items: &inv.items,
         lineages: certbot_lineages(inv),
     };
     let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
-    serde_json::to_writer_pretty(&mut w, &doc)?;
+    if pretty {
+        serde_json::to_writer_pretty(&mut w, &doc)?;
+    } else {
+        write_compact(&doc, &mut w, 4096)?;
+    }
     w.write_all(b"\n")?;
     w.flush()
+}
+
+/// Exactly `serde_json::to_writer(doc)`, with the items serialised on all cores a window at a
+/// time (serialising was the longest serial step of a big `list --json`; a window bounds the
+/// memory the rendered text takes).
+fn write_compact(
+    doc: &ListJson,
+    w: &mut impl std::io::Write,
+    window: usize,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    w.write_all(b"{\"store\":")?;
+    serde_json::to_writer(&mut *w, &doc.store)?;
+    w.write_all(b",\"items\":[")?;
+    for (n, items) in doc.items.chunks(window).enumerate() {
+        let parts: Vec<Vec<u8>> = items
+            .par_chunks((window / 16).max(1))
+            .map(|chunk| {
+                let mut buf = Vec::with_capacity(chunk.len() * 1024);
+                for (i, it) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    // Serialising our types into a Vec cannot fail.
+                    let _ = serde_json::to_writer(&mut buf, it);
+                }
+                buf
+            })
+            .collect();
+        for (i, part) in parts.iter().enumerate() {
+            if n > 0 || i > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(part)?;
+        }
+    }
+    w.write_all(b"]")?;
+    if !doc.lineages.is_empty() {
+        w.write_all(b",\"lineages\":")?;
+        serde_json::to_writer(&mut *w, &doc.lineages)?;
+    }
+    w.write_all(b"}")
 }
 
 /// One line per item, fixed columns, readable without colour.
@@ -89,4 +136,29 @@ pub fn to_table(inv: &Inventory) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_compact_json_is_serde_json_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::create_demo_store(dir.path(), time::OffsetDateTime::now_utc()).unwrap();
+        let inv = crate::store::scan::scan(dir.path(), &Default::default());
+        assert!(inv.items.len() > 5, "demo store has items");
+        let doc = ListJson {
+            store: inv.store.display().to_string(),
+            items: &inv.items,
+            lineages: certbot_lineages(&inv),
+        };
+        let want = String::from_utf8(serde_json::to_vec(&doc).unwrap()).unwrap();
+        // Windows and chunks of every small size, so item separators at each boundary count.
+        for window in [1, 2, 3, 5, 4096] {
+            let mut ours = Vec::new();
+            write_compact(&doc, &mut ours, window).unwrap();
+            assert_eq!(String::from_utf8(ours).unwrap(), want, "window {window}");
+        }
+    }
 }

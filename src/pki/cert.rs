@@ -2,7 +2,7 @@
 
 use super::key::spki_summary;
 use super::model::{CertInfo, Status};
-use super::subject_hash::subject_hash_hex;
+use super::subject_hash::{canonical_name, format_hash, hash_of_canonical};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::{GeneralName, ParsedExtension};
@@ -32,8 +32,6 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
         not_after_unix: not_after.unix_timestamp(),
         sha256: hex::encode(Sha256::digest(cert_der)),
         sha1: hex::encode(Sha1::digest(cert_der)),
-        subject_hash: subject_hash_hex(tbs.subject().as_raw()).unwrap_or_default(),
-        issuer_hash: subject_hash_hex(tbs.issuer().as_raw()).unwrap_or_default(),
         key_algorithm,
         key_bits,
         spki_bits,
@@ -80,10 +78,23 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
             _ => {}
         }
     }
+    // Each name is canonicalised once: for its hash and for the self-issued comparison.
+    let subject_canon = canonical_name(&info.subject_raw).ok();
+    let issuer_canon = if info.issuer_raw == info.subject_raw {
+        subject_canon.clone()
+    } else {
+        canonical_name(&info.issuer_raw).ok()
+    };
+    let hex = |c: &Option<Vec<u8>>| {
+        c.as_deref()
+            .map(|c| format_hash(hash_of_canonical(c)))
+            .unwrap_or_default()
+    };
+    info.subject_hash = hex(&subject_canon);
+    info.issuer_hash = hex(&issuer_canon);
     // A version 1 certificate has no basicConstraints; OpenSSL treats a self-signed v1 as a CA.
     let same_name = info.subject_raw == info.issuer_raw
-        || super::subject_hash::canonical_name(&info.subject_raw).ok()
-            == super::subject_hash::canonical_name(&info.issuer_raw).ok();
+        || (subject_canon.is_some() && subject_canon == issuer_canon);
     info.self_signed = same_name && cert.verify_signature(None).is_ok();
     if info.version == 1 && info.self_signed {
         info.is_ca = true;

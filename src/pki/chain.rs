@@ -4,6 +4,7 @@
 //! candidate whose SKI equals the child's AKI and whose signature verifies.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use super::model::{CertInfo, ChainLink, ChainStatus};
 use super::subject_hash::canonical_name;
@@ -62,13 +63,16 @@ pub fn verify_signed_by(child_der: &[u8], issuer_der: &[u8]) -> SigCheck {
 pub struct ChainIndex<'a> {
     nodes: Vec<Node<'a>>,
     by_subject_hash: HashMap<&'a str, Vec<usize>>,
-    canon_subject: Vec<Option<Vec<u8>>>,
-    /// Anchors: nodes counted as trusted roots when self-signed CAs (store + system).
     max_depth: usize,
+    /// Off: issuers are chosen by name and key identifier only and chains end `Unverified`.
+    verify: bool,
+    /// Signatures of CA certificates, checked once: 100,000 leaves under one intermediate
+    /// verify the intermediate's signature once, not 100,000 times.
+    ca_sigs: Mutex<HashMap<(usize, usize), SigCheck>>,
 }
 
 impl<'a> ChainIndex<'a> {
-    pub fn new(nodes: Vec<Node<'a>>) -> Self {
+    pub fn new(nodes: Vec<Node<'a>>, verify: bool) -> Self {
         let mut by_subject_hash: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
             by_subject_hash
@@ -76,16 +80,37 @@ impl<'a> ChainIndex<'a> {
                 .or_default()
                 .push(i);
         }
-        let canon_subject = nodes
-            .iter()
-            .map(|n| canonical_name(&n.info.subject_raw).ok())
-            .collect();
         ChainIndex {
             nodes,
             by_subject_hash,
-            canon_subject,
             max_depth: 12,
+            verify,
+            ca_sigs: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn check_signature(&self, child: usize, issuer: usize) -> SigCheck {
+        if !self.verify {
+            return SigCheck::NotChecked("signatures not verified".into());
+        }
+        let check = || verify_signed_by(self.nodes[child].der, self.nodes[issuer].der);
+        if !self.nodes[child].info.is_ca {
+            return check();
+        }
+        // A poisoned lock only loses the cache, never the answer.
+        if let Some(hit) = self
+            .ca_sigs
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(child, issuer)).cloned())
+        {
+            return hit;
+        }
+        let r = check();
+        if let Ok(mut m) = self.ca_sigs.lock() {
+            m.insert((child, issuer), r.clone());
+        }
+        r
     }
 
     pub fn len(&self) -> usize {
@@ -97,7 +122,18 @@ impl<'a> ChainIndex<'a> {
     }
 
     fn issuer_candidates(&self, child: &Node) -> Vec<usize> {
-        let want = canonical_name(&child.info.issuer_raw).ok();
+        let issuer_raw = &child.info.issuer_raw;
+        // Same hash and byte-identical DER is the common case; only differing encodings of
+        // what may be the same name are canonicalised (OpenSSL compares canonical forms).
+        let mut want = None;
+        let mut same_name = |i: usize| {
+            let subject_raw = &self.nodes[i].info.subject_raw;
+            if subject_raw == issuer_raw {
+                return true;
+            }
+            let want = want.get_or_insert_with(|| canonical_name(issuer_raw).ok());
+            want.is_some() && canonical_name(subject_raw).ok() == *want
+        };
         let mut c: Vec<usize> = self
             .by_subject_hash
             .get(child.info.issuer_hash.as_str())
@@ -105,7 +141,7 @@ impl<'a> ChainIndex<'a> {
                 v.iter()
                     .copied()
                     .filter(|&i| self.nodes[i].info.sha256 != child.info.sha256)
-                    .filter(|&i| want.is_some() && self.canon_subject[i] == want)
+                    .filter(|&i| same_name(i))
                     .collect()
             })
             .unwrap_or_default();
@@ -120,7 +156,6 @@ impl<'a> ChainIndex<'a> {
 
     /// Build and verify the chain of node `start`.
     pub fn build(&self, start: usize) -> ChainResult {
-        let node = &self.nodes[start];
         let mut path = vec![];
         let mut seen = vec![start];
         let mut cur = start;
@@ -144,6 +179,13 @@ impl<'a> ChainIndex<'a> {
                         format!("root {} is self-signed but not a CA", short(n.info)),
                     )
                 };
+                if !self.verify {
+                    return ChainResult {
+                        status: ChainStatus::Unverified,
+                        detail: format!("{detail}; signatures not verified"),
+                        path,
+                    };
+                }
                 return ChainResult {
                     status,
                     detail,
@@ -169,7 +211,7 @@ impl<'a> ChainIndex<'a> {
                 if seen.contains(&cand) {
                     continue;
                 }
-                match verify_signed_by(n.der, self.nodes[cand].der) {
+                match self.check_signature(cur, cand) {
                     SigCheck::Verified => {
                         chosen = Some((cand, "verified".to_string()));
                         break;
@@ -216,7 +258,6 @@ impl<'a> ChainIndex<'a> {
             }
             seen.push(issuer);
             cur = issuer;
-            let _ = node;
         }
     }
 }

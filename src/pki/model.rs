@@ -70,6 +70,9 @@ pub enum ChainStatus {
     /// The issuer of some certificate in the path is not in the store.
     #[default]
     Incomplete,
+    /// The path was built by names and key identifiers only; signatures were not checked
+    /// (`list --no-verify`, or the TUI before its background verification reaches this item).
+    Unverified,
 }
 
 impl ChainStatus {
@@ -79,6 +82,7 @@ impl ChainStatus {
             ChainStatus::UntrustedRoot => "untrusted root",
             ChainStatus::Broken => "broken",
             ChainStatus::Incomplete => "incomplete",
+            ChainStatus::Unverified => "unverified",
         }
     }
 }

@@ -20,11 +20,13 @@ const VISIBLE: u8 = 0x1a;
 
 /// Hash of a DER-encoded X.509 Name (the full SEQUENCE, as `X509Name::as_raw()` returns it).
 pub fn subject_hash(name_der: &[u8]) -> Result<u32, String> {
-    let canon = canonical_name(name_der)?;
-    let digest = Sha1::digest(&canon);
-    Ok(u32::from_le_bytes([
-        digest[0], digest[1], digest[2], digest[3],
-    ]))
+    canonical_name(name_der).map(|c| hash_of_canonical(&c))
+}
+
+/// The hash of an already canonical name (callers that also compare names canonicalise once).
+pub fn hash_of_canonical(canon: &[u8]) -> u32 {
+    let digest = Sha1::digest(canon);
+    u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
 /// `%08x`, the form used in link names and JSON.

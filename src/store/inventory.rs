@@ -12,6 +12,10 @@ pub struct AnalyzeOptions {
     pub system_trust: bool,
     /// "Now" in Unix seconds (tests pin it).
     pub now: i64,
+    /// Check every signature of every chain (the default). Off, chains are built by names and
+    /// key identifiers only and end as `unverified`: `list --no-verify`, and the TUI's first
+    /// pass (it verifies in the background afterwards).
+    pub verify_signatures: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -20,6 +24,7 @@ impl Default for AnalyzeOptions {
             warn_days: 30,
             system_trust: false,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
+            verify_signatures: true,
         }
     }
 }
@@ -42,47 +47,46 @@ impl Inventory {
         use std::collections::HashMap;
 
         self.items
-            .sort_by(|a, b| a.path.cmp(&b.path).then(a.index.cmp(&b.index)));
+            .par_sort_by(|a, b| a.path.cmp(&b.path).then(a.index.cmp(&b.index)));
 
-        // Key pairing by raw public key bits.
-        let mut certs_by_key: HashMap<&[u8], Vec<(String, String)>> = HashMap::new();
-        for it in &self.items {
-            if let Some(c) = it.cert() {
-                if !c.spki_bits.is_empty() {
-                    certs_by_key
-                        .entry(c.spki_bits.as_slice())
-                        .or_default()
-                        .push((c.sha256.clone(), it.path.clone()));
-                }
+        // Key pairing by raw public key bits. Keys are few and certificates many: index the
+        // keys, then look each certificate up once.
+        let mut keys_by_bits: HashMap<&[u8], Vec<usize>> = HashMap::new();
+        for (i, it) in self.items.iter().enumerate() {
+            if let Some(bits) = it.key().and_then(|k| k.public_bits.as_deref()) {
+                keys_by_bits.entry(bits).or_default().push(i);
             }
         }
-        let mut keys_by_cert: HashMap<String, Vec<String>> = HashMap::new();
-        let mut pairs: Vec<Vec<String>> = Vec::with_capacity(self.items.len());
-        for it in &self.items {
-            let mut p = vec![];
-            if let Some(bits) = it.key().and_then(|k| k.public_bits.as_deref()) {
-                if let Some(certs) = certs_by_key.get(bits) {
-                    for (sha, _) in certs {
-                        if !p.contains(sha) {
-                            p.push(sha.clone());
-                        }
-                        let label = match &it.alias {
-                            Some(a) => format!("{} [{a}]", it.path),
-                            None => it.path.clone(),
-                        };
-                        let e = keys_by_cert.entry(sha.clone()).or_default();
-                        if !e.contains(&label) {
-                            e.push(label);
-                        }
+        let mut pairs: Vec<(usize, usize)> = vec![];
+        for (ci, it) in self.items.iter().enumerate() {
+            let Some(c) = it.cert().filter(|c| !c.spki_bits.is_empty()) else {
+                continue;
+            };
+            for &ki in keys_by_bits
+                .get(c.spki_bits.as_slice())
+                .into_iter()
+                .flatten()
+            {
+                pairs.push((ki, ci));
+            }
+        }
+        drop(keys_by_bits);
+        for (ki, ci) in pairs {
+            let key_item = &self.items[ki];
+            let label = match &key_item.alias {
+                Some(a) => format!("{} [{a}]", key_item.path),
+                None => key_item.path.clone(),
+            };
+            if let Some(c) = self.items[ci].cert_mut() {
+                if !c.paired_keys.contains(&label) {
+                    c.paired_keys.push(label);
+                }
+                let sha = c.sha256.clone();
+                if let Detail::PrivateKey(k) = &mut self.items[ki].detail {
+                    if !k.pairs_with.contains(&sha) {
+                        k.pairs_with.push(sha);
                     }
                 }
-            }
-            pairs.push(p);
-        }
-        drop(certs_by_key);
-        for (it, p) in self.items.iter_mut().zip(pairs) {
-            if let Detail::PrivateKey(k) = &mut it.detail {
-                k.pairs_with = p;
             }
         }
 
@@ -114,7 +118,7 @@ impl Inventory {
                     });
                 }
             }
-            let index = ChainIndex::new(nodes);
+            let index = ChainIndex::new(nodes, opts.verify_signatures);
             owners
                 .par_iter()
                 .enumerate()
@@ -122,19 +126,21 @@ impl Inventory {
                 .collect()
         };
         for (i, r) in results {
-            let keys = self.items[i]
-                .cert()
-                .and_then(|c| keys_by_cert.get(&c.sha256).cloned())
-                .unwrap_or_default();
             if let Some(c) = self.items[i].cert_mut() {
                 c.chain = r.status;
                 c.chain_detail = r.detail;
                 c.chain_path = r.path;
-                c.paired_keys = keys;
             }
         }
 
         // CRL signatures against an issuer in the store.
+        if !self
+            .items
+            .iter()
+            .any(|it| matches!(it.detail, Detail::Crl(_)))
+        {
+            return;
+        }
         let issuers: Vec<(Vec<u8>, std::sync::Arc<Vec<u8>>)> = self
             .items
             .iter()

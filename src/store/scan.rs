@@ -168,11 +168,12 @@ fn walk_dir(
         if name == ".git" || name.starts_with(super::write::TMP_PREFIX) {
             continue;
         }
-        let Ok(lmeta) = fs::symlink_metadata(&path) else {
+        // d_type from the directory listing: no stat per file (one lstat when the filesystem
+        // does not report types).
+        let Ok(ft) = de.file_type() else {
             w.push(problem(rel, "cannot stat".into()));
             continue;
         };
-        let ft = lmeta.file_type();
         if ft.is_symlink() {
             let target = fs::read_link(&path)
                 .map(|t| t.to_string_lossy().into_owned())
@@ -236,6 +237,10 @@ fn walk_dir(
                 problem: None,
             });
         } else if ft.is_dir() {
+            let Ok(lmeta) = fs::symlink_metadata(&path) else {
+                w.push(problem(rel, "cannot stat".into()));
+                continue;
+            };
             if visited.insert((lmeta.dev(), lmeta.ino())) {
                 walk_dir(root, &path, canon_root, visited, w);
             }
@@ -316,7 +321,8 @@ fn problem(rel: String, msg: String) -> Entry {
 
 /// Read at most `limit` bytes; refuse anything that is not a regular file once opened (the
 /// path may have been swapped for a fifo after we looked).
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+/// Read a whole regular file of at most `limit` bytes; also returns its permission bits.
+fn read_limited(path: &Path, limit: u64) -> Result<(Vec<u8>, u32), String> {
     let f = fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -345,7 +351,7 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
             "file grew beyond the {limit} byte limit while reading"
         ));
     }
-    Ok(buf)
+    Ok((buf, meta.mode() & 0o7777))
 }
 
 fn decode_entry(e: &Entry, opts: &ScanOptions) -> Vec<Item> {
@@ -354,12 +360,11 @@ fn decode_entry(e: &Entry, opts: &ScanOptions) -> Vec<Item> {
         None => {
             let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
             match read_limited(&e.read_path, opts.max_file_size) {
-                Ok(data) => {
+                Ok((data, mode)) => {
                     let mut items = decode_file(&data, name, &opts.decode);
-                    let mode = fs::metadata(&e.read_path).map(|m| m.mode() & 0o7777).ok();
                     for it in &mut items {
-                        if let (Detail::PrivateKey(k), Some(m)) = (&mut it.detail, mode) {
-                            k.mode = Some(format!("{m:04o}"));
+                        if let Detail::PrivateKey(k) = &mut it.detail {
+                            k.mode = Some(format!("{mode:04o}"));
                         }
                     }
                     items
@@ -395,7 +400,7 @@ pub fn spawn_scan(root: PathBuf, opts: ScanOptions) -> crossbeam_channel::Receiv
 
 fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -> Inventory {
     let store = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    if let (Some(tx), true) = (tx, opts.servers.is_empty()) {
+    if opts.servers.is_empty() {
         return scan_streaming(store, opts, tx);
     }
     let Walk {
@@ -451,9 +456,10 @@ fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -
 /// Map every file a server config names onto inventory paths (store-relative inside the store,
 /// absolute outside it) and add entries for the files the walk did not see (outside the store).
 /// Returns inventory path -> `used_by` labels (sorted, deduplicated).
-/// The TUI's scan: walk and decode at the same time. (With server configs the plain path is
-/// used: files they name outside the store are only known once the walk is complete.)
-fn scan_streaming(store: PathBuf, opts: &ScanOptions, tx: &Sender<ScanEvent>) -> Inventory {
+/// Walk and decode at the same time: one thread walks, the pool decodes what it found so far.
+/// (With server configs the plain path is used: files they name outside the store are only
+/// known once the walk is complete.)
+fn scan_streaming(store: PathBuf, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -> Inventory {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let (etx, erx) = crossbeam_channel::bounded::<Vec<Entry>>(256);
     let found = std::sync::Arc::new(AtomicUsize::new(0));
@@ -474,16 +480,19 @@ fn scan_streaming(store: PathBuf, opts: &ScanOptions, tx: &Sender<ScanEvent>) ->
         .par_bridge()
         .flat_map_iter(|chunk| {
             let batch: Vec<Item> = chunk.iter().flat_map(|e| decode_entry(e, opts)).collect();
-            let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
-            let _ = tx.send(ScanEvent::Items(batch.clone()));
-            let _ = tx.send(ScanEvent::Progress {
-                files_done: n,
-                files_total: found.load(Ordering::Relaxed).max(n),
-            });
+            if let Some(tx) = tx {
+                let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+                let _ = tx.send(ScanEvent::Items(batch.clone()));
+                let _ = tx.send(ScanEvent::Progress {
+                    files_done: n,
+                    files_total: found.load(Ordering::Relaxed).max(n),
+                });
+            }
             batch
         })
         .collect();
     // A walker that panicked leaves no links; the items are still listed.
+    crate::timing::mark("walk+decode");
     let links = walker.join().unwrap_or_default();
     for it in &mut items {
         if let Some(l) = links.get(&it.path) {
@@ -492,6 +501,7 @@ fn scan_streaming(store: PathBuf, opts: &ScanOptions, tx: &Sender<ScanEvent>) ->
     }
     let mut inv = Inventory { store, items };
     inv.analyze(&opts.analyze);
+    crate::timing::mark("analyze");
     inv
 }
 

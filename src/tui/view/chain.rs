@@ -15,6 +15,7 @@ pub fn status_span<'a>(t: &Theme, c: &CertInfo) -> Span<'a> {
             Span::styled(label, t.urgency(fmt::Urgency::Soon))
         }
         ChainStatus::Broken => Span::styled(label, t.error()),
+        ChainStatus::Unverified => Span::styled(label, t.dim()),
     }
 }
 

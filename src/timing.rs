@@ -1,0 +1,27 @@
+//! Phase timings on stderr when `CERTDECK_TIMINGS` is set: how the benchmark script and a
+//! curious admin see where a slow scan spends its time, without a profiler.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn start() -> Option<&'static Instant> {
+    static START: OnceLock<Option<Instant>> = OnceLock::new();
+    START
+        .get_or_init(|| std::env::var_os("CERTDECK_TIMINGS").map(|_| Instant::now()))
+        .as_ref()
+}
+
+/// Start the clock (call first thing in `main`).
+pub fn init() {
+    let _ = start();
+}
+
+/// Print the time since start, tagged with the phase that just ended.
+pub fn mark(phase: &str) {
+    if let Some(t) = start() {
+        eprintln!(
+            "timing: {phase} done at {:.1} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
