@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""Run certdeck's TUI in an 80x24 pty and measure what a user on a slow link feels:
-time to the first painted list rows, and bytes written to the terminal per keystroke.
+"""Run certdeck's TUI in an 80x24 pty and measure what a user on a slow link feels: time to
+the first painted list rows and to the complete list, bytes written to the terminal per
+selection move (within the window, and when the list scrolls), the time to handle and draw
+each filter keystroke, and peak RSS.
+
+Times of internal events come from certdeck's own CERTDECK_TIMINGS lines (stderr, sent to a
+file here); first rows and bytes are what the pty receives.
 
 usage: pty_probe.py CERTDECK STORE [--keys N]"""
 import fcntl
 import os
-import re
 import pty
+import re
 import select
 import struct
 import sys
+import tempfile
 import termios
 import time
+
+SCROLL = re.compile(rb"\x1b\[\d+;\d+r\x1b\[\d+[ST]")
 
 
 def read_until_quiet(fd, quiet=0.3, limit=30.0):
@@ -20,7 +28,7 @@ def read_until_quiet(fd, quiet=0.3, limit=30.0):
     start = time.monotonic()
     last = start
     while time.monotonic() - start < limit:
-        r, _, _ = select.select([fd], [], [], 0.05)
+        r, _, _ = select.select([fd], [], [], 0.02)
         if r:
             try:
                 chunk = os.read(fd, 65536)
@@ -35,20 +43,42 @@ def read_until_quiet(fd, quiet=0.3, limit=30.0):
     return buf
 
 
+def timings(path):
+    with open(path) as f:
+        return f.read().splitlines()
+
+
+def event_ms(lines, name):
+    for line in lines:
+        m = re.match(r"timing: (.*) done at ([0-9.]+) ms", line)
+        if m and m.group(1) == name:
+            return float(m.group(2))
+    return -1.0
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else -1
+
+
 def main():
     exe, store = sys.argv[1], sys.argv[2]
     keys = int(sys.argv[sys.argv.index("--keys") + 1]) if "--keys" in sys.argv else 20
+    log = tempfile.NamedTemporaryFile(prefix="certdeck-timings-", delete=False).name
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["NO_COLOR"] = ""
         os.environ["TERM"] = "xterm-256color"
+        os.environ["CERTDECK_TIMINGS"] = "1"
+        err = os.open(log, os.O_WRONLY | os.O_TRUNC)
+        os.dup2(err, 2)
         os.execv(exe, [exe, "--store", store])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     t0 = time.monotonic()
     first_rows = None
     seen = b""
     while time.monotonic() - t0 < 30:
-        r, _, _ = select.select([fd], [], [], 0.01)
+        r, _, _ = select.select([fd], [], [], 0.005)
         if r:
             seen += os.read(fd, 65536)
             # A list row carries a days-left cell ("  398d "); the header and the status line
@@ -56,18 +86,59 @@ def main():
             if first_rows is None and re.search(rb"[0-9]d(?=[^a-zA-Z0-9])", seen):
                 first_rows = time.monotonic() - t0
                 break
-    # Let the scan finish streaming before measuring keystrokes.
-    read_until_quiet(fd, quiet=1.0, limit=120)
-    sizes = []
+    # Wait for the scan and the background signature checks to end.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not any(
+        "signatures verified" in l for l in timings(log)
+    ):
+        read_until_quiet(fd, quiet=0.2, limit=1)
+    read_until_quiet(fd, quiet=0.5, limit=5)
+    within, scrolled = [], []
     for _ in range(keys):
         os.write(fd, b"j")
-        sizes.append(len(read_until_quiet(fd, quiet=0.15, limit=5)))
+        out = read_until_quiet(fd, quiet=0.15, limit=5)
+        (scrolled if SCROLL.search(out) else within).append(len(out))
+    # Filter typing: '/' then one character at a time.
+    os.write(fd, b"/")
+    read_until_quiet(fd, quiet=0.15, limit=5)
+    before = len(timings(log))
+    filter_bytes = []
+    for ch in b"host99":
+        os.write(fd, bytes([ch]))
+        filter_bytes.append(len(read_until_quiet(fd, quiet=0.3, limit=10)))
+    key_ms = [
+        float(m.group(1))
+        for l in timings(log)[before:]
+        if (m := re.match(r"timing: \d+ key\(s\) handled and drawn in ([0-9.]+) ms", l))
+    ]
+    rss_kb = -1
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                rss_kb = int(line.split()[1])
+    os.write(fd, b"\x1b")
+    read_until_quiet(fd, quiet=0.3, limit=5)
     os.write(fd, b"q")
     read_until_quiet(fd, quiet=0.3, limit=5)
     os.waitpid(pid, 0)
-    sizes.sort()
+    lines = timings(log)
+    os.unlink(log)
+    if "--verbose" in sys.argv:
+        print("\n".join(l for l in lines if "key(s)" not in l))
+    moves = within + scrolled
     print(f"first_rows_ms={first_rows * 1000 if first_rows else -1:.1f}")
-    print(f"bytes_per_keystroke_median={sizes[len(sizes) // 2]} max={sizes[-1]} min={sizes[0]}")
+    print(f"all_rows_listed_ms={event_ms(lines, 'tui: all rows listed'):.1f}")
+    print(f"signatures_verified_ms={event_ms(lines, 'tui: signatures verified'):.1f}")
+    print(
+        f"bytes_per_move median={median(moves)} max={max(moves)} "
+        f"within_window median={median(within)} (n={len(within)}) "
+        f"scrolling median={median(scrolled)} (n={len(scrolled)})"
+    )
+    print(
+        f"filter_keystroke_ms median={median(key_ms):.2f} max={max(key_ms, default=-1):.2f} "
+        f"(n={len(key_ms)}) bytes median={median(filter_bytes)}"
+    )
+    print(f"peak_rss_mib={rss_kb / 1024:.0f}")
 
 
 if __name__ == "__main__":

@@ -789,13 +789,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
             if replaced.is_none() {
                 guard_new(ctx.inv, &target, false)?;
             }
-            let mut body = pem::encode(
-                "CERTIFICATE",
-                leaf.der
-                    .as_deref()
-                    .map(|v| v.as_slice())
-                    .unwrap_or_default(),
-            );
+            let mut body = pem::encode("CERTIFICATE", leaf.der.as_deref().unwrap_or_default());
             let chain: Vec<&Item> = certs
                 .iter()
                 .filter(|c| c.cert().map(|x| &x.sha256) != Some(&lc.sha256))
@@ -805,7 +799,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
                 for c in &chain {
                     body.push_str(&pem::encode(
                         "CERTIFICATE",
-                        c.der.as_deref().map(|v| v.as_slice()).unwrap_or_default(),
+                        c.der.as_deref().unwrap_or_default(),
                     ));
                 }
             } else if !chain.is_empty() {
@@ -813,7 +807,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
                 for c in &chain {
                     cbody.push_str(&pem::encode(
                         "CERTIFICATE",
-                        c.der.as_deref().map(|v| v.as_slice()).unwrap_or_default(),
+                        c.der.as_deref().unwrap_or_default(),
                     ));
                 }
                 let chain_rel = join(&args.dir, &format!("{name}.chain.pem"));

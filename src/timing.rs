@@ -16,6 +16,10 @@ pub fn init() {
     let _ = start();
 }
 
+pub fn enabled() -> bool {
+    start().is_some()
+}
+
 /// Print the time since start, tagged with the phase that just ended.
 pub fn mark(phase: &str) {
     if let Some(t) = start() {

@@ -414,7 +414,7 @@ fn scan_into(app: &mut App, root: &std::path::Path) {
     let inventory = certdeck::store::scan::scan(root, &Default::default());
     app.scan_started();
     app.update(Msg::Scan(certdeck::store::scan::ScanEvent::Done {
-        inventory,
+        inventory: std::sync::Arc::new(inventory),
         elapsed: std::time::Duration::ZERO,
     }));
 }
@@ -502,7 +502,7 @@ fn generate_ca_then_signed_server_then_undo_in_a_real_store() {
     );
     scan_into(&mut app, &root);
     let leaf = app
-        .items
+        .items()
         .iter()
         .find(|i| i.path == "www.test.example.pem")
         .unwrap();

@@ -65,7 +65,7 @@ fn filter_matches_path_issuer_and_fingerprint() {
     keys(&mut app, "/cn=gone ca");
     assert_eq!(app.shown, 1, "issuer");
     key(&mut app, KeyCode::Esc);
-    let fp = app.items[0].cert().unwrap().sha256[..12].to_uppercase();
+    let fp = app.items()[0].cert().unwrap().sha256[..12].to_uppercase();
     keys(&mut app, &format!("/{fp}"));
     assert_eq!(selected_name(&app), "www.example.com", "fingerprint");
     // Enter keeps the filter; Esc in the list then clears it before it would quit.
@@ -127,10 +127,10 @@ fn selection_survives_a_rescan() {
         files_total: 9,
     }));
     app.update(Msg::Scan(ScanEvent::Done {
-        inventory: Inventory {
+        inventory: std::sync::Arc::new(Inventory {
             store: "/etc/certdeck/store".into(),
             items,
-        },
+        }),
         elapsed: Duration::from_millis(5),
     }));
     assert_eq!(app.shown, 9);
@@ -147,10 +147,10 @@ fn first_scan_streams_into_the_list() {
     // A file change during the scan queues exactly one rescan for when it ends.
     assert!(app.update(Msg::FsChanged).is_empty());
     let effects = app.update(Msg::Scan(ScanEvent::Done {
-        inventory: Inventory {
+        inventory: std::sync::Arc::new(Inventory {
             store: "/s".into(),
             items: store(),
-        },
+        }),
         elapsed: Duration::ZERO,
     }));
     assert_eq!(effects, vec![Effect::Rescan]);

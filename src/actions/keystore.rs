@@ -205,7 +205,7 @@ fn certificates_in(data: &[u8], name: &str, ctx: &Ctx) -> Result<Vec<Item>> {
 }
 
 fn der_of(it: &Item) -> &[u8] {
-    it.der.as_deref().map(|v| v.as_slice()).unwrap_or_default()
+    it.der.as_deref().unwrap_or_default()
 }
 
 /// `import-reply FILE --alias A REPLY`: replace the entry's certificate chain with the CA reply.

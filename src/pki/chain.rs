@@ -4,7 +4,7 @@
 //! candidate whose SKI equals the child's AKI and whose signature verifies.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::model::{CertInfo, ChainLink, ChainStatus};
 use super::subject_hash::canonical_name;
@@ -22,8 +22,8 @@ pub struct Node<'a> {
 #[derive(Debug, Clone)]
 pub struct ChainResult {
     pub status: ChainStatus,
-    pub detail: String,
-    pub path: Vec<ChainLink>,
+    pub detail: Arc<str>,
+    pub path: Vec<Arc<ChainLink>>,
 }
 
 /// Outcome of checking `child`'s signature with `issuer`'s key.
@@ -69,10 +69,15 @@ pub struct ChainIndex<'a> {
     /// Signatures of CA certificates, checked once: 100,000 leaves under one intermediate
     /// verify the intermediate's signature once, not 100,000 times.
     ca_sigs: Mutex<HashMap<(usize, usize), SigCheck>>,
+    /// Each node's link as it appears above the certificates it issued, built once.
+    links: Vec<OnceLock<Arc<ChainLink>>>,
+    /// Explanations repeat ("ends in trusted root X" under every leaf of X): one copy each.
+    details: Mutex<std::collections::HashSet<Arc<str>>>,
 }
 
 impl<'a> ChainIndex<'a> {
     pub fn new(nodes: Vec<Node<'a>>, verify: bool) -> Self {
+        let n = nodes.len();
         let mut by_subject_hash: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
             by_subject_hash
@@ -86,6 +91,48 @@ impl<'a> ChainIndex<'a> {
             max_depth: 12,
             verify,
             ca_sigs: Mutex::new(HashMap::new()),
+            links: (0..n).map(|_| OnceLock::new()).collect(),
+            details: Mutex::default(),
+        }
+    }
+
+    fn result(
+        &self,
+        status: ChainStatus,
+        detail: String,
+        path: Vec<Arc<ChainLink>>,
+    ) -> ChainResult {
+        let detail = match self.details.lock() {
+            Ok(mut set) => match set.get(detail.as_str()) {
+                Some(d) => d.clone(),
+                None => {
+                    let d: Arc<str> = detail.into();
+                    set.insert(d.clone());
+                    d
+                }
+            },
+            // A poisoned lock only loses the sharing.
+            Err(_) => detail.into(),
+        };
+        ChainResult {
+            status,
+            detail,
+            path,
+        }
+    }
+
+    /// Node `i`'s link with `note`: a fresh one for the certificate whose chain is built, the
+    /// shared one for issuers above it (unless this path needs a different note).
+    fn link(&self, i: usize, start: usize, note: &str) -> Arc<ChainLink> {
+        let fresh = || Arc::new(link(&self.nodes[i], note));
+        if i == start {
+            return fresh();
+        }
+        let shared = self.links[i].get_or_init(fresh);
+        if shared.note == note {
+            shared.clone()
+        } else {
+            fresh()
         }
     }
 
@@ -162,7 +209,7 @@ impl<'a> ChainIndex<'a> {
         loop {
             let n = &self.nodes[cur];
             if n.info.self_signed {
-                path.push(link(n, "self-signed root"));
+                path.push(self.link(cur, start, "self-signed root"));
                 let (status, detail) = if n.info.is_ca {
                     (
                         ChainStatus::Valid,
@@ -180,30 +227,21 @@ impl<'a> ChainIndex<'a> {
                     )
                 };
                 if !self.verify {
-                    return ChainResult {
-                        status: ChainStatus::Unverified,
-                        detail: format!("{detail}; signatures not verified"),
-                        path,
-                    };
+                    let detail = format!("{detail}; signatures not verified");
+                    return self.result(ChainStatus::Unverified, detail, path);
                 }
-                return ChainResult {
-                    status,
-                    detail,
-                    path,
-                };
+                return self.result(status, detail, path);
             }
             if seen.len() > self.max_depth {
-                path.push(link(n, "chain too long"));
-                return broken(path, "chain longer than 12 certificates (loop?)".into());
+                path.push(self.link(cur, start, "chain too long"));
+                let detail = "chain longer than 12 certificates (loop?)".to_string();
+                return self.result(ChainStatus::Broken, detail, path);
             }
             let candidates = self.issuer_candidates(n);
             if candidates.is_empty() {
-                path.push(link(n, "issuer missing"));
-                return ChainResult {
-                    status: ChainStatus::Incomplete,
-                    detail: format!("issuer {} is not in the store", n.info.issuer),
-                    path,
-                };
+                path.push(self.link(cur, start, "issuer missing"));
+                let detail = format!("issuer {} is not in the store", n.info.issuer);
+                return self.result(ChainStatus::Incomplete, detail, path);
             }
             let mut chosen = None;
             let mut first_bad = None;
@@ -228,33 +266,31 @@ impl<'a> ChainIndex<'a> {
             let Some((issuer, note)) = chosen else {
                 return match first_bad {
                     Some((cand, why)) => {
-                        path.push(link(n, &format!("bad signature: {why}")));
+                        path.push(self.link(cur, start, &format!("bad signature: {why}")));
                         let msg = format!(
                             "{} is not validly signed by {} ({}): {why}",
                             short(n.info),
                             short(self.nodes[cand].info),
                             self.nodes[cand].path
                         );
-                        broken(path, msg)
+                        self.result(ChainStatus::Broken, msg, path)
                     }
                     None => {
-                        path.push(link(n, "issuer loop"));
-                        broken(path, "issuer loop".into())
+                        path.push(self.link(cur, start, "issuer loop"));
+                        self.result(ChainStatus::Broken, "issuer loop".into(), path)
                     }
                 };
             };
-            path.push(link(n, &note));
+            path.push(self.link(cur, start, &note));
             let iss = &self.nodes[issuer];
             if !iss.info.is_ca {
-                path.push(link(iss, "not a CA"));
-                return broken(
-                    path,
-                    format!(
-                        "issuer {} ({}) is not a CA (basicConstraints CA:FALSE or missing)",
-                        short(iss.info),
-                        iss.path
-                    ),
+                path.push(self.link(issuer, start, "not a CA"));
+                let detail = format!(
+                    "issuer {} ({}) is not a CA (basicConstraints CA:FALSE or missing)",
+                    short(iss.info),
+                    iss.path
                 );
+                return self.result(ChainStatus::Broken, detail, path);
             }
             seen.push(issuer);
             cur = issuer;
@@ -274,13 +310,5 @@ fn link(n: &Node, note: &str) -> ChainLink {
         sha256: n.info.sha256.clone(),
         path: n.path.to_string(),
         note: note.to_string(),
-    }
-}
-
-fn broken(path: Vec<ChainLink>, detail: String) -> ChainResult {
-    ChainResult {
-        status: ChainStatus::Broken,
-        detail,
-        path,
     }
 }

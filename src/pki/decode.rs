@@ -218,7 +218,7 @@ pub fn certificate(der: &[u8], source: &str, opts: &DecodeOptions) -> Item {
             let mut it = Item::new(ItemKind::Certificate, source);
             // TRUSTED CERTIFICATE carries aux data after the certificate: keep only the cert.
             let len = read_tlv(der).map(|(t, _)| t.raw.len()).unwrap_or(der.len());
-            it.der = Some(Arc::new(der[..len].to_vec()));
+            it.der = Some(Arc::from(&der[..len]));
             it.detail = Detail::Certificate(Box::new(info));
             it
         }
@@ -244,8 +244,8 @@ fn csr(der: &[u8], source: &str) -> Item {
         }
     }
     let mut it = Item::new(ItemKind::Csr, source);
-    it.der = Some(Arc::new(der.to_vec()));
-    it.detail = Detail::Csr(CsrInfo {
+    it.der = Some(Arc::from(der));
+    it.detail = Detail::Csr(Box::new(CsrInfo {
         subject: cert::rfc4514(&info.subject),
         common_name: cert::common_name(&info.subject),
         sans,
@@ -255,7 +255,7 @@ fn csr(der: &[u8], source: &str) -> Item {
         signature_valid: parsed.verify_signature().is_ok(),
         sha256: hex::encode(Sha256::digest(der)),
         spki_bits,
-    });
+    }));
     it
 }
 
@@ -267,8 +267,8 @@ fn crl(der: &[u8], source: &str) -> Item {
     };
     let next = parsed.next_update().map(|t| t.to_datetime());
     let mut it = Item::new(ItemKind::Crl, source);
-    it.der = Some(Arc::new(der.to_vec()));
-    it.detail = Detail::Crl(CrlInfo {
+    it.der = Some(Arc::from(der));
+    it.detail = Detail::Crl(Box::new(CrlInfo {
         issuer: cert::rfc4514(parsed.issuer()),
         issuer_hash: super::subject_hash::subject_hash_hex(parsed.issuer().as_raw())
             .unwrap_or_default(),
@@ -284,7 +284,7 @@ fn crl(der: &[u8], source: &str) -> Item {
         signature: "not checked".into(),
         sha256: hex::encode(Sha256::digest(der)),
         issuer_raw: parsed.issuer().as_raw().to_vec(),
-    });
+    }));
     it
 }
 
@@ -339,7 +339,7 @@ fn plain_key(der: &[u8], fmt: KeyFormat, source: &str) -> Item {
     match key::summarize(der, fmt) {
         Ok(info) => {
             let mut it = Item::new(ItemKind::PrivateKey, source);
-            it.detail = Detail::PrivateKey(info);
+            it.detail = Detail::PrivateKey(Box::new(info));
             it
         }
         Err(e) => Item::error(
@@ -353,12 +353,12 @@ fn plain_key(der: &[u8], fmt: KeyFormat, source: &str) -> Item {
 /// A key we could not open: shown as locked, not as an error.
 fn locked_key(source: &str, format: &str, algorithm: &str, note: Option<String>) -> Item {
     let mut it = Item::new(ItemKind::PrivateKey, source);
-    it.detail = Detail::PrivateKey(KeyInfo {
+    it.detail = Detail::PrivateKey(Box::new(KeyInfo {
         key_algorithm: algorithm.into(),
         encrypted: true,
         format: format.into(),
         ..Default::default()
-    });
+    }));
     it.error = note;
     it
 }
@@ -443,7 +443,7 @@ fn dh_params(der: &[u8], source: &str) -> Item {
     match dh::summarize(der) {
         Ok(info) => {
             let mut it = Item::new(ItemKind::DhParams, source);
-            it.detail = Detail::DhParams(info);
+            it.detail = Detail::DhParams(Box::new(info));
             it
         }
         Err(e) => Item::error(ItemKind::DhParams, source, e),
@@ -457,11 +457,11 @@ fn jks_item(data: &[u8]) -> Item {
         "jks"
     };
     let mut it = Item::new(ItemKind::Keystore, format.to_ascii_uppercase());
-    it.detail = Detail::Keystore(KeystoreInfo {
+    it.detail = Detail::Keystore(Box::new(KeystoreInfo {
         format: format.into(),
         locked: true,
         entries: vec![],
-    });
+    }));
     it.error = Some(format!(
         "{} keystores are not read by certdeck; convert with: keytool -importkeystore \
          -srckeystore FILE -destkeystore FILE.p12 -deststoretype pkcs12",
@@ -497,7 +497,7 @@ fn pkcs12(der: &[u8], source: &str, opts: &DecodeOptions) -> Vec<Item> {
                     })
                 }
             }
-            ks_item.detail = Detail::Keystore(info);
+            ks_item.detail = Detail::Keystore(Box::new(info));
             return vec![ks_item];
         }
     };
@@ -537,7 +537,7 @@ fn pkcs12(der: &[u8], source: &str, opts: &DecodeOptions) -> Vec<Item> {
             }),
         }
     }
-    ks_item.detail = Detail::Keystore(info);
+    ks_item.detail = Detail::Keystore(Box::new(info));
     let mut out = vec![ks_item];
     out.extend(items);
     out

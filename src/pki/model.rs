@@ -127,9 +127,10 @@ pub struct CertInfo {
     pub version: u32,
     pub chain: ChainStatus,
     /// Human explanation of `chain` (which link broke and why, what is missing).
-    pub chain_detail: String,
-    /// The built path, leaf first (this certificate included).
-    pub chain_path: Vec<ChainLink>,
+    pub chain_detail: std::sync::Arc<str>,
+    /// The built path, leaf first (this certificate included). Links above the leaf are
+    /// shared between the certificates they issued (one CA link, not 100,000 copies).
+    pub chain_path: Vec<std::sync::Arc<ChainLink>>,
     /// Store paths of private keys whose public key is this certificate's.
     pub paired_keys: Vec<String>,
     pub status: Status,
@@ -222,14 +223,40 @@ pub struct DhInfo {
 #[derive(Debug, Clone, Serialize, Default)]
 #[serde(untagged)]
 pub enum Detail {
+    // Boxed, so an item is small whatever its kind (100,000 of them are kept in memory).
     Certificate(Box<CertInfo>),
-    PrivateKey(KeyInfo),
-    Csr(CsrInfo),
-    Crl(CrlInfo),
-    Keystore(KeystoreInfo),
-    DhParams(DhInfo),
+    PrivateKey(Box<KeyInfo>),
+    Csr(Box<CsrInfo>),
+    Crl(Box<CrlInfo>),
+    Keystore(Box<KeystoreInfo>),
+    DhParams(Box<DhInfo>),
     #[default]
     None,
+}
+
+/// The usual `source` labels need no allocation per item (100,000 items say "CERTIFICATE").
+fn intern_source(s: &str) -> std::borrow::Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "CERTIFICATE",
+        "TRUSTED CERTIFICATE",
+        "X509 CERTIFICATE",
+        "X509 CRL",
+        "DER",
+        "PKCS7",
+        "PKCS12",
+        "CERTIFICATE REQUEST",
+        "NEW CERTIFICATE REQUEST",
+        "PRIVATE KEY",
+        "RSA PRIVATE KEY",
+        "EC PRIVATE KEY",
+        "ENCRYPTED PRIVATE KEY",
+        "DH PARAMETERS",
+        "",
+    ];
+    match KNOWN.iter().find(|k| **k == s) {
+        Some(k) => std::borrow::Cow::Borrowed(k),
+        None => std::borrow::Cow::Owned(s.to_string()),
+    }
 }
 
 /// One decoded thing at `path`#`index`.
@@ -244,7 +271,7 @@ pub struct Item {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     /// PEM label or container the item came from (`CERTIFICATE`, `DER`, `PKCS7`, `PKCS12`, ...).
-    pub source: String,
+    pub source: std::borrow::Cow<'static, str>,
     /// Other store paths that are symlinks to this file (e.g. `0fb8533c.0` hash links).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<String>,
@@ -256,18 +283,18 @@ pub struct Item {
     pub detail: Detail,
     /// Exact DER of certificates/CRLs/CSRs (needed for chain checks and export); not serialised.
     #[serde(skip)]
-    pub der: Option<std::sync::Arc<Vec<u8>>>,
+    pub der: Option<std::sync::Arc<[u8]>>,
 }
 
 impl Item {
-    pub fn new(kind: ItemKind, source: impl Into<String>) -> Self {
+    pub fn new(kind: ItemKind, source: impl AsRef<str>) -> Self {
         Item {
             path: String::new(),
             index: 0,
             kind,
             error: None,
             alias: None,
-            source: source.into(),
+            source: intern_source(source.as_ref()),
             links: Vec::new(),
             used_by: Vec::new(),
             detail: Detail::None,
@@ -275,7 +302,7 @@ impl Item {
         }
     }
 
-    pub fn error(kind: ItemKind, source: impl Into<String>, msg: impl Into<String>) -> Self {
+    pub fn error(kind: ItemKind, source: impl AsRef<str>, msg: impl Into<String>) -> Self {
         let mut it = Item::new(kind, source);
         it.error = Some(msg.into());
         it

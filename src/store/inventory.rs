@@ -1,5 +1,6 @@
 //! The inventory: every item of a store plus the cross-item facts (key pairing, chains, status).
 
+use crate::pki::chain::{ChainIndex, ChainResult, Node};
 use crate::pki::Item;
 use std::path::PathBuf;
 
@@ -41,7 +42,7 @@ impl Inventory {
     /// Cross-item analysis: key pairing, chains (with signatures verified), CRL signatures.
     /// Runs after every scan; deterministic for a given `now`.
     pub fn analyze(&mut self, opts: &AnalyzeOptions) {
-        use crate::pki::chain::{ChainIndex, Node, SigCheck};
+        use crate::pki::chain::SigCheck;
         use crate::pki::Detail;
         use rayon::prelude::*;
         use std::collections::HashMap;
@@ -90,47 +91,9 @@ impl Inventory {
             }
         }
 
-        // Chains. System trust certificates take part as anchors/intermediates when asked.
-        let system = if opts.system_trust {
-            load_system_trust(opts)
-        } else {
-            vec![]
-        };
-        let results: Vec<(usize, crate::pki::chain::ChainResult)> = {
-            let mut nodes = vec![];
-            let mut owners = vec![];
-            for (i, it) in self.items.iter().enumerate() {
-                if let (Some(c), Some(der)) = (it.cert(), it.der.as_ref()) {
-                    nodes.push(Node {
-                        info: c,
-                        der: der.as_slice(),
-                        path: it.path.as_str(),
-                    });
-                    owners.push(i);
-                }
-            }
-            for it in &system {
-                if let (Some(c), Some(der)) = (it.cert(), it.der.as_ref()) {
-                    nodes.push(Node {
-                        info: c,
-                        der: der.as_slice(),
-                        path: it.path.as_str(),
-                    });
-                }
-            }
-            let index = ChainIndex::new(nodes, opts.verify_signatures);
-            owners
-                .par_iter()
-                .enumerate()
-                .map(|(node, &item)| (item, index.build(node)))
-                .collect()
-        };
-        for (i, r) in results {
-            if let Some(c) = self.items[i].cert_mut() {
-                c.chain = r.status;
-                c.chain_detail = r.detail;
-                c.chain_path = r.path;
-            }
+        // Chains. Always complete here: `progress` never cancels.
+        if let Some(results) = self.chain_results(opts, opts.verify_signatures, &|_, _| true) {
+            self.apply_chains(results);
         }
 
         // CRL signatures against an issuer in the store.
@@ -141,7 +104,7 @@ impl Inventory {
         {
             return;
         }
-        let issuers: Vec<(Vec<u8>, std::sync::Arc<Vec<u8>>)> = self
+        let issuers: Vec<(Vec<u8>, std::sync::Arc<[u8]>)> = self
             .items
             .iter()
             .filter_map(|it| Some((it.cert()?.subject_raw.clone(), it.der.clone()?)))
@@ -166,6 +129,71 @@ impl Inventory {
                 }
             }
             crl.signature = verdict;
+        }
+    }
+
+    /// Build every certificate's chain; with `verify`, check every signature. Work goes in
+    /// slices of 1,024 certificates; `progress(done, total)` after each may return false to
+    /// cancel (the TUI's background verification stops when a rescan replaces it).
+    /// System trust certificates take part as anchors/intermediates when `opts` asks.
+    pub fn chain_results(
+        &self,
+        opts: &AnalyzeOptions,
+        verify: bool,
+        progress: &(dyn Fn(usize, usize) -> bool + Sync),
+    ) -> Option<Vec<(usize, ChainResult)>> {
+        use rayon::prelude::*;
+        let system = if opts.system_trust {
+            load_system_trust(opts)
+        } else {
+            vec![]
+        };
+        let mut nodes = vec![];
+        let mut owners = vec![];
+        for (i, it) in self.items.iter().enumerate() {
+            if let (Some(c), Some(der)) = (it.cert(), it.der.as_ref()) {
+                nodes.push(Node {
+                    info: c,
+                    der: der.as_ref(),
+                    path: it.path.as_str(),
+                });
+                owners.push(i);
+            }
+        }
+        for it in &system {
+            if let (Some(c), Some(der)) = (it.cert(), it.der.as_ref()) {
+                nodes.push(Node {
+                    info: c,
+                    der: der.as_ref(),
+                    path: it.path.as_str(),
+                });
+            }
+        }
+        let index = ChainIndex::new(nodes, verify);
+        let mut out = Vec::with_capacity(owners.len());
+        for (slice_no, slice) in owners.chunks(1024).enumerate() {
+            let base = slice_no * 1024;
+            out.par_extend(
+                slice
+                    .par_iter()
+                    .enumerate()
+                    .map(|(k, &item)| (item, index.build(base + k))),
+            );
+            if !progress(out.len(), owners.len()) {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    /// Store chain results (from `chain_results`) into the certificates they belong to.
+    pub fn apply_chains(&mut self, results: Vec<(usize, ChainResult)>) {
+        for (i, r) in results {
+            if let Some(c) = self.items.get_mut(i).and_then(|it| it.cert_mut()) {
+                c.chain = r.status;
+                c.chain_detail = r.detail;
+                c.chain_path = r.path;
+            }
         }
     }
 

@@ -28,11 +28,18 @@ pub enum ScanEvent {
         files_done: usize,
         files_total: usize,
     },
-    /// The scan finished; the complete analysed inventory follows.
+    /// Every file is decoded and cross-analysed. From `spawn_scan` the chains are not yet
+    /// verified (`unverified`): their signatures are checked next, in the background.
     Done {
-        inventory: super::inventory::Inventory,
+        inventory: std::sync::Arc<super::inventory::Inventory>,
         elapsed: Duration,
     },
+    /// Background signature checks after `Done`: certificates done of total.
+    Verifying { done: usize, total: usize },
+    /// Every chain with its signatures checked, by item index into `Done`'s inventory; the
+    /// last event of a scan. The scanner has dropped its reference to that inventory by then,
+    /// so the receiver can update it in place.
+    Verified(Vec<(usize, crate::pki::chain::ChainResult)>),
 }
 
 /// Directories at the store root that are certdeck's own bookkeeping, never inventory.
@@ -384,16 +391,29 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Inventory {
     scan_inner(root, opts, None)
 }
 
-/// Scan in the background; events arrive on the returned receiver.
+/// Scan in the background; events arrive on the returned receiver. Signature checks, the
+/// costly part of a big CA's directory (tens of microseconds each), come after `Done`, so the
+/// whole list is there to browse and filter while they run. Dropping the receiver cancels.
 pub fn spawn_scan(root: PathBuf, opts: ScanOptions) -> crossbeam_channel::Receiver<ScanEvent> {
     let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::spawn(move || {
         let start = Instant::now();
-        let inventory = scan_inner(&root, &opts, Some(&tx));
-        let _ = tx.send(ScanEvent::Done {
-            inventory,
+        let mut first = opts.clone();
+        first.analyze.verify_signatures = false;
+        let inventory = std::sync::Arc::new(scan_inner(&root, &first, Some(&tx)));
+        let done = ScanEvent::Done {
+            inventory: inventory.clone(),
             elapsed: start.elapsed(),
-        });
+        };
+        if tx.send(done).is_err() || !opts.analyze.verify_signatures {
+            return;
+        }
+        let progress = |done, total| tx.send(ScanEvent::Verifying { done, total }).is_ok();
+        let results = inventory.chain_results(&opts.analyze, true, &progress);
+        drop(inventory);
+        if let Some(results) = results {
+            let _ = tx.send(ScanEvent::Verified(results));
+        }
     });
     rx
 }

@@ -91,7 +91,9 @@ pub struct App {
     pub warn_days: i64,
     pub size: Rect,
 
-    pub items: Vec<Item>,
+    /// Items of the first scan as they stream in; empty once `inventory` holds a scan (the
+    /// list then shows the inventory's items: one copy of a 100,000-item store, not two).
+    streamed: Vec<Item>,
     pub metas: Vec<Meta>,
     /// All items in sort/group order; filtering keeps this order (no re-sort per keystroke).
     order: Vec<usize>,
@@ -118,8 +120,11 @@ pub struct App {
 
     /// `Some((done, total))` while a scan runs.
     pub scanning: Option<(usize, usize)>,
-    /// Items of a rescan arrive here and replace `items` on `Done`, so the list does not flicker.
-    incoming: Option<Vec<Item>>,
+    /// A rescan runs: its streamed items are not shown; its `Done` replaces the list at once,
+    /// so the list does not flicker.
+    rescanning: bool,
+    /// `Some((done, total))` while signatures are checked in the background after a scan.
+    pub verifying: Option<(usize, usize)>,
     /// Item count at the last full re-sort while the first scan streams in.
     sorted_len: usize,
     /// The store changed during a scan: scan again when it finishes.
@@ -148,7 +153,7 @@ impl App {
             now,
             warn_days: 30,
             size: Rect::new(0, 0, 80, 24),
-            items: Vec::new(),
+            streamed: Vec::new(),
             metas: Vec::new(),
             order: Vec::new(),
             rows: Vec::new(),
@@ -167,7 +172,8 @@ impl App {
             details_full: false,
             details_scroll: 0,
             scanning: None,
-            incoming: None,
+            rescanning: false,
+            verifying: None,
             sorted_len: 0,
             rescan_pending: false,
             inventory: Arc::new(Inventory::default()),
@@ -221,36 +227,54 @@ impl App {
     }
 
     /// Replace every item (tests, and the end of a scan).
+    /// What the list shows: the streaming first scan, else the last complete inventory.
+    pub fn items(&self) -> &[Item] {
+        shown_items(&self.streamed, &self.inventory)
+    }
+
+    /// Show `items` as the store's complete inventory (tests use it instead of a scan).
     pub fn set_items(&mut self, items: Vec<Item>) {
+        self.set_inventory(Arc::new(Inventory {
+            store: self.store.clone(),
+            items,
+        }));
+    }
+
+    fn set_inventory(&mut self, inventory: Arc<Inventory>) {
         let key = self.selected_key();
-        self.metas = items.iter().map(Meta::of).collect();
-        self.items = items;
-        listing::assign_chain_groups(&self.items, &mut self.metas);
-        self.recount();
+        self.streamed = Vec::new();
+        self.inventory = inventory;
+        self.refresh_metas();
         self.reorder(key);
+    }
+
+    fn refresh_metas(&mut self) {
+        let items = shown_items(&self.streamed, &self.inventory);
+        self.metas = items.iter().map(Meta::of).collect();
+        listing::assign_chain_groups(items, &mut self.metas);
+        self.recount();
     }
 
     /// The run loop started a scan (first one or a rescan).
     pub fn scan_started(&mut self) {
         self.scanning = Some((0, 0));
+        self.verifying = None;
         self.sorted_len = 0;
         // The first scan streams straight into the list; later ones replace it when done.
-        self.incoming = (!self.items.is_empty()).then(Vec::new);
+        self.rescanning = !self.items().is_empty();
     }
 
-    /// The scan channel closed without `Done` (scanner gone).
+    /// The scan channel closed (scanner finished, or gone without `Done`: what streamed in
+    /// stays listed).
     pub fn scan_stopped(&mut self) {
         self.scanning = None;
-        if let Some(items) = self.incoming.take() {
-            if !items.is_empty() {
-                self.set_items(items);
-            }
-        }
+        self.verifying = None;
+        self.rescanning = false;
     }
 
     pub fn selected_item(&self) -> Option<&Item> {
         match self.rows.get(self.selected) {
-            Some(Row::Item(i)) => self.items.get(*i),
+            Some(Row::Item(i)) => self.items().get(*i),
             _ => None,
         }
     }
@@ -332,20 +356,20 @@ impl App {
 
     fn on_scan(&mut self, ev: ScanEvent) -> Vec<Effect> {
         match ev {
-            ScanEvent::Items(batch) => match &mut self.incoming {
-                Some(pending) => pending.extend(batch),
-                None => {
+            ScanEvent::Items(batch) => match self.rescanning {
+                true => {}
+                false => {
                     // Only the new items get their search text; the list is re-sorted when it
                     // has grown by a quarter (and always while small), so the first rows show
                     // at once and a 100,000-item first scan costs O(n log n), not a full
                     // rebuild per batch. `Done` rebuilds everything once more.
                     self.metas.extend(batch.iter().map(Meta::of));
-                    self.items.extend(batch);
-                    let n = self.items.len();
+                    self.streamed.extend(batch);
+                    let n = self.streamed.len();
                     if n < 2_000 || n >= self.sorted_len + self.sorted_len / 4 {
                         self.sorted_len = n;
                         let key = self.selected_key();
-                        listing::assign_chain_groups(&self.items, &mut self.metas);
+                        listing::assign_chain_groups(&self.streamed, &mut self.metas);
                         self.recount();
                         self.reorder(key);
                     }
@@ -357,16 +381,24 @@ impl App {
             } => self.scanning = Some((files_done, files_total)),
             ScanEvent::Done { inventory, .. } => {
                 self.scanning = None;
-                self.incoming = None;
+                self.rescanning = false;
                 if !inventory.store.as_os_str().is_empty() {
                     self.store = inventory.store.clone();
                 }
                 // Kept whole for the actions (they need every item, not the filtered rows).
-                self.inventory = Arc::new(inventory);
-                self.set_items(self.inventory.items.clone());
+                self.set_inventory(inventory);
                 if std::mem::take(&mut self.rescan_pending) {
                     return vec![Effect::Rescan];
                 }
+            }
+            ScanEvent::Verifying { done, total } => self.verifying = Some((done, total)),
+            ScanEvent::Verified(results) => {
+                self.verifying = None;
+                let key = self.selected_key();
+                // In place when no job holds the inventory (the scanner let go before sending).
+                Arc::make_mut(&mut self.inventory).apply_chains(results);
+                self.refresh_metas();
+                self.reorder(key);
             }
         }
         Vec::new()
@@ -597,7 +629,7 @@ impl App {
 
     fn recount(&mut self) {
         let mut c = Counts::default();
-        for it in &self.items {
+        for it in self.items() {
             if it.cert().is_some() {
                 c.certs += 1;
             }
@@ -612,7 +644,7 @@ impl App {
     }
 
     fn reorder(&mut self, keep: Option<(String, usize)>) {
-        self.order = listing::order(&self.items, &self.metas, self.sort, self.group);
+        self.order = listing::order(self.items(), &self.metas, self.sort, self.group);
         self.rebuild_rows(keep);
     }
 
@@ -625,7 +657,7 @@ impl App {
     fn rebuild_rows(&mut self, keep: Option<(String, usize)>) {
         let needle = self.filter.to_lowercase();
         let old_pos = self.selected;
-        self.rows = listing::rows(&self.items, &self.metas, &self.order, self.group, &needle);
+        self.rows = listing::rows(self.items(), &self.metas, &self.order, self.group, &needle);
         self.shown = self
             .rows
             .iter()
@@ -633,7 +665,7 @@ impl App {
             .count();
         let found = keep.and_then(|(path, index)| {
             self.rows.iter().position(|r| match r {
-                Row::Item(i) => self.items[*i].path == path && self.items[*i].index == index,
+                Row::Item(i) => self.items()[*i].path == path && self.items()[*i].index == index,
                 Row::Header(_) => false,
             })
         });
@@ -642,5 +674,13 @@ impl App {
             None => self.snap_to_item(old_pos.min(self.rows.len().saturating_sub(1)), false),
         };
         self.scroll_into_view();
+    }
+}
+
+fn shown_items<'a>(streamed: &'a [Item], inventory: &'a Inventory) -> &'a [Item] {
+    if streamed.is_empty() {
+        &inventory.items
+    } else {
+        streamed
     }
 }

@@ -128,7 +128,7 @@ impl App {
     /// CAs that can sign: their key is in the store and not inside a keystore (what
     /// `actions::load_ca` accepts).
     fn signing_cas(&self) -> Vec<Choice> {
-        self.items
+        self.items()
             .iter()
             .filter_map(|it| {
                 let c = it.cert()?;

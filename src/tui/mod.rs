@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod form;
 pub mod keymap;
 pub mod listing;
+pub mod scroll;
 pub mod terminal;
 pub mod theme;
 pub mod view;
@@ -82,9 +83,10 @@ pub fn run(
     let mut scan = Some(rx_factory());
     app.scan_started();
     let mut dirty = true;
+    let mut last_frame = scroll::LastFrame::default();
     loop {
         if dirty {
-            term.draw(|f| view::draw(f, &app))?;
+            draw(term, &mut last_frame, &app)?;
             dirty = false;
         }
         let mut msgs = Vec::new();
@@ -95,6 +97,7 @@ pub fn run(
                     Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
                     Event::Resize(w, h) => {
                         term.clear()?;
+                        last_frame.reset();
                         msgs.push(Msg::Resize(w, h));
                     }
                     _ => {}
@@ -120,7 +123,20 @@ pub fn run(
             dirty = app.busy.is_some();
             continue;
         }
+        let keys = msgs.iter().filter(|m| matches!(m, Msg::Key(_))).count();
+        let handling = std::time::Instant::now();
         for msg in msgs {
+            if crate::timing::enabled() {
+                match &msg {
+                    Msg::Scan(ScanEvent::Done { .. }) => {
+                        crate::timing::mark("tui: all rows listed")
+                    }
+                    Msg::Scan(ScanEvent::Verified(_)) => {
+                        crate::timing::mark("tui: signatures verified")
+                    }
+                    _ => {}
+                }
+            }
             dirty = true;
             for effect in app.update(msg) {
                 match effect {
@@ -141,7 +157,24 @@ pub fn run(
             app.scan_stopped();
             dirty = true;
         }
+        if keys > 0 && crate::timing::enabled() {
+            // Update plus the draw it causes: the cost of a keystroke (filter typing at 100k).
+            draw(term, &mut last_frame, &app)?;
+            dirty = false;
+            eprintln!(
+                "timing: {keys} key(s) handled and drawn in {:.2} ms",
+                handling.elapsed().as_secs_f64() * 1e3
+            );
+        }
     }
+}
+
+/// One frame: let the terminal scroll the list when that is cheaper, then draw the diff.
+fn draw(term: &mut terminal::Term, last: &mut scroll::LastFrame, app: &App) -> std::io::Result<()> {
+    scroll::scroll_if_cheaper(term, last, app)?;
+    let frame = term.draw(|f| view::draw(f, app))?;
+    last.record(app, frame.buffer);
+    Ok(())
 }
 
 /// Run a writing effect off the UI thread; the UI keeps drawing (spinner) meanwhile.

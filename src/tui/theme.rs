@@ -3,6 +3,7 @@
 
 use super::fmt::Urgency;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, BorderType, Borders};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Theme {
@@ -39,6 +40,9 @@ impl Theme {
     pub fn selected(&self) -> Style {
         Style::default().add_modifier(Modifier::REVERSED)
     }
+    pub fn bold(&self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
     pub fn header(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
@@ -55,6 +59,22 @@ impl Theme {
             self.fg(Color::DarkGray)
         }
     }
+    /// Frame of the list and details panes. Focus shows as heavy lines, which survive without
+    /// colour; the lines themselves carry no style, so a list row scrolled in over a slow
+    /// link costs no escape sequences for its two border cells.
+    pub fn pane<'a>(&self, focused: bool, title: impl Into<ratatui::text::Line<'a>>) -> Block<'a> {
+        let (kind, title_style) = if focused {
+            (BorderType::Thick, self.border(true))
+        } else {
+            (BorderType::Plain, Style::default())
+        };
+        Block::default()
+            .borders(Borders::ALL)
+            .border_type(kind)
+            .title(title)
+            .title_style(title_style)
+    }
+
     pub fn border(&self, focused: bool) -> Style {
         if focused {
             self.fg(Color::Cyan).add_modifier(Modifier::BOLD)

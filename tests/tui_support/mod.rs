@@ -16,13 +16,13 @@ use ratatui::Terminal;
 pub const NOW: i64 = 1_767_225_600;
 const DAY: i64 = 86_400;
 
-fn link(cn: &str, path: &str, note: &str) -> ChainLink {
-    ChainLink {
+fn link(cn: &str, path: &str, note: &str) -> std::sync::Arc<ChainLink> {
+    std::sync::Arc::new(ChainLink {
         subject: format!("O=Example, CN={cn}"),
         sha256: format!("{:0>64}", cn.len()),
         path: path.into(),
         note: note.into(),
-    }
+    })
 }
 
 pub fn cert(path: &str, cn: &str, days: i64, issuer_cn: &str) -> Item {
@@ -124,7 +124,7 @@ pub fn store() -> Vec<Item> {
     }
     let mut key = Item::new(ItemKind::PrivateKey, "PRIVATE KEY");
     key.path = "live/www/privkey.pem".into();
-    key.detail = Detail::PrivateKey(KeyInfo {
+    key.detail = Detail::PrivateKey(Box::new(KeyInfo {
         key_algorithm: "RSA".into(),
         key_bits: Some(2048),
         encrypted: false,
@@ -132,10 +132,10 @@ pub fn store() -> Vec<Item> {
         pairs_with: vec![leaf_sha],
         public_bits: None,
         mode: Some("0600".into()),
-    });
+    }));
     let mut csr = Item::new(ItemKind::Csr, "CERTIFICATE REQUEST");
     csr.path = "req/new.csr".into();
-    csr.detail = Detail::Csr(CsrInfo {
+    csr.detail = Detail::Csr(Box::new(CsrInfo {
         subject: "CN=new.example.com".into(),
         common_name: Some("new.example.com".into()),
         sans: vec!["DNS:new.example.com".into()],
@@ -145,7 +145,7 @@ pub fn store() -> Vec<Item> {
         signature_valid: true,
         sha256: "ab".repeat(32),
         spki_bits: vec![],
-    });
+    }));
     let mut broken = Item::error(
         ItemKind::Unknown,
         "PEM",

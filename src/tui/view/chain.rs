@@ -26,7 +26,7 @@ pub fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
     };
     let mut out = vec![field(t, "Chain", status_span(t, c))];
     if !c.chain_detail.is_empty() {
-        out.push(field(t, "", c.chain_detail.as_str()));
+        out.push(field(t, "", &*c.chain_detail));
     }
     out.push(Line::raw(""));
     if c.chain_path.is_empty() {

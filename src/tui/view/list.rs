@@ -7,7 +7,7 @@ use super::super::listing::{self, Row};
 use crate::pki::{Detail, Item, ItemKind, Status};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row as TableRow, Table};
+use ratatui::widgets::{Cell, Row as TableRow, Table};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -16,24 +16,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = format!(
         " Items {}/{} · sort {}{} ",
         app.shown,
-        app.items.len(),
+        app.items().len(),
         app.sort.label(),
         match app.group {
             listing::GroupBy::None => String::new(),
             g => format!(" · group {}", g.label()),
         }
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border(focused))
-        .title(title);
+    let block = t.pane(focused, title);
     let height = area.height.saturating_sub(3) as usize;
     let end = (app.offset + height).min(app.rows.len());
     let window = &app.rows[app.offset.min(end)..end];
     let rows = window.iter().enumerate().map(|(n, row)| match *row {
         Row::Header(i) => TableRow::new(vec![Cell::from(format!(
             "▾ {}",
-            listing::header_label(app.group, &app.items, &app.metas, i)
+            listing::header_label(app.group, app.items(), &app.metas, i)
         ))])
         .style(t.group()),
         Row::Item(i) => {
@@ -41,7 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             // the name cell, so moving one row rewrites ~60 cells, not two whole rows (bytes
             // over a slow SSH link).
             let selected = app.offset + n == app.selected;
-            item_row(app, &app.items[i], &app.metas[i].name, selected)
+            item_row(app, &app.items()[i], &app.metas[i].name, selected)
         }
     });
     let header =
@@ -56,7 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     ];
     let table = Table::new(rows, widths).header(header).block(block);
     frame.render_widget(table, area);
-    if app.items.is_empty() {
+    if app.items().is_empty() {
         let msg = if app.scanning.is_some() {
             "scanning…"
         } else {

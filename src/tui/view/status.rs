@@ -24,6 +24,10 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     if let Some((done, total)) = app.scanning {
         spans.push(Span::styled(format!("scanning {done}/{total}  "), t.key()));
     }
+    if let Some((done, total)) = app.verifying {
+        let pct = done * 100 / total.max(1);
+        spans.push(Span::styled(format!("verifying {pct}%  "), t.key()));
+    }
     if app.filter_editing || !app.filter.is_empty() {
         let cursor = if app.filter_editing { "▏" } else { "" };
         spans.push(Span::styled(format!("/{}{cursor}  ", app.filter), t.key()));
