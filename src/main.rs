@@ -1312,6 +1312,7 @@ fn run_tui(g: &Global) -> Result<ExitCode> {
         warn_days: g.warn(),
         changes,
         passphrases: opts.decode.passphrases.clone(),
+        analyze: opts.analyze.clone(),
         // After a change the TUI says what the server needs; `l` runs the reload command, after
         // a confirm like any other change.
         after_apply: match (&g.reload_command, opts.servers.first()) {

@@ -1,8 +1,8 @@
-//! The TUI's streaming scan (walk and decode at once, signatures checked after `Done`) ends
-//! with exactly the inventory the synchronous scan gives, links and chains included, and its
-//! batches add up to every item.
+//! The TUI's streaming scan (walk and decode at once, items handed over, signatures checked
+//! afterwards in the background) ends with exactly the inventory the synchronous scan gives,
+//! links and chains included, and its batches add up to every item.
 
-use certdeck::store::scan::{scan, spawn_scan, ScanEvent, ScanOptions};
+use certdeck::store::scan::{finish_walk, scan, spawn_scan, spawn_verify, ScanEvent, ScanOptions};
 
 #[test]
 fn streaming_scan_matches_the_synchronous_one() {
@@ -19,26 +19,38 @@ fn streaming_scan_matches_the_synchronous_one() {
     }
     let opts = ScanOptions::default();
     let sync = scan(&store, &opts);
-    let rx = spawn_scan(store.clone(), opts);
-    let mut streamed = 0;
-    let mut done = None;
-    let mut verified = None;
+    let rx = spawn_scan(store.clone(), opts.clone());
+    let mut items = vec![];
+    let mut walked = None;
     for ev in rx {
         match ev {
-            ScanEvent::Items(b) => streamed += b.len(),
+            ScanEvent::Items(b) => items.extend(b),
             ScanEvent::Progress {
                 files_done,
                 files_total,
             } => assert!(files_done <= files_total),
-            ScanEvent::Done { inventory, .. } => {
-                assert!(verified.is_none(), "Done comes before verification");
-                done = Some(inventory)
-            }
-            ScanEvent::Verifying { done, total } => assert!(done <= total),
-            ScanEvent::Verified(r) => verified = Some(r),
+            ScanEvent::Walked { store, links, .. } => walked = Some((store, links)),
+            other => panic!("unexpected event from a scan without server configs: {other:?}"),
         }
     }
-    let done = done.expect("Done event");
+    let (root, links) = walked.expect("Walked event");
+    assert_eq!(items.len(), sync.items.len(), "every item streamed once");
+    let unverified = certdeck::store::inventory::AnalyzeOptions {
+        verify_signatures: false,
+        ..opts.analyze.clone()
+    };
+    let done = finish_walk(root, items, &links, &unverified);
+    let key = |inv: &certdeck::store::inventory::Inventory| {
+        inv.items
+            .iter()
+            .map(|i| (i.path.clone(), i.index, i.links.clone(), i.kind))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(&done), key(&sync));
+    assert!(
+        done.items.iter().any(|i| !i.links.is_empty()),
+        "hash link recorded"
+    );
     // Before verification every chain that reached a root is `unverified`, never `valid`.
     let chains = |inv: &certdeck::store::inventory::Inventory| {
         inv.items
@@ -52,19 +64,17 @@ fn streaming_scan_matches_the_synchronous_one() {
     assert!(chains(&done)
         .iter()
         .any(|c| c.2 == certdeck::pki::ChainStatus::Unverified));
-    let mut done = std::sync::Arc::try_unwrap(done).expect("scanner let go of the inventory");
+    // The background verification turns it into exactly the synchronous scan's chains.
+    let done = std::sync::Arc::new(done);
+    let mut verified = None;
+    for ev in spawn_verify(done.clone(), opts.analyze.clone()) {
+        match ev {
+            ScanEvent::Verifying { done, total } => assert!(done <= total),
+            ScanEvent::Verified(r) => verified = Some(r),
+            other => panic!("unexpected event from verification: {other:?}"),
+        }
+    }
+    let mut done = std::sync::Arc::try_unwrap(done).expect("verifier let go of the inventory");
     done.apply_chains(verified.expect("Verified event"));
     assert_eq!(chains(&done), chains(&sync));
-    assert_eq!(streamed, sync.items.len());
-    let key = |inv: &certdeck::store::inventory::Inventory| {
-        inv.items
-            .iter()
-            .map(|i| (i.path.clone(), i.index, i.links.clone(), i.kind))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(key(&done), key(&sync));
-    assert!(
-        done.items.iter().any(|i| !i.links.is_empty()),
-        "hash link recorded"
-    );
 }

@@ -28,17 +28,21 @@ pub enum ScanEvent {
         files_done: usize,
         files_total: usize,
     },
-    /// Every file is decoded and cross-analysed. From `spawn_scan` the chains are not yet
-    /// verified (`unverified`): their signatures are checked next, in the background.
+    /// Every file is decoded (items streamed as `Items`): finish them with `finish_walk`.
+    Walked {
+        store: PathBuf,
+        links: HashMap<String, Vec<String>>,
+        elapsed: Duration,
+    },
+    /// Every file is decoded and cross-analysed (the scan with server configs). From
+    /// `spawn_scan` the chains are not yet verified: see `spawn_verify`.
     Done {
         inventory: std::sync::Arc<super::inventory::Inventory>,
         elapsed: Duration,
     },
-    /// Background signature checks after `Done`: certificates done of total.
+    /// Background signature checks (`spawn_verify`): certificates done of total.
     Verifying { done: usize, total: usize },
-    /// Every chain with its signatures checked, by item index into `Done`'s inventory; the
-    /// last event of a scan. The scanner has dropped its reference to that inventory by then,
-    /// so the receiver can update it in place.
+    /// Every chain with its signatures checked, by item index into the verified inventory.
     Verified(Vec<(usize, crate::pki::chain::ChainResult)>),
 }
 
@@ -388,40 +392,87 @@ fn decode_entry(e: &Entry, opts: &ScanOptions) -> Vec<Item> {
 
 /// Scan synchronously and return the analysed inventory.
 pub fn scan(root: &Path, opts: &ScanOptions) -> Inventory {
-    scan_inner(root, opts, None)
+    scan_inner(root, opts)
 }
 
-/// Scan in the background; events arrive on the returned receiver. Signature checks, the
-/// costly part of a big CA's directory (tens of microseconds each), come after `Done`, so the
-/// whole list is there to browse and filter while they run. Dropping the receiver cancels.
+/// Scan in the background for the TUI; events arrive on the returned receiver, and dropping
+/// it cancels. Decoded items are handed over, not copied (the receiver owns the only copy of
+/// a 100,000-item store) and end with `Walked`; the receiver finishes them with `finish_walk`.
+/// With server configs the scan is the synchronous one and ends with `Done`. Either way
+/// chains are not verified yet: see `spawn_verify`.
 pub fn spawn_scan(root: PathBuf, opts: ScanOptions) -> crossbeam_channel::Receiver<ScanEvent> {
     let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::spawn(move || {
-        let start = Instant::now();
-        let mut first = opts.clone();
-        first.analyze.verify_signatures = false;
-        let inventory = std::sync::Arc::new(scan_inner(&root, &first, Some(&tx)));
-        let done = ScanEvent::Done {
-            inventory: inventory.clone(),
-            elapsed: start.elapsed(),
-        };
-        if tx.send(done).is_err() || !opts.analyze.verify_signatures {
-            return;
-        }
-        let progress = |done, total| tx.send(ScanEvent::Verifying { done, total }).is_ok();
-        let results = inventory.chain_results(&opts.analyze, true, &progress);
-        drop(inventory);
-        if let Some(results) = results {
-            let _ = tx.send(ScanEvent::Verified(results));
-        }
+        in_own_pool("scan", || {
+            let start = Instant::now();
+            let store = fs::canonicalize(&root).unwrap_or(root);
+            if opts.servers.is_empty() {
+                let links = walk_and_decode(&store, &opts, |batch, files_done, files_total| {
+                    let _ = tx.send(ScanEvent::Items(batch));
+                    let _ = tx.send(ScanEvent::Progress {
+                        files_done,
+                        files_total,
+                    });
+                });
+                let elapsed = start.elapsed();
+                let _ = tx.send(ScanEvent::Walked {
+                    store,
+                    links,
+                    elapsed,
+                });
+            } else {
+                let mut first = opts.clone();
+                first.analyze.verify_signatures = false;
+                let inventory = std::sync::Arc::new(scan_inner(&store, &first));
+                let elapsed = start.elapsed();
+                let _ = tx.send(ScanEvent::Done { inventory, elapsed });
+            }
+        })
     });
     rx
 }
 
-fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -> Inventory {
+/// Run `f` with its parallel work on a thread pool of its own. The UI sorts and filters on
+/// the global pool; a background scan or verification there would make a keystroke wait until
+/// the pool is free (rayon runs injected jobs only between its own), i.e. until the end.
+fn in_own_pool(name: &'static str, f: impl FnOnce() + Send) {
+    match rayon::ThreadPoolBuilder::new()
+        .thread_name(move |i| format!("{name}-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        // No threads to spare: the global pool still does the work.
+        Err(_) => f(),
+    }
+}
+
+/// Check every chain's signatures of an inventory in the background: `Verifying` progress,
+/// then `Verified` with the results, sent after this side let go of the inventory so the
+/// receiver can apply them in place. Signature checks cost tens of microseconds each, the
+/// bulk of a big CA directory's analysis, so the list is browsable while they run.
+/// Dropping the receiver cancels.
+pub fn spawn_verify(
+    inventory: std::sync::Arc<Inventory>,
+    opts: AnalyzeOptions,
+) -> crossbeam_channel::Receiver<ScanEvent> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::spawn(move || {
+        in_own_pool("verify", || {
+            let progress = |done, total| tx.send(ScanEvent::Verifying { done, total }).is_ok();
+            let results = inventory.chain_results(&opts, true, &progress);
+            drop(inventory);
+            if let Some(results) = results {
+                let _ = tx.send(ScanEvent::Verified(results));
+            }
+        })
+    });
+    rx
+}
+
+fn scan_inner(root: &Path, opts: &ScanOptions) -> Inventory {
     let store = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     if opts.servers.is_empty() {
-        return scan_streaming(store, opts, tx);
+        return scan_streaming(store, opts);
     }
     let Walk {
         mut entries, links, ..
@@ -441,50 +492,35 @@ fn scan_inner(root: &Path, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -
     } else {
         opts
     };
-    let total = entries.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    // Chunks keep channel traffic low while the first rows still arrive early.
     let mut items: Vec<Item> = entries
         .par_chunks(64)
-        .flat_map_iter(|chunk| {
-            let batch: Vec<Item> = chunk.iter().flat_map(|e| decode_entry(e, opts)).collect();
-            if let Some(tx) = tx {
-                let n =
-                    done.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed) + chunk.len();
-                let _ = tx.send(ScanEvent::Items(batch.clone()));
-                let _ = tx.send(ScanEvent::Progress {
-                    files_done: n,
-                    files_total: total,
-                });
-            }
-            batch
-        })
+        .flat_map_iter(|chunk| chunk.iter().flat_map(|e| decode_entry(e, opts)))
         .collect();
     for it in &mut items {
-        if let Some(l) = links.get(&it.path) {
-            it.links = l.clone();
-        }
         if let Some(u) = used.get(&it.path) {
             it.used_by = u.clone();
         }
     }
-    let mut inv = Inventory { store, items };
-    inv.analyze(&opts.analyze);
-    inv
+    finish_walk(store, items, &links, &opts.analyze)
 }
 
 /// Map every file a server config names onto inventory paths (store-relative inside the store,
 /// absolute outside it) and add entries for the files the walk did not see (outside the store).
 /// Returns inventory path -> `used_by` labels (sorted, deduplicated).
-/// Walk and decode at the same time: one thread walks, the pool decodes what it found so far.
-/// (With server configs the plain path is used: files they name outside the store are only
-/// known once the walk is complete.)
-fn scan_streaming(store: PathBuf, opts: &ScanOptions, tx: Option<&Sender<ScanEvent>>) -> Inventory {
+/// Walk and decode at the same time: one thread walks, the pool decodes what it found so far,
+/// and every decoded batch goes to `sink(batch, files_done, files_found)`. Returns the symlink
+/// aliases (target -> links). (With server configs the plain path is used: files they name
+/// outside the store are only known once the walk is complete.)
+fn walk_and_decode(
+    store: &Path,
+    opts: &ScanOptions,
+    sink: impl Fn(Vec<Item>, usize, usize) + Sync,
+) -> HashMap<String, Vec<String>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let (etx, erx) = crossbeam_channel::bounded::<Vec<Entry>>(256);
     let found = std::sync::Arc::new(AtomicUsize::new(0));
     let walker = {
-        let store = store.clone();
+        let store = store.to_path_buf();
         std::thread::spawn(move || {
             let mut w = walk_into(&store, Walk::new(Some(etx)));
             w.flush();
@@ -492,35 +528,52 @@ fn scan_streaming(store: PathBuf, opts: &ScanOptions, tx: Option<&Sender<ScanEve
         })
     };
     let done = AtomicUsize::new(0);
-    let mut items: Vec<Item> = erx
-        .into_iter()
+    erx.into_iter()
         .inspect(|chunk| {
             found.fetch_add(chunk.len(), Ordering::Relaxed);
         })
         .par_bridge()
-        .flat_map_iter(|chunk| {
+        .for_each(|chunk| {
             let batch: Vec<Item> = chunk.iter().flat_map(|e| decode_entry(e, opts)).collect();
-            if let Some(tx) = tx {
-                let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
-                let _ = tx.send(ScanEvent::Items(batch.clone()));
-                let _ = tx.send(ScanEvent::Progress {
-                    files_done: n,
-                    files_total: found.load(Ordering::Relaxed).max(n),
-                });
-            }
-            batch
-        })
-        .collect();
-    // A walker that panicked leaves no links; the items are still listed.
+            let n = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+            sink(batch, n, found.load(Ordering::Relaxed).max(n));
+        });
     crate::timing::mark("walk+decode");
-    let links = walker.join().unwrap_or_default();
+    // A walker that panicked leaves no links; the items are still listed.
+    walker.join().unwrap_or_default()
+}
+
+fn scan_streaming(store: PathBuf, opts: &ScanOptions) -> Inventory {
+    let parts = std::sync::Mutex::new(Vec::new());
+    let links = walk_and_decode(&store, opts, |batch, _, _| {
+        if let Ok(mut p) = parts.lock() {
+            p.push(batch);
+        }
+    });
+    let parts = parts.into_inner().unwrap_or_default();
+    // Each part is freed as it is moved: the items exist once, plus one part.
+    let mut items = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        items.extend(part);
+    }
+    finish_walk(store, items, &links, &opts.analyze)
+}
+
+/// The items of a streamed scan become the analysed inventory: symlink aliases attached,
+/// sorted, keys paired, chains built (verified when `opts` says so).
+pub fn finish_walk(
+    store: PathBuf,
+    mut items: Vec<Item>,
+    links: &HashMap<String, Vec<String>>,
+    opts: &AnalyzeOptions,
+) -> Inventory {
     for it in &mut items {
         if let Some(l) = links.get(&it.path) {
             it.links = l.clone();
         }
     }
     let mut inv = Inventory { store, items };
-    inv.analyze(&opts.analyze);
+    inv.analyze(opts);
     crate::timing::mark("analyze");
     inv
 }

@@ -131,7 +131,7 @@ impl Env {
 }
 
 /// Run one background effect to completion. `None` for effects the run loop handles itself
-/// (quit, rescan). Never panics on user data: every failure is an `Err` string in the Msg.
+/// (quit, rescan, verify). Never panics on user data: every failure is an `Err` string in the Msg.
 pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
     match effect {
         Effect::Probe(target) => Some(Msg::Probed(probe(target, inv))),
@@ -139,7 +139,7 @@ pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
             build(req, env, inv).map_err(|e| format!("{e:#}")),
         )),
         Effect::ApplyPlan(handle) => Some(Msg::Applied(apply(&handle.0, env))),
-        Effect::Quit | Effect::Rescan => None,
+        Effect::Quit | Effect::Rescan | Effect::Verify(_) => None,
     }
 }
 

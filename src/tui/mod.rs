@@ -36,6 +36,8 @@ pub struct TuiOptions {
     pub after_apply: Option<String>,
     /// The store's reload command; `l` runs it after a confirm.
     pub reload_command: Option<String>,
+    /// How scans are analysed (the scan factory's options; signatures are checked after).
+    pub analyze: crate::store::inventory::AnalyzeOptions,
 }
 
 impl Default for TuiOptions {
@@ -48,6 +50,7 @@ impl Default for TuiOptions {
             passphrases: Vec::new(),
             after_apply: None,
             reload_command: None,
+            analyze: Default::default(),
         }
     }
 }
@@ -65,6 +68,7 @@ pub fn run(
     let mut app = App::new(store, theme::Theme::from_env(opts.mono), now);
     app.read_only = opts.read_only;
     app.warn_days = opts.warn_days;
+    app.analyze = opts.analyze.clone();
 
     let mut guard = terminal::TerminalGuard::enter()?;
     let term = &mut guard.terminal;
@@ -81,6 +85,8 @@ pub fn run(
     let (job_tx, job_rx) = crossbeam_channel::unbounded::<Msg>();
 
     let mut scan = Some(rx_factory());
+    // Background signature checks of the last complete scan.
+    let mut verify: Option<Receiver<ScanEvent>> = None;
     app.scan_started();
     let mut dirty = true;
     let mut last_frame = scroll::LastFrame::default();
@@ -108,6 +114,9 @@ pub fn run(
             }
         }
         let scan_gone = scan.as_ref().is_some_and(|rx| drain_scan(rx, &mut msgs));
+        if verify.as_ref().is_some_and(|rx| drain_scan(rx, &mut msgs)) {
+            verify = None;
+        }
         if let Some(changes) = &opts.changes {
             if changes.try_iter().count() > 0 {
                 msgs.push(Msg::FsChanged);
@@ -118,38 +127,42 @@ pub fn run(
         }
         msgs.extend(job_rx.try_iter());
         if msgs.is_empty() && !scan_gone {
+            let waiting = app.chains_waiting();
             app.update(Msg::Tick);
-            // The spinner moves while a job runs.
-            dirty = app.busy.is_some();
+            // The spinner moves while a job runs; verified chains may have gone in.
+            dirty = app.busy.is_some() || waiting;
             continue;
         }
         let keys = msgs.iter().filter(|m| matches!(m, Msg::Key(_))).count();
         let handling = std::time::Instant::now();
         for msg in msgs {
-            if crate::timing::enabled() {
-                match &msg {
-                    Msg::Scan(ScanEvent::Done { .. }) => {
-                        crate::timing::mark("tui: all rows listed")
-                    }
-                    Msg::Scan(ScanEvent::Verified(_)) => {
-                        crate::timing::mark("tui: signatures verified")
-                    }
-                    _ => {}
+            let milestone = match &msg {
+                Msg::Scan(ScanEvent::Done { .. } | ScanEvent::Walked { .. }) => {
+                    Some("tui: all rows listed")
                 }
-            }
+                Msg::Scan(ScanEvent::Verified(_)) => Some("tui: signatures verified"),
+                _ => None,
+            };
             dirty = true;
             for effect in app.update(msg) {
                 match effect {
                     Effect::Quit => return Ok(()),
                     Effect::Rescan => {
-                        // Dropping the old receiver tells a running scanner to stop.
+                        // Dropping the old receivers tells a running scanner or verifier to stop.
+                        verify = None;
                         scan = Some(rx_factory());
                         app.scan_started();
+                    }
+                    Effect::Verify(job) => {
+                        verify = Some(crate::store::scan::spawn_verify(job.0, app.analyze.clone()))
                     }
                     job @ (Effect::BuildPlan(_) | Effect::ApplyPlan(_) | Effect::Probe(_)) => {
                         spawn_job(job, &env, &app, &job_tx)
                     }
                 }
+            }
+            if let Some(m) = milestone {
+                crate::timing::mark(m);
             }
         }
         if scan_gone && scan.is_none() {
@@ -199,7 +212,7 @@ fn drain_scan(rx: &Receiver<ScanEvent>, msgs: &mut Vec<Msg>) -> bool {
         match rx.try_recv() {
             Ok(ScanEvent::Items(items)) => batch.extend(items),
             Ok(other) => {
-                let done = matches!(other, ScanEvent::Done { .. });
+                let done = matches!(other, ScanEvent::Done { .. } | ScanEvent::Walked { .. });
                 if !batch.is_empty() {
                     msgs.push(Msg::Scan(ScanEvent::Items(std::mem::take(&mut batch))));
                 }
