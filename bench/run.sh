@@ -18,18 +18,25 @@ S=$WORK/s$N_SMALL; B=$WORK/s$N_BIG
 [ -d "$B" ] || target/release/examples/genstore "$B" "$N_BIG" >/dev/null
 find "$S" -type f -print0 | xargs -0 cat >/dev/null  # warm the page cache
 
-echo "== $N_SMALL one-cert PEM files, warm cache, $(nproc) cores"
-hyperfine -N --warmup 2 --runs 10 --export-json "$WORK/small.json" \
+echo "== $N_SMALL one-cert PEM files (one CA signs all), warm cache, $(nproc) cores"
+# `certdeck` builds every chain and checks every signature; `--no-verify` does what the pyca
+# script does (parse, names, dates, fingerprints; chains by name only).
+hyperfine -N --warmup 2 --runs 15 --export-json "$WORK/small.json" \
   -n read-floor "bash -c 'find $S -type f -print0 | xargs -0 -P2 cat >/dev/null'" \
   -n certdeck "$BIN list --json --store $S" \
+  -n certdeck-no-verify "$BIN list --json --no-verify --store $S" \
   -n pyca "python3 bench/pyca_inventory.py $S" 2>/dev/null | grep -E "Time|±|^ *[a-z-]+ ran|times faster" || true
 python3 - "$WORK/small.json" <<'PY'
 import json, sys
 r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-f, c, p = r["read-floor"], r["certdeck"], r["pyca"]
-print(f"median s: read-floor {f:.3f}  certdeck {c:.3f}  pyca {p:.3f}")
-print(f"certdeck / read-floor = {c/f:.2f}x   pyca / certdeck = {p/c:.1f}x")
+f, c, n, p = r["read-floor"], r["certdeck"], r["certdeck-no-verify"], r["pyca"]
+print(f"median s: read-floor {f:.3f}  certdeck {c:.3f}  certdeck --no-verify {n:.3f}  pyca {p:.3f}")
+print(f"--no-verify / read-floor = {n/f:.2f}x   pyca / --no-verify = {p/n:.1f}x")
+print(f"verified / read-floor = {c/f:.2f}x   pyca / verified = {p/c:.1f}x")
 PY
+# What the signature checks alone cost on this CPU: the floor of a verified inventory.
+openssl speed -seconds 1 ecdsap256 2>/dev/null | awk -v n="$N_SMALL" -v cores="$(nproc)" \
+  '/nistp256/ { printf "openssl speed: %.0f P-256 verifies/s per core -> %.3f s for %d on %d cores\n", $NF, n/$NF/cores, n, cores }'
 # openssl x509 per file, sampled (a full loop takes minutes).
 SAMPLE=200
 t0=$(date +%s.%N)
@@ -45,15 +52,22 @@ PY
 
 echo "== $N_BIG one-cert PEM files"
 find "$B" -type f -print0 | xargs -0 cat >/dev/null
-hyperfine -N --warmup 1 --runs 3 --export-json "$WORK/big.json" \
+hyperfine -N --warmup 1 --runs 5 --export-json "$WORK/big.json" \
   -n read-floor "bash -c 'find $B -type f -print0 | xargs -0 -P2 cat >/dev/null'" \
-  -n certdeck "$BIN list --json --store $B" 2>/dev/null | grep -E "Time" || true
+  -n certdeck "$BIN list --json --store $B" \
+  -n certdeck-no-verify "$BIN list --json --no-verify --store $B" 2>/dev/null | grep -E "Time" || true
 python3 - "$WORK/big.json" <<'PY'
 import json, sys
 r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-print(f"median s: read-floor {r['read-floor']:.3f}  certdeck {r['certdeck']:.3f}  ratio {r['certdeck']/r['read-floor']:.2f}x")
+f = r["read-floor"]
+print(f"median s: read-floor {f:.3f}  certdeck {r['certdeck']:.3f} ({r['certdeck']/f:.2f}x)  "
+      f"--no-verify {r['certdeck-no-verify']:.3f} ({r['certdeck-no-verify']/f:.2f}x)")
 PY
 /usr/bin/time -f "peak RSS list --json: %M KiB" "$BIN" list --json --store "$B" >/dev/null
+/usr/bin/time -f "peak RSS list --json --no-verify: %M KiB" "$BIN" list --json --no-verify --store "$B" >/dev/null
+echo "phases of one list --json (CERTDECK_TIMINGS):"
+CERTDECK_TIMINGS=1 "$BIN" list --json --store "$B" 2>&1 >/dev/null | sed 's/^/  /'
+echo "== filter and hot paths (divan): cargo bench --bench hot_paths"
 echo "== TUI over a pty at 80x24 ($N_BIG certs)"
 python3 bench/pty_probe.py "$BIN" "$B" --keys 20
 echo "== TUI over a pty at 80x24 ($N_SMALL certs)"
