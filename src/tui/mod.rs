@@ -58,6 +58,8 @@ impl Default for TuiOptions {
 /// How long to wait for a key before looking at the channels again; also bounds input latency
 /// for scan results.
 const POLL: Duration = Duration::from_millis(50);
+/// While a scan streams in: new rows show within a frame or two.
+const POLL_SCANNING: Duration = Duration::from_millis(10);
 
 pub fn run(
     store: PathBuf,
@@ -96,7 +98,8 @@ pub fn run(
             dirty = false;
         }
         let mut msgs = Vec::new();
-        if event::poll(POLL)? {
+        let wait = if scan.is_some() { POLL_SCANNING } else { POLL };
+        if event::poll(wait)? {
             // Take every queued event so a burst of keys costs one redraw.
             loop {
                 match event::read()? {
