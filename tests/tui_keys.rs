@@ -236,3 +236,32 @@ fn hundred_thousand_items_render_only_the_window() {
     keys(&mut app, "/099999");
     assert_eq!(app.shown, 1);
 }
+
+#[test]
+fn verified_chains_wait_for_a_job_holding_the_inventory() {
+    use certdeck::pki::chain::ChainResult;
+    use certdeck::pki::ChainStatus;
+    let mut app = app_with(store(), 80, 24);
+    let i = app
+        .items()
+        .iter()
+        .position(|it| it.path == "live/www/cert.pem")
+        .unwrap();
+    let result = ChainResult {
+        status: ChainStatus::Broken,
+        detail: "test: signature does not verify".into(),
+        path: vec![],
+    };
+    // A background job (a plan being built) holds the inventory: applying now would copy
+    // the whole store, so the results wait.
+    let job = app.inventory.clone();
+    app.update(Msg::Scan(ScanEvent::Verified(vec![(i, result)])));
+    assert_eq!(app.items()[i].cert().unwrap().chain, ChainStatus::Valid);
+    assert!(app.chains_waiting());
+    app.update(Msg::Tick);
+    assert!(app.chains_waiting(), "still held");
+    drop(job);
+    app.update(Msg::Tick);
+    assert!(!app.chains_waiting());
+    assert_eq!(app.items()[i].cert().unwrap().chain, ChainStatus::Broken);
+}

@@ -214,3 +214,63 @@ fn passphrase_prompt_is_not_echoed_and_encrypts_the_key() {
         "openssl could not open the key with the typed passphrase"
     );
 }
+
+#[test]
+fn list_scrolled_by_the_terminal_matches_a_full_repaint() {
+    // Moving past the window's edge scrolls the list lines in the terminal (a scroll region)
+    // and sends only the rows that came into view; the screen must be exactly what a full
+    // repaint draws.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("demo");
+    make_demo(&store);
+    for i in 0..30 {
+        std::fs::copy(
+            store.join("clients/alice.pem"),
+            store.join(format!("clients/copy-{i:02}.pem")),
+        )
+        .unwrap();
+    }
+    let cmd = format!(
+        "{} --store {}",
+        env!("CARGO_BIN_EXE_certdeck"),
+        store.display()
+    );
+    let t = Tmux::start(&cmd, &[]);
+    t.wait_for("old.example.com");
+    // Down far past the window, then back up past its top; one key at a time so that single
+    // row scrolls happen, plus a burst (several rows in one frame).
+    for _ in 0..20 {
+        t.keys(&["j"]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    t.keys(&["k", "k", "k", "k", "k", "k"]);
+    for _ in 0..8 {
+        t.keys(&["k"]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let scrolled = t.screen();
+    assert!(scrolled.contains('›'), "selection shown:\n{scrolled}");
+    // A resize makes the app clear the terminal and draw everything.
+    for x in ["81", "80"] {
+        let st = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "resize-window",
+                "-t",
+                "t",
+                "-x",
+                x,
+                "-y",
+                "24",
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let repainted = t.screen();
+    assert_eq!(scrolled, repainted);
+    t.keys(&["q"]);
+}
