@@ -62,7 +62,6 @@ impl GroupBy {
 #[derive(Debug, Clone)]
 pub struct Meta {
     pub name: String,
-    name_lc: String,
     /// Lowercase CN, SANs, issuer, subject, path, fingerprint; fields separated by '\n' so a query
     /// never matches across two fields.
     haystack: String,
@@ -100,10 +99,12 @@ impl Meta {
             _ => {}
         }
         hay.extend(item.alias.as_deref());
-        hay.push(&name);
+        // The name is usually the CN, already in; one copy less per item of a big store.
+        if !hay.contains(&name.as_str()) {
+            hay.push(&name);
+        }
         let haystack = hay.join("\n").to_lowercase();
         Meta {
-            name_lc: name.to_lowercase(),
             name,
             haystack,
             expiry,
@@ -168,9 +169,14 @@ pub enum Row {
 /// Fill `Meta::chain_group` once per item set: a cert's chain root, a key inherits its paired
 /// cert's, everything else has none. Cross-item, so it runs after items change, not per keystroke.
 pub fn assign_chain_groups(items: &[Item], metas: &mut [Meta]) {
+    // Only keys look certificates up; a store without paired keys needs no index.
+    let any_pairs = items
+        .iter()
+        .any(|it| it.key().is_some_and(|k| !k.pairs_with.is_empty()));
     let by_sha: HashMap<&str, usize> = items
         .iter()
         .enumerate()
+        .filter(|_| any_pairs)
         .filter_map(|(i, it)| it.cert().map(|c| (c.sha256.as_str(), i)))
         .collect();
     let groups: Vec<Option<Arc<ChainLink>>> = items
@@ -212,6 +218,11 @@ pub fn order(
     path_sorted: bool,
 ) -> Vec<usize> {
     use rayon::prelude::*;
+    // Lowercase names only while sorting by name (not kept per item).
+    let names_lc: Vec<String> = match sort {
+        SortKey::Name => metas.par_iter().map(|m| m.name.to_lowercase()).collect(),
+        _ => Vec::new(),
+    };
     let mut idx: Vec<usize> = (0..items.len()).collect();
     idx.par_sort_unstable_by(|&a, &b| {
         let ga = group_key(group, items, metas, a);
@@ -229,7 +240,7 @@ pub fn order(
             SortKey::Expiry => (metas[a].expiry.is_none(), metas[a].expiry)
                 .cmp(&(metas[b].expiry.is_none(), metas[b].expiry))
                 .then_with(by_path),
-            SortKey::Name => metas[a].name_lc.cmp(&metas[b].name_lc).then_with(by_path),
+            SortKey::Name => names_lc[a].cmp(&names_lc[b]).then_with(by_path),
             SortKey::Path => by_path(),
         })
     });
