@@ -110,6 +110,18 @@ fn make_demo(dir: &Path) {
     );
 }
 
+/// certdeck on `store` in tmux, once the demo store's first rows show.
+fn browse(store: &Path) -> Tmux {
+    let cmd = format!(
+        "{} --store {}",
+        env!("CARGO_BIN_EXE_certdeck"),
+        store.display()
+    );
+    let t = Tmux::start(&cmd, &[]);
+    t.wait_for("old.example.com");
+    t
+}
+
 #[test]
 fn browse_demo_store_at_80x24() {
     let tmp = tempfile::tempdir().unwrap();
@@ -162,13 +174,7 @@ fn file_changes_appear_without_restart() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("demo");
     make_demo(&store);
-    let cmd = format!(
-        "{} --store {}",
-        env!("CARGO_BIN_EXE_certdeck"),
-        store.display()
-    );
-    let t = Tmux::start(&cmd, &[]);
-    t.wait_for("old.example.com");
+    let t = browse(&store);
     // Another admin drops a certificate into the store.
     std::fs::copy(
         store.join("clients/alice.pem"),
@@ -230,13 +236,7 @@ fn list_scrolled_by_the_terminal_matches_a_full_repaint() {
         )
         .unwrap();
     }
-    let cmd = format!(
-        "{} --store {}",
-        env!("CARGO_BIN_EXE_certdeck"),
-        store.display()
-    );
-    let t = Tmux::start(&cmd, &[]);
-    t.wait_for("old.example.com");
+    let t = browse(&store);
     // Down far past the window, then back up past its top; one key at a time so that single
     // row scrolls happen, plus a burst (several rows in one frame).
     for _ in 0..20 {
