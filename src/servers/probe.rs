@@ -352,13 +352,24 @@ mod tests {
 
     #[test]
     fn refused_connection_is_an_error_not_a_hang() {
-        // Bind then drop to get a port nothing listens on.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let e = probe(&format!("127.0.0.1:{port}"), None, Duration::from_secs(2)).unwrap_err();
-        assert!(format!("{e:#}").contains("cannot connect"), "{e:#}");
+        // Bind then drop to get a port nothing listens on. Tests run in parallel and another
+        // one may take that port in between (seen in CI: a reset instead of a refusal), so
+        // try a few ports; every attempt must fail fast, one must be a refusal.
+        let mut last = String::new();
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let started = std::time::Instant::now();
+            let e = probe(&format!("127.0.0.1:{port}"), None, Duration::from_secs(2)).unwrap_err();
+            assert!(started.elapsed() < Duration::from_secs(5), "{e:#}");
+            last = format!("{e:#}");
+            if last.contains("cannot connect") {
+                return;
+            }
+        }
+        panic!("no refused connection in 5 tries; last: {last}");
     }
 }
