@@ -270,17 +270,25 @@ impl App {
     pub fn set_items(&mut self, mut items: Vec<Item>) {
         // In path order, like every analysed inventory.
         items.sort_by(|a, b| (&a.path, a.index).cmp(&(&b.path, b.index)));
-        self.set_inventory(Arc::new(Inventory {
+        let inventory = Inventory {
             store: self.store.clone(),
             items,
-        }));
+        };
+        self.set_inventory(Arc::new(inventory), None);
     }
 
-    fn set_inventory(&mut self, inventory: Arc<Inventory>) {
+    /// Show `inventory`; `known` are its items' metas when the caller has them already.
+    fn set_inventory(&mut self, inventory: Arc<Inventory>, known: Option<Vec<Meta>>) {
         let key = self.kept_selection();
         self.streamed = Vec::new();
         self.inventory = inventory;
-        self.refresh_metas();
+        match known.filter(|m| m.len() == self.inventory.items.len()) {
+            Some(metas) => {
+                self.metas = metas;
+                self.refresh_chain_metas();
+            }
+            None => self.refresh_metas(),
+        }
         self.reorder(key);
     }
 
@@ -289,6 +297,15 @@ impl App {
         let items = shown_items(&self.streamed, &self.inventory);
         self.metas = items.par_iter().map(Meta::of).collect();
         listing::assign_chain_groups(items, &mut self.metas);
+        self.recount();
+    }
+
+    /// After chains changed (built or verified): the meta fields that depend on them.
+    fn refresh_chain_metas(&mut self) {
+        for (m, it) in self.metas.iter_mut().zip(&self.inventory.items) {
+            m.chain_root = it.cert().and_then(|c| c.chain_path.last().cloned());
+        }
+        listing::assign_chain_groups(&self.inventory.items, &mut self.metas);
         self.recount();
     }
 
@@ -474,22 +491,7 @@ impl App {
             self.store = inventory.store.clone();
         }
         // Kept whole for the actions (they need every item, not the filtered rows).
-        match metas {
-            Some(metas) if metas.len() == inventory.items.len() => {
-                let key = self.kept_selection();
-                self.streamed = Vec::new();
-                self.inventory = inventory;
-                self.metas = metas;
-                // Chains were built just now: the one meta field that depends on them.
-                for (m, it) in self.metas.iter_mut().zip(&self.inventory.items) {
-                    m.chain_root = it.cert().and_then(|c| c.chain_path.last().cloned());
-                }
-                listing::assign_chain_groups(&self.inventory.items, &mut self.metas);
-                self.recount();
-                self.reorder(key);
-            }
-            _ => self.set_inventory(inventory),
-        }
+        self.set_inventory(inventory, metas);
         if std::mem::take(&mut self.rescan_pending) {
             return vec![Effect::Rescan];
         }
@@ -515,7 +517,7 @@ impl App {
         };
         inv.apply_chains(results);
         let key = self.kept_selection();
-        self.refresh_metas();
+        self.refresh_chain_metas();
         self.reorder(key);
     }
 
