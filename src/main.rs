@@ -1307,7 +1307,7 @@ fn run_tui(g: &Global) -> Result<ExitCode> {
     let (fwd_tx, changes) = crossbeam_channel::bounded::<()>(1);
     let watch_root = store.root().to_path_buf();
     std::thread::spawn(move || {
-        let Ok((_watcher, rx)) =
+        let Ok(rx) =
             certdeck::store::watch::watch(&watch_root, std::time::Duration::from_millis(300))
         else {
             return;

@@ -183,6 +183,16 @@ fn file_changes_appear_without_restart() {
     .unwrap();
     t.keys(&["/", "z", "z", "-"]);
     t.wait_for("zz-copy");
+    // A directory made after the start is watched too: a file moved into it shows.
+    std::fs::create_dir(store.join("later")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::fs::copy(
+        store.join("clients/alice.pem"),
+        store.join("later/zz-late.pem"),
+    )
+    .unwrap();
+    t.keys(&["Escape", "/", "z", "z", "-", "l"]);
+    t.wait_for("later/zz-late.pem");
     t.keys(&["Escape", "q"]);
 }
 
