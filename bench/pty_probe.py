@@ -7,7 +7,7 @@ each filter keystroke, and peak RSS.
 Times of internal events come from certdeck's own CERTDECK_TIMINGS lines (stderr, sent to a
 file here); first rows and bytes are what the pty receives.
 
-usage: pty_probe.py CERTDECK STORE [--keys N]"""
+usage: pty_probe.py CERTDECK STORE [--keys N] [--verbose] [--dump (each move's bytes)]"""
 import fcntl
 import os
 import pty
@@ -19,7 +19,7 @@ import tempfile
 import termios
 import time
 
-SCROLL = re.compile(rb"\x1b\[\d+;\d+r\x1b\[\d+[ST]")
+SCROLL = re.compile(rb"\x1b\[\d+;\d+r\x1b\[\d*[ST]")
 
 
 def read_until_quiet(fd, quiet=0.3, limit=30.0):
@@ -98,6 +98,8 @@ def main():
         os.write(fd, b"j")
         out = read_until_quiet(fd, quiet=0.15, limit=5)
         (scrolled if SCROLL.search(out) else within).append(len(out))
+        if "--dump" in sys.argv:
+            print(repr(out), file=sys.stderr)
     # Filter typing: '/' then one character at a time.
     os.write(fd, b"/")
     read_until_quiet(fd, quiet=0.15, limit=5)

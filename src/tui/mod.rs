@@ -12,6 +12,7 @@ pub mod scroll;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod wire;
 
 use crate::store::scan::ScanEvent;
 use app::{App, Effect, Msg};

@@ -6,8 +6,8 @@
 use super::app::App;
 use super::flow::Overlay;
 use super::view;
-use ratatui::backend::Backend;
-use ratatui::buffer::{Buffer, Cell};
+use super::wire::{shift_rows, WireBackend};
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 use std::io::Write;
@@ -46,8 +46,8 @@ fn scrollable_list(app: &App, area: Rect) -> Option<Rect> {
 
 /// Before drawing `app`: if the list scrolled by fewer rows than it shows, scroll the
 /// terminal's lines and make ratatui's previous frame match what the terminal now shows.
-pub fn scroll_if_cheaper<B: Backend + Write>(
-    term: &mut Terminal<B>,
+pub fn scroll_if_cheaper<W: Write>(
+    term: &mut Terminal<WireBackend<W>>,
     last: &mut LastFrame,
     app: &App,
 ) -> std::io::Result<()> {
@@ -64,84 +64,11 @@ pub fn scroll_if_cheaper<B: Backend + Write>(
     if last.list != Some(list) || d == 0 || d.unsigned_abs() >= rows as usize {
         return Ok(());
     }
-    let shifted = shift_rows(prev, top, rows, d);
-    let bottom = top + rows - 1;
-    let (n, dir) = (d.unsigned_abs(), if d > 0 { 'S' } else { 'T' });
-    // 1-based margins; `ESC [ r` restores the full screen as the region.
-    write!(
-        term.backend_mut(),
-        "\x1b[{};{}r\x1b[{n}{dir}\x1b[r",
-        top + 1,
-        bottom + 1
-    )?;
+    term.backend_mut().scroll_lines(top, rows, d)?;
     // ratatui diffs the next frame against its previous buffer: put the shifted copy there by
-    // writing it into the current buffer and swapping.
-    *term.current_buffer_mut() = shifted;
+    // writing it into the current buffer and swapping. The lines scrolled in are blank, so
+    // only their non-blank cells are sent.
+    *term.current_buffer_mut() = shift_rows(prev, top, rows, d);
     term.swap_buffers();
     Ok(())
-}
-
-/// `buf` with lines `top..top+rows` moved up by `d` (down when negative), as the terminal does
-/// it. The lines scrolled in are blank on the terminal but filled here with a cell no frame
-/// draws, so the diff rewrites them whole, in one run of text: cheaper than a cursor move
-/// around every gap between columns, and never a stale cell.
-fn shift_rows(buf: &Buffer, top: u16, rows: u16, d: isize) -> Buffer {
-    let mut fresh = Cell::default();
-    fresh.set_symbol("\u{fffc}");
-    let mut out = buf.clone();
-    let width = buf.area.width;
-    for r in 0..rows {
-        let src = r as isize + d;
-        for x in 0..width {
-            let cell = if (0..rows as isize).contains(&src) {
-                buf[(buf.area.x + x, top + src as u16)].clone()
-            } else {
-                fresh.clone()
-            };
-            out[(buf.area.x + x, top + r)] = cell;
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lines(buf: &Buffer) -> Vec<String> {
-        (0..buf.area.height)
-            .map(|y| {
-                (0..buf.area.width)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect()
-            })
-            .collect()
-    }
-
-    #[test]
-    fn shifting_matches_what_a_terminal_scroll_region_does() {
-        let mut buf = Buffer::empty(Rect::new(0, 0, 3, 6));
-        for (y, s) in ["hdr", "aaa", "bbb", "ccc", "ddd", "end"]
-            .iter()
-            .enumerate()
-        {
-            buf.set_string(0, y as u16, s, ratatui::style::Style::default());
-        }
-        // Region: lines 1..=4; scroll up by one, then down by two. New lines (`#` here) never
-        // equal a drawn cell, so the next diff rewrites them completely.
-        let shown = |b: &Buffer| {
-            lines(b)
-                .into_iter()
-                .map(|l| l.replace('\u{fffc}', "#"))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            shown(&shift_rows(&buf, 1, 4, 1)),
-            ["hdr", "bbb", "ccc", "ddd", "###", "end"]
-        );
-        assert_eq!(
-            shown(&shift_rows(&buf, 1, 4, -2)),
-            ["hdr", "###", "###", "aaa", "bbb", "end"]
-        );
-    }
 }

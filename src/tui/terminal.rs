@@ -1,11 +1,11 @@
 //! Terminal setup and a guard that restores it on drop and on panic.
 
-use ratatui::backend::CrosstermBackend;
+use super::wire::WireBackend;
 use ratatui::crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use std::io::{self, Stdout};
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+pub type Term = Terminal<WireBackend<Stdout>>;
 
 /// Owns the terminal in raw mode on the alternate screen; `Drop` puts it back.
 pub struct TerminalGuard {
@@ -32,7 +32,7 @@ impl TerminalGuard {
             restore();
             return Err(e.into());
         }
-        let terminal = match Terminal::new(CrosstermBackend::new(io::stdout())) {
+        let terminal = match Terminal::new(WireBackend::new(io::stdout())) {
             Ok(t) => t,
             Err(e) => {
                 restore();
