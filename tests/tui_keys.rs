@@ -265,3 +265,35 @@ fn verified_chains_wait_for_a_job_holding_the_inventory() {
     assert!(!app.chains_waiting());
     assert_eq!(app.items()[i].cert().unwrap().chain, ChainStatus::Broken);
 }
+
+/// The expiry order, streamed (arrival order) or analysed (path order): soonest first, ties by
+/// path then index, items without an expiry (keys) last.
+#[test]
+fn expiry_order_breaks_ties_by_path_and_puts_keys_last() {
+    use certdeck::pki::{Item, ItemKind};
+    use certdeck::tui::listing::{order, GroupBy, Meta, SortKey};
+    let mut key = Item::new(ItemKind::PrivateKey, "PRIVATE KEY");
+    key.path = "a/first.key".into();
+    let mut items = vec![
+        cert("z/late.pem", "late", 90, "CA"),
+        key,
+        cert("m/tie.pem", "tie-m", 10, "CA"),
+        cert("b/tie.pem", "tie-b", 10, "CA"),
+        cert("c/soon.pem", "soon", 1, "CA"),
+    ];
+    let mut second = cert("b/tie.pem", "tie-b-2", 10, "CA");
+    second.index = 1;
+    items.insert(0, second);
+    let names = |items: &[Item], idx: Vec<usize>| -> Vec<String> {
+        idx.into_iter().map(|i| items[i].display_name()).collect()
+    };
+    let want = ["soon", "tie-b", "tie-b-2", "tie-m", "late", "first.key"];
+    let metas: Vec<Meta> = items.iter().map(Meta::of).collect();
+    let streamed = order(&items, &metas, SortKey::Expiry, GroupBy::None, false);
+    assert_eq!(names(&items, streamed), want);
+
+    items.sort_by(|a, b| (&a.path, a.index).cmp(&(&b.path, b.index)));
+    let metas: Vec<Meta> = items.iter().map(Meta::of).collect();
+    let analysed = order(&items, &metas, SortKey::Expiry, GroupBy::None, true);
+    assert_eq!(names(&items, analysed), want);
+}
