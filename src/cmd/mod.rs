@@ -1,0 +1,8 @@
+//! The binary's subcommands that need more than a line of dispatch; the logic is the library's.
+
+pub mod apply;
+pub mod args;
+pub mod audit;
+pub mod keystore;
+pub mod probe;
+pub mod tui;

@@ -1,0 +1,84 @@
+//! `certdeck probe`: what a live TLS endpoint presents, compared with the store.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use certdeck::store::scan::scan;
+
+use super::args::Global;
+use crate::{out, scan_options, store_dir};
+
+/// `certdeck probe HOST:PORT`.
+pub(crate) fn probe(
+    g: &Global,
+    target: &str,
+    servername: Option<&str>,
+    json: bool,
+    timeout: u64,
+) -> Result<ExitCode> {
+    use certdeck::servers::probe::{compare, probe as connect, Verdict};
+    let result = connect(
+        target,
+        servername,
+        std::time::Duration::from_secs(timeout.max(1)),
+    )?;
+    let compare_with = g.store.is_some() || !g.server_config.is_empty();
+    let comparison = match (compare_with, result.chain.first()) {
+        (true, Some(leaf)) => {
+            let opts = scan_options(g)?;
+            let inv = scan(&store_dir(g)?, &opts);
+            Some(compare(leaf, &inv, &opts.servers))
+        }
+        _ => None,
+    };
+    let code = match &comparison {
+        Some(c) if c.verdict == Verdict::NotReloaded => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    };
+    if json {
+        out(&serde_json::to_string_pretty(&serde_json::json!({
+            "address": result.address,
+            "servername": result.servername,
+            "protocol": result.protocol,
+            "cipher_suite": result.cipher_suite,
+            "chain": result.chain,
+            "comparison": comparison,
+        }))?);
+        return Ok(code);
+    }
+    let mut s = format!(
+        "{} ({}, {}){}\n",
+        result.address,
+        result.protocol,
+        result.cipher_suite,
+        result
+            .servername
+            .as_deref()
+            .map(|n| format!(", SNI {n}"))
+            .unwrap_or_default()
+    );
+    for (i, c) in result.chain.iter().enumerate() {
+        s.push_str(&format!(
+            "  {i} {}\n    issuer  {}\n    serial  {}\n    expires {} ({} days)\n    sha256  {}\n",
+            c.subject,
+            c.issuer,
+            c.serial,
+            c.not_after,
+            c.days_left,
+            certdeck::pki::cert::colon_hex(&c.sha256)
+        ));
+        if !c.sans.is_empty() {
+            s.push_str(&format!("    SANs    {}\n", c.sans.join(", ")));
+        }
+    }
+    if let Some(c) = &comparison {
+        let tag = match c.verdict {
+            Verdict::Matches => "OK",
+            Verdict::NotReloaded => "WARNING",
+            Verdict::NotOnDisk => "NOTE",
+        };
+        s.push_str(&format!("{tag}: {}\n", c.message));
+    }
+    out(&s);
+    Ok(code)
+}

@@ -1,0 +1,56 @@
+//! Starting the TUI: read-only sandbox when asked, the file watcher, the scan factory.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::args::Global;
+use crate::{scan_options, store_dir};
+
+pub(crate) fn run_tui(g: &Global) -> Result<ExitCode> {
+    let opts = scan_options(g)?;
+    let dir = store_dir(g)?;
+    let read_only = g.read_only;
+    if read_only {
+        // Kernel-enforced on top of the read-only handle; the terminal stays writable.
+        certdeck::sandbox::restrict_to_read_only(true);
+    }
+    let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
+    // Watching a 100,000-file tree means one inotify watch per directory: set it up off the
+    // UI's path so the first rows are not delayed; changes are forwarded once it is ready.
+    let (fwd_tx, changes) = crossbeam_channel::bounded::<()>(1);
+    let watch_root = store.root().to_path_buf();
+    std::thread::spawn(move || {
+        let Ok(rx) =
+            certdeck::store::watch::watch(&watch_root, std::time::Duration::from_millis(300))
+        else {
+            return;
+        };
+        // Lives as long as the UI: the thread ends when the UI drops its receiver.
+        while rx.recv().is_ok() {
+            if let Err(crossbeam_channel::TrySendError::Disconnected(_)) = fwd_tx.try_send(()) {
+                break;
+            }
+        }
+    });
+    let changes = Some(changes);
+    let tui_opts = certdeck::tui::TuiOptions {
+        mono: g.mono,
+        read_only,
+        warn_days: g.warn(),
+        changes,
+        passphrases: opts.decode.passphrases.clone(),
+        analyze: opts.analyze.clone(),
+        // After a change the TUI says what the server needs; `l` runs the reload command, after
+        // a confirm like any other change.
+        after_apply: match (&g.reload_command, opts.servers.first()) {
+            (Some(cmd), _) => Some(format!("press l to run: {cmd}")),
+            (None, Some(s)) => Some(format!("restart {} for this to take effect", s.kind.name())),
+            (None, None) => None,
+        },
+        reload_command: g.reload_command.clone(),
+    };
+    let root = store.root().to_path_buf();
+    certdeck::tui::run(root, move || store.spawn_scan(opts.clone()), tui_opts)?;
+    Ok(ExitCode::SUCCESS)
+}
