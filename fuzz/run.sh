@@ -14,6 +14,13 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER -out
 openssl genpkey -algorithm ED25519 -outform DER -out "$work/keys/ed.der" 2>/dev/null
 echo fuzz > "$work/pass"
 openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$work/keys/p8.der" -inform DER -outform DER -passout "file:$work/pass" -out "$work/keycrypt/enc.der" 2>/dev/null
+# JKS/JCEKS (a protected key entry with its certificate) when keytool is there.
+mkdir -p "$work/decode_file"
+for t in JKS JCEKS; do
+  command -v keytool >/dev/null && keytool -genkeypair -alias k -keyalg EC -groupname secp256r1 \
+    -dname CN=fuzz -keystore "$work/decode_file/k.$t" -storetype "$t" -storepass fuzzpw \
+    -keypass fuzzpw >/dev/null 2>&1 || true
+done
 for t in decode_file pem_blocks subject_hash keys keycrypt; do
   corpus="corpus/$t"
   mkdir -p "$corpus"

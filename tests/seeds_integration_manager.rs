@@ -505,9 +505,10 @@ fn keytool_writes_certdeck_reads() {
     assert!(l.contains(&format!("Alias name: {ALIAS}")), "{l}");
 }
 
-/// JKS stays read-only with the exact conversion command.
+/// JKS is read (entries and certificates; the key with its password), never written: a change
+/// is refused with the exact conversion command.
 #[test]
-fn jks_is_explained() {
+fn jks_is_read_and_writing_it_is_refused_with_the_conversion_command() {
     let e = env();
     keytool_ok(
         &e.store,
@@ -528,8 +529,13 @@ fn jks_is_explained() {
         ],
     );
     let v = list_json(&e.store, &[]);
-    let k = one(&v, "old.jks");
-    assert!(s(k, "error").contains("keytool -importkeystore"), "{k:#}");
+    let at_jks = at(&v, "old.jks");
+    let k = at_jks.iter().find(|i| i["kind"] == "keystore").unwrap();
+    assert!(k["error"].is_null(), "{k:#}");
+    assert_eq!(k["format"], "jks");
+    let cert = at_jks.iter().find(|i| i["kind"] == "certificate").unwrap();
+    assert_eq!(s(cert, "common_name"), "a.example.com");
+    assert_eq!(s(cert, "alias"), "a");
     let r = e.cd(&[
         "--passphrase-file",
         e.p1(),

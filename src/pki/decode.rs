@@ -151,8 +151,8 @@ fn kind_for_label(label: &str) -> ItemKind {
 
 /// Try every DER structure we know, most common first.
 fn decode_binary(data: &[u8], opts: &DecodeOptions) -> Vec<Item> {
-    if data.starts_with(&[0xfe, 0xed, 0xfe, 0xed]) || data.starts_with(&[0xce, 0xce, 0xce, 0xce]) {
-        return vec![jks_item(data)];
+    if super::jks::is_keystore(data) {
+        return jks(data, opts);
     }
     if data.first() != Some(&0x30) {
         return vec![];
@@ -450,24 +450,89 @@ fn dh_params(der: &[u8], source: &str) -> Item {
     }
 }
 
-fn jks_item(data: &[u8]) -> Item {
-    let format = if data.starts_with(&[0xce, 0xce]) {
-        "jceks"
+/// JKS / JCEKS: a keystore item, plus one item per certificate (stored in the clear) and per
+/// private key, opened when a passphrase is its password and listed locked otherwise.
+fn jks(data: &[u8], opts: &DecodeOptions) -> Vec<Item> {
+    use super::jks::{EntryKind, Integrity};
+    let label = if data.starts_with(&[0xce, 0xce]) {
+        "JCEKS"
     } else {
-        "jks"
+        "JKS"
     };
-    let mut it = Item::new(ItemKind::Keystore, format.to_ascii_uppercase());
-    it.detail = Detail::Keystore(Box::new(KeystoreInfo {
-        format: format.into(),
-        locked: true,
+    let mut ks_item = Item::new(ItemKind::Keystore, label);
+    let mut info = KeystoreInfo {
+        format: label.to_ascii_lowercase(),
+        locked: false,
         entries: vec![],
-    }));
-    it.error = Some(format!(
-        "{} keystores are not read by certdeck; convert with: keytool -importkeystore \
-         -srckeystore FILE -destkeystore FILE.p12 -deststoretype pkcs12",
-        format.to_ascii_uppercase()
-    ));
-    it
+    };
+    let ks = match super::jks::parse(data, &opts.passphrases) {
+        Ok(ks) => ks,
+        Err(e) => {
+            ks_item.error = Some(format!("malformed {label}: {e}"));
+            info.locked = true;
+            ks_item.detail = Detail::Keystore(Box::new(info));
+            return vec![ks_item];
+        }
+    };
+    let mut notes = Vec::new();
+    if ks.integrity == Integrity::WrongPassword {
+        notes.push("integrity check failed: wrong passphrase, or the file was altered".into());
+    }
+    notes.extend(ks.incomplete);
+    let mut items = vec![];
+    for entry in ks.entries {
+        let alias = entry.alias;
+        let (entry_type, certificates) = match entry.kind {
+            EntryKind::PrivateKey { protected, chain } => {
+                let opened = opts
+                    .passphrases
+                    .iter()
+                    .find_map(|p| super::jks::open_key(&protected, p));
+                let mut k = match opened {
+                    Some(pkcs8) => plain_key(&pkcs8, KeyFormat::Pkcs8, label),
+                    None => {
+                        info.locked = true;
+                        let why = if !super::jks::can_open(&protected) {
+                            "locked: this key protection (JCEKS) is not read by certdeck; \
+                             convert with keytool -importkeystore -deststoretype pkcs12"
+                        } else if opts.passphrases.is_empty() {
+                            "locked: give the key's password with --passphrase-file"
+                        } else {
+                            "locked: no passphrase given opens this key"
+                        };
+                        locked_key(label, "jks", "unknown", Some(why.into()))
+                    }
+                };
+                k.alias = Some(alias.clone());
+                items.push(k);
+                for der in &chain {
+                    let mut it = certificate(der, label, opts);
+                    it.alias = Some(alias.clone());
+                    items.push(it);
+                }
+                ("private_key_entry", chain.len())
+            }
+            EntryKind::TrustedCert(der) => {
+                let mut it = certificate(&der, label, opts);
+                it.alias = Some(alias.clone());
+                items.push(it);
+                ("trusted_cert_entry", 1)
+            }
+            EntryKind::SecretKey => ("secret_key_entry", 0),
+        };
+        info.entries.push(KeystoreEntry {
+            alias,
+            entry_type: entry_type.into(),
+            certificates,
+        });
+    }
+    if !notes.is_empty() {
+        ks_item.error = Some(notes.join("; "));
+    }
+    ks_item.detail = Detail::Keystore(Box::new(info));
+    let mut out = vec![ks_item];
+    out.extend(items);
+    out
 }
 
 /// PKCS#12: a keystore item, plus one item per entry certificate/key once opened.

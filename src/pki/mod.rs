@@ -6,6 +6,7 @@ pub mod decode;
 pub mod der;
 pub mod dh;
 pub mod issue;
+pub mod jks;
 pub mod key;
 pub mod keycrypt;
 pub mod lint;
