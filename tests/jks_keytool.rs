@@ -6,32 +6,37 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
 
-const KEYTOOL: &str = "/usr/bin/keytool";
-
-fn keytool(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new(KEYTOOL)
-        .args(args)
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run keytool");
-    let out = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "keytool {args:?} failed:\n{out}");
-    out
+/// `keytool -genkeypair` of `alias` into `file` (store and key password from the file `pass`).
+fn genkeypair(dir: &Path, file: &str, storetype: &str, alias: &str, key: &[&str], cn: &str) {
+    let dname = format!("CN={cn}");
+    let mut args = vec![
+        "-genkeypair",
+        "-alias",
+        alias,
+        "-dname",
+        &dname,
+        "-keystore",
+        file,
+    ];
+    args.extend([
+        "-storetype",
+        storetype,
+        "-storepass:file",
+        "pass",
+        "-keypass:file",
+        "pass",
+    ]);
+    args.extend(key);
+    keytool_ok(dir, &args);
 }
 
 /// keytool's own SHA-256 of an alias's certificate, as lowercase hex.
 fn keytool_sha256(dir: &Path, alias: &str) -> String {
-    let pem = keytool(
+    let pem = keytool_ok(
         dir,
         &[
             "-exportcert",
@@ -83,51 +88,23 @@ fn keytool_jks_lists_without_a_password_and_opens_with_it() {
     std::fs::create_dir(dir.join("store")).unwrap();
     write(dir, "pass", "s3cret-store\n");
     write(dir, "wrong", "not-it\n");
-    openssl(
+    Pki::new(dir).root("ca", "/CN=JKS Test CA");
+    genkeypair(
         dir,
+        "store/app.jks",
+        "JKS",
+        "server",
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-subj",
-            "/CN=JKS Test CA",
-            "-days",
-            "30",
-        ],
-    );
-    keytool(
-        dir,
-        &[
-            "-genkeypair",
-            "-alias",
-            "server",
             "-keyalg",
             "EC",
             "-groupname",
             "secp256r1",
-            "-dname",
-            "CN=server.example",
             "-validity",
             "30",
-            "-keystore",
-            "store/app.jks",
-            "-storetype",
-            "JKS",
-            "-storepass:file",
-            "pass",
-            "-keypass:file",
-            "pass",
         ],
+        "server.example",
     );
-    keytool(
+    keytool_ok(
         dir,
         &[
             "-importcert",
@@ -214,50 +191,17 @@ fn a_truncated_jks_is_one_error_item_and_the_rest_of_the_store_shows() {
     let dir = tmp.path();
     std::fs::create_dir(dir.join("store")).unwrap();
     write(dir, "pass", "changeit\n");
-    keytool(
+    genkeypair(
         dir,
-        &[
-            "-genkeypair",
-            "-alias",
-            "a",
-            "-keyalg",
-            "EC",
-            "-groupname",
-            "secp256r1",
-            "-dname",
-            "CN=a",
-            "-keystore",
-            "full.jks",
-            "-storetype",
-            "JKS",
-            "-storepass:file",
-            "pass",
-            "-keypass:file",
-            "pass",
-        ],
+        "full.jks",
+        "JKS",
+        "a",
+        &["-keyalg", "EC", "-groupname", "secp256r1"],
+        "a",
     );
     let full = std::fs::read(dir.join("full.jks")).unwrap();
     write(&dir.join("store"), "cut.jks", &full[..full.len() / 2]);
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "store/ok.key",
-            "-out",
-            "store/ok.pem",
-            "-subj",
-            "/CN=still here",
-            "-days",
-            "30",
-        ],
-    );
+    Pki::new(&dir.join("store")).root("ok", "/CN=still here");
     let v = list_json(&dir.join("store"), &[]);
     let cut = one(&v, "cut.jks");
     assert!(s(cut, "error").contains("truncated"), "{cut:#}");
@@ -270,27 +214,13 @@ fn keytool_jceks_lists_its_certificates_and_says_why_the_key_stays_locked() {
     let dir = tmp.path();
     std::fs::create_dir(dir.join("store")).unwrap();
     write(dir, "pass", "changeit\n");
-    keytool(
+    genkeypair(
         dir,
-        &[
-            "-genkeypair",
-            "-alias",
-            "svc",
-            "-keyalg",
-            "RSA",
-            "-keysize",
-            "2048",
-            "-dname",
-            "CN=svc.example",
-            "-keystore",
-            "store/svc.jceks",
-            "-storetype",
-            "JCEKS",
-            "-storepass:file",
-            "pass",
-            "-keypass:file",
-            "pass",
-        ],
+        "store/svc.jceks",
+        "JCEKS",
+        "svc",
+        &["-keyalg", "RSA", "-keysize", "2048"],
+        "svc.example",
     );
     let pass = dir.join("pass");
     let v = list_json(

@@ -6,36 +6,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
 
-const KEYTOOL: &str = "/usr/bin/keytool";
 const ALIAS: &str = "integration-manager";
-
-fn keytool(dir: &Path, args: &[&str]) -> (bool, String) {
-    let o = Command::new(KEYTOOL)
-        .args(args)
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run keytool");
-    (
-        o.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
-}
-
-fn keytool_ok(dir: &Path, args: &[&str]) -> String {
-    let (ok, out) = keytool(dir, args);
-    assert!(ok, "keytool {args:?} failed:\n{out}");
-    out
-}
 
 fn list_v(dir: &Path, store: &str, pass: &Path) -> String {
     keytool_ok(

@@ -462,3 +462,28 @@ pub fn links_in(dir: &Path) -> std::collections::BTreeMap<String, String> {
         })
         .collect()
 }
+
+/// Run the real keytool in `dir` (C locale); success and stdout+stderr.
+pub fn keytool(dir: &Path, args: &[&str]) -> (bool, String) {
+    let o = Command::new("/usr/bin/keytool")
+        .args(args)
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run keytool");
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+/// keytool that must succeed; its output.
+pub fn keytool_ok(dir: &Path, args: &[&str]) -> String {
+    let (ok, out) = keytool(dir, args);
+    assert!(ok, "keytool {args:?} failed:\n{out}");
+    out
+}
