@@ -13,6 +13,11 @@ const JKS_MAGIC: u32 = 0xFEED_FEED;
 const JCEKS_MAGIC: u32 = 0xCECE_CECE;
 /// The string Sun's implementation mixes into the integrity digest.
 const WHITENER: &[u8] = b"Mighty Aphrodite";
+/// Bounds on what one file may make us hold: every certificate becomes an item carrying its
+/// alias, so a 16 MiB file of 4-byte empty certificates under 64 KiB aliases must not turn
+/// into millions of items. Real keystores are far below both (cacerts: ~150 entries).
+const MAX_CERTIFICATES: usize = 10_000;
+const MAX_ALIAS: usize = 1024;
 /// OID 1.3.6.1.4.1.42.2.17.1.1: keys protected with JKS's own SHA-1 keystream.
 const JKS_KEY_PROTECTOR: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x2a, 0x02, 0x11, 0x01, 0x01];
 
@@ -90,7 +95,11 @@ impl<'a> Reader<'a> {
                 return Err(format!("certificate type {kind:?} is not X.509"));
             }
         }
-        Ok(self.sized("certificate")?.to_vec())
+        let der = self.sized("certificate")?;
+        if der.is_empty() {
+            return Err(format!("empty certificate (offset {})", self.pos));
+        }
+        Ok(der.to_vec())
     }
 }
 
@@ -109,9 +118,23 @@ pub fn parse(data: &[u8], passwords: &[Zeroizing<String>]) -> Result<Keystore, S
     let count = r.u32("entry count")?;
     let mut entries = Vec::new();
     let mut incomplete = None;
+    let mut certificates = 0usize;
+    let mut count_cert = || {
+        certificates += 1;
+        match certificates > MAX_CERTIFICATES {
+            true => Err(format!("more than {MAX_CERTIFICATES} certificates")),
+            false => Ok(()),
+        }
+    };
     for _ in 0..count {
         let tag = r.u32("entry tag")?;
         let alias = r.utf("alias")?;
+        if alias.len() > MAX_ALIAS {
+            return Err(format!(
+                "an alias of {} bytes (at most {MAX_ALIAS})",
+                alias.len()
+            ));
+        }
         r.bytes(8, "timestamp")?;
         let kind = match tag {
             1 => {
@@ -119,11 +142,15 @@ pub fn parse(data: &[u8], passwords: &[Zeroizing<String>]) -> Result<Keystore, S
                 let n = r.u32("chain length")?;
                 let mut chain = Vec::new();
                 for _ in 0..n {
+                    count_cert()?;
                     chain.push(r.cert(version)?);
                 }
                 EntryKind::PrivateKey { protected, chain }
             }
-            2 => EntryKind::TrustedCert(r.cert(version)?),
+            2 => {
+                count_cert()?;
+                EntryKind::TrustedCert(r.cert(version)?)
+            }
             3 if format == "jceks" => {
                 entries.push(Entry {
                     alias,
@@ -282,5 +309,47 @@ mod tests {
         let mut many = ks.clone();
         many[8..12].copy_from_slice(&u32::MAX.to_be_bytes());
         assert!(parse(&many, &pw).is_err());
+    }
+
+    #[test]
+    fn a_file_of_tiny_certificates_or_huge_aliases_is_refused_not_held() {
+        // Version 1 (no type string): one key entry whose chain claims 20,000 certificates of
+        // one byte each.
+        let mut v = JKS_MAGIC.to_be_bytes().to_vec();
+        v.extend(1u32.to_be_bytes());
+        v.extend(1u32.to_be_bytes());
+        v.extend(1u32.to_be_bytes());
+        v.extend(utf("k"));
+        v.extend(0u64.to_be_bytes());
+        v.extend(1u32.to_be_bytes());
+        v.push(0);
+        v.extend(20_000u32.to_be_bytes());
+        for _ in 0..20_000 {
+            v.extend(1u32.to_be_bytes());
+            v.push(0x30);
+        }
+        let e = parse(&v, &[]).err().unwrap();
+        assert!(e.contains("more than 10000 certificates"), "{e}");
+
+        let long = "a".repeat(MAX_ALIAS + 1);
+        let ks = one_trusted(b"\x30\x00", "pw");
+        let mut v = ks[..12].to_vec();
+        v.extend(2u32.to_be_bytes());
+        v.extend(utf(&long));
+        v.extend(&ks[12 + 4 + 2 + 4..]);
+        let e = parse(&v, &[]).err().unwrap();
+        assert!(e.contains("alias of 1025 bytes"), "{e}");
+
+        let mut empty = JKS_MAGIC.to_be_bytes().to_vec();
+        empty.extend(1u32.to_be_bytes());
+        empty.extend(1u32.to_be_bytes());
+        empty.extend(2u32.to_be_bytes());
+        empty.extend(utf("e"));
+        empty.extend(0u64.to_be_bytes());
+        empty.extend(0u32.to_be_bytes());
+        assert!(parse(&empty, &[])
+            .err()
+            .unwrap()
+            .contains("empty certificate"));
     }
 }

@@ -46,8 +46,10 @@ pub fn watch(root: &Path, debounce: Duration) -> std::io::Result<Receiver<()>> {
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let Ok(relevant) = tree.read(&mut buf, true) else {
-                return;
+            let relevant = match tree.read(&mut buf, true) {
+                Ok(r) => r,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return,
             };
             if !relevant {
                 continue;
@@ -75,7 +77,6 @@ impl Tree {
     /// Watch every directory below `dir`, without following symlinks; `readdir`'s file types
     /// suffice, so no file is stat'ed. The store's history is not watched.
     fn add_below(&mut self, dir: &Path) {
-        let history = self.root.join("history");
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&d) else {
@@ -83,7 +84,7 @@ impl Tree {
             };
             for e in entries.flatten() {
                 let p = e.path();
-                if !e.file_type().is_ok_and(|t| t.is_dir()) || p == history {
+                if !e.file_type().is_ok_and(|t| t.is_dir()) || self.is_own(&p) {
                     continue;
                 }
                 let mask = CHANGES | WatchMask::ONLYDIR | WatchMask::DONT_FOLLOW;
@@ -107,6 +108,13 @@ impl Tree {
         let mut new_dirs = Vec::new();
         let mut gone = Vec::new();
         for ev in events {
+            if ev.mask.contains(EventMask::Q_OVERFLOW) {
+                // Events were lost, new directories among them perhaps: look at the whole tree
+                // again (a directory already watched keeps its watch) and rescan.
+                relevant = true;
+                new_dirs.push(self.root.clone());
+                continue;
+            }
             if ev.mask.contains(EventMask::IGNORED) {
                 gone.push(ev.wd.clone());
                 continue;
@@ -115,7 +123,7 @@ impl Tree {
                 continue;
             };
             let path = ev.name.map_or_else(|| dir.clone(), |n: &OsStr| dir.join(n));
-            if is_own_file(&path) {
+            if self.is_own(&path) {
                 continue;
             }
             relevant = true;
@@ -136,12 +144,22 @@ impl Tree {
         }
         Ok(relevant)
     }
-}
 
-/// Files certdeck itself writes while applying a plan.
-fn is_own_file(p: &Path) -> bool {
-    let s = p.to_string_lossy();
-    s.contains("/.certdeck-tmp-") || s.contains("/history/") || s.ends_with(".certdeck.lock")
+    /// What certdeck itself writes while applying a plan: the store's `history/` (at the root
+    /// only, as the scanner reserves it), half-written `.certdeck-tmp-*` files, the lock.
+    fn is_own(&self, p: &Path) -> bool {
+        let Ok(rel) = p.strip_prefix(&self.root) else {
+            return false;
+        };
+        let first = rel.components().next().map(|c| c.as_os_str());
+        let name = p
+            .file_name()
+            .map(OsStr::to_string_lossy)
+            .unwrap_or_default();
+        first == Some(OsStr::new("history"))
+            || name.starts_with(".certdeck-tmp-")
+            || name == ".certdeck.lock"
+    }
 }
 
 #[cfg(test)]
@@ -189,5 +207,40 @@ mod tests {
             rx.recv_timeout(Duration::from_millis(500)).is_err(),
             "history and temp files are certdeck's own"
         );
+
+        // Only the root's history is certdeck's: a user's nested one is store content.
+        std::fs::write(root.join("a/b/history-note.pem"), "n").unwrap();
+        assert!(changed(&rx));
+        settle(&rx);
+        std::fs::create_dir(root.join("a/history")).unwrap();
+        assert!(changed(&rx), "a user's directory named history");
+        settle(&rx);
+        std::fs::write(root.join("a/history/x.pem"), "x").unwrap();
+        assert!(changed(&rx), "a file in it");
+    }
+
+    #[test]
+    fn a_store_below_a_directory_named_history_still_signals() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("history/certs");
+        std::fs::create_dir_all(&root).unwrap();
+        let rx = watch(&root, Duration::from_millis(50)).unwrap();
+        std::fs::write(root.join("x.pem"), "x").unwrap();
+        assert!(changed(&rx));
+    }
+
+    #[test]
+    fn the_history_made_by_a_first_apply_is_not_watched() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let rx = watch(root, Duration::from_millis(50)).unwrap();
+        std::fs::create_dir(root.join("history")).unwrap();
+        assert!(
+            rx.recv_timeout(Duration::from_millis(500)).is_err(),
+            "the history directory appearing is certdeck's own doing"
+        );
+        std::fs::create_dir(root.join("history/plan-1")).unwrap();
+        std::fs::write(root.join("history/plan-1/old.pem"), "o").unwrap();
+        assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
     }
 }

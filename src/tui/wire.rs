@@ -297,7 +297,9 @@ fn modifier_codes(m: Modifier) -> impl Iterator<Item = String> {
 }
 
 /// SGR parameters for a foreground (`base` 30) or background (`base` 40) colour: the 16 ANSI
-/// colours by their short codes, the same colours the crossterm backend sets as indices 0..15.
+/// colours by their short codes, the palette entries the crossterm backend selects as indices
+/// 0..15. (A terminal set to show bold as bright may brighten bold red or cyan given this way;
+/// the theme's bold colours are alerts and titles, where brighter does no harm.)
 fn color_code(c: Color, base: u8) -> String {
     let ansi = |i: u8| if i < 8 { base + i } else { base + 60 + i - 8 };
     match c {
@@ -383,7 +385,10 @@ impl<W: Write> Backend for WireBackend<W> {
             self.restyle(pen, &mut out);
             let sym = cell.symbol();
             out.push_str(sym);
-            let width = self.screen.as_ref().map_or(0, |s| s.area.width);
+            let width = match &self.screen {
+                Some(s) => s.area.width,
+                None => self.size()?.width,
+            };
             // Only a one-column symbol away from the last column leaves the cursor where we can
             // tell: wide glyphs' widths vary between terminals, the last column defers the wrap.
             self.cursor =
@@ -415,7 +420,13 @@ impl<W: Write> Backend for WireBackend<W> {
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        self.inner.get_cursor_position()
+        // ratatui asks before every clear (a resize): when we know, no round trip to a
+        // terminal at the far end of an SSH link.
+        match (self.cursor, self.fixed_size) {
+            (Some(p), _) => Ok(p),
+            (None, Some(_)) => Ok(Position::ORIGIN),
+            (None, None) => self.inner.get_cursor_position(),
+        }
     }
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
@@ -444,10 +455,16 @@ impl<W: Write> Backend for WireBackend<W> {
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
         self.inner.clear_region(clear_type)?;
-        // Which cells went blank depends on the cursor; start from a full repaint's view.
-        self.screen = None;
-        self.cursor = None;
-        Ok(())
+        match clear_type {
+            // What ratatui's `clear` (and so every resize) asks for: blank, at the new size.
+            ClearType::All => self.blank_screen(),
+            // Which cells went blank depends on the cursor: nothing is re-printed from our copy.
+            _ => {
+                self.screen = None;
+                self.cursor = None;
+                Ok(())
+            }
+        }
     }
 
     fn size(&self) -> io::Result<Size> {
@@ -635,6 +652,12 @@ mod tests {
                     frame.set_stringn(x, y, ["a", "b", "›"][rng.next(3) as usize], 1, style);
                     x += 1 + rng.next(6) as u16;
                 }
+            }
+            // A resize clears the screen (ratatui's `clear` asks for `ClearType::All`); the
+            // next frame is drawn whole.
+            if step % 97 == 96 {
+                ours.clear().unwrap();
+                theirs.clear().unwrap();
             }
             // Sometimes a cursor, as the filter prompt shows one.
             let cursor = (rng.next(3) == 0).then(|| Position::new(rng.next(w as u64) as u16, 0));
