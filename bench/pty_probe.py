@@ -86,6 +86,14 @@ def main():
             if first_rows is None and re.search(rb"[0-9]d(?=[^a-zA-Z0-9])", seen):
                 first_rows = time.monotonic() - t0
                 break
+    # Keys while the scan streams in: how long after typing is the frame showing it written?
+    typed = []
+    while time.monotonic() - t0 < 30 and len(typed) < 5:
+        if any("all rows listed" in l for l in timings(log)):
+            break
+        typed.append(time.monotonic())
+        os.write(fd, b"j")
+        read_until_quiet(fd, quiet=0.05, limit=0.1)
     # Wait for the scan and the background signature checks to end.
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not any(
@@ -113,6 +121,12 @@ def main():
         for l in timings(log)[before:]
         if (m := re.match(r"timing: \d+ key\(s\) handled and drawn in ([0-9.]+) ms", l))
     ]
+    drawn = [
+        float(m.group(1))
+        for l in timings(log)
+        if (m := re.search(r"drawn at monotonic ([0-9.]+) s", l))
+    ]
+    scan_key_ms = [(d - t) * 1000 for t, d in zip(typed, drawn)]
     rss_kb = -1
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -139,6 +153,10 @@ def main():
     print(
         f"filter_keystroke_ms median={median(key_ms):.2f} max={max(key_ms, default=-1):.2f} "
         f"(n={len(key_ms)}) bytes median={median(filter_bytes)}"
+    )
+    print(
+        f"key_during_scan_ms median={median(scan_key_ms):.1f} max={max(scan_key_ms, default=-1):.1f} "
+        f"(n={len(scan_key_ms)}: typed to frame written, while the list streams in)"
     )
     print(f"peak_rss_mib={rss_kb / 1024:.0f}")
 

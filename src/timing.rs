@@ -29,3 +29,15 @@ pub fn mark(phase: &str) {
         );
     }
 }
+
+/// CLOCK_MONOTONIC in seconds: the clock Python's `time.monotonic()` reads on Linux, so the pty
+/// benchmark can tell how long after it typed a key the frame showing it was written.
+pub fn monotonic_secs() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes only into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}

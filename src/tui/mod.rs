@@ -179,8 +179,9 @@ pub fn run(
             draw(term, &mut last_frame, &app)?;
             dirty = false;
             eprintln!(
-                "timing: {keys} key(s) handled and drawn in {:.2} ms",
-                handling.elapsed().as_secs_f64() * 1e3
+                "timing: {keys} key(s) handled and drawn in {:.2} ms (drawn at monotonic {:.6} s)",
+                handling.elapsed().as_secs_f64() * 1e3,
+                crate::timing::monotonic_secs()
             );
         }
     }
