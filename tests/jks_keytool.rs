@@ -151,6 +151,28 @@ fn keytool_jks_lists_without_a_password_and_opens_with_it() {
     assert_eq!(key["encrypted"], true);
     assert!(s(key, "error").starts_with("locked"), "{key:#}");
 
+    // `keystore list` lists it too, as keytool does without a password, with its warning.
+    let store = dir.join("store");
+    let r = certdeck(&[
+        "--store",
+        store.to_str().unwrap(),
+        "keystore",
+        "list",
+        "app.jks",
+    ]);
+    r.ok();
+    assert!(
+        r.stdout.contains("Your keystore contains 2 entries"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("server, PrivateKeyEntry, chain length 1"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("NOT been verified"), "{}", r.stderr);
+
     // The password: integrity checked, the key opened and paired with its certificate.
     let pass = dir.join("pass");
     let v = list_json(

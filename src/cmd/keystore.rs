@@ -36,8 +36,16 @@ pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
             if let Some(e) = &ks_item.error {
                 bail!("{file}: {e}");
             }
-            if info.locked {
+            // A locked PKCS#12 shows nothing; a JKS lists its entries without a password, as
+            // keytool does, with keytool's warning.
+            if info.locked && info.entries.is_empty() {
                 bail!("{file} is locked: give its password with --passphrase-file");
+            }
+            if opts.decode.passphrases.is_empty() && matches!(info.format.as_str(), "jks" | "jceks")
+            {
+                eprintln!(
+                    "warning: the keystore's integrity has NOT been verified (no password given)"
+                );
             }
             if json {
                 out(&serde_json::to_string_pretty(info)?);
