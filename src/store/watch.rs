@@ -115,6 +115,24 @@ impl Tree {
                 new_dirs.push(self.root.clone());
                 continue;
             }
+            if ev.mask.contains(EventMask::MOVE_SELF) {
+                // A directory moved: out of the store (its watches must go, or changes there
+                // would pass for the store's) or within it (its subtree now has other paths).
+                // Drop the subtree's watches and walk the store again.
+                if let Some(old) = self.dirs.get(&ev.wd).cloned() {
+                    let stale: Vec<WatchDescriptor> = (self.dirs.iter())
+                        .filter(|(_, p)| p.starts_with(&old))
+                        .map(|(wd, _)| wd.clone())
+                        .collect();
+                    for wd in stale {
+                        let _ = self.inotify.watches().remove(wd.clone());
+                        self.dirs.remove(&wd);
+                    }
+                    new_dirs.push(self.root.clone());
+                }
+                relevant = true;
+                continue;
+            }
             if ev.mask.contains(EventMask::IGNORED) {
                 gone.push(ev.wd.clone());
                 continue;
@@ -217,6 +235,33 @@ mod tests {
         settle(&rx);
         std::fs::write(root.join("a/history/x.pem"), "x").unwrap();
         assert!(changed(&rx), "a file in it");
+    }
+
+    #[test]
+    fn a_directory_moved_out_is_no_longer_watched_and_one_renamed_inside_still_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        std::fs::create_dir_all(root.join("out/deep")).unwrap();
+        std::fs::create_dir_all(root.join("old/deep")).unwrap();
+        let rx = watch(&root, Duration::from_millis(50)).unwrap();
+
+        std::fs::rename(root.join("out"), dir.path().join("elsewhere")).unwrap();
+        assert!(changed(&rx), "moving a directory out is a change");
+        settle(&rx);
+        std::fs::write(dir.path().join("elsewhere/deep/x.pem"), "x").unwrap();
+        assert!(
+            rx.recv_timeout(Duration::from_millis(500)).is_err(),
+            "outside the store now"
+        );
+
+        std::fs::rename(root.join("old"), root.join("new")).unwrap();
+        assert!(changed(&rx));
+        settle(&rx);
+        std::fs::write(root.join("new/deep/y.pem"), "y").unwrap();
+        assert!(
+            changed(&rx),
+            "a renamed directory's subdirectory is still watched"
+        );
     }
 
     #[test]
