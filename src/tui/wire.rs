@@ -593,6 +593,44 @@ mod tests {
         }
     }
 
+    #[test]
+    fn shifting_matches_what_a_terminal_scroll_region_does() {
+        let lines = |b: &Buffer| -> Vec<String> {
+            (0..b.area.height)
+                .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect())
+                .collect()
+        };
+        let mut buf = Buffer::empty(Rect::new(0, 0, 3, 6));
+        for (y, s) in ["hdr", "aaa", "bbb", "ccc", "ddd", "end"]
+            .iter()
+            .enumerate()
+        {
+            buf.set_string(0, y as u16, s, Style::default());
+        }
+        // Region: lines 1..=4; up by one, then down by two; lines scrolled in are blank.
+        let up = ["hdr", "bbb", "ccc", "ddd", "   ", "end"];
+        let down = ["hdr", "   ", "   ", "aaa", "bbb", "end"];
+        assert_eq!(lines(&shift_rows(&buf, 1, 4, 1)), up);
+        assert_eq!(lines(&shift_rows(&buf, 1, 4, -2)), down);
+        // And a terminal doing it from our escape sequences agrees.
+        for (d, want) in [(1isize, up), (-2, down)] {
+            let out = Shared::default();
+            let mut b = WireBackend::with_size(out.clone(), 3, 6);
+            let mut vt = emulator(3, 6);
+            let cells: Vec<(u16, u16, Cell)> = (0..6u16)
+                .flat_map(|y| (0..3u16).map(move |x| (x, y)))
+                .map(|(x, y)| (x, y, buf[(x, y)].clone()))
+                .collect();
+            b.draw(cells.iter().map(|(x, y, c)| (*x, *y, c))).unwrap();
+            b.scroll_lines(1, 4, d).unwrap();
+            vt.process(&out.0.borrow());
+            assert_eq!(
+                vt.screen().contents().lines().collect::<Vec<_>>(),
+                want.map(str::trim_end)
+            );
+        }
+    }
+
     /// Random frames with random styles and wide glyphs, small edits as keystrokes make and
     /// scrolls of a region, drawn by both backends into a terminal emulator: the screens must
     /// be identical after every frame, and ours must have cost fewer bytes.
