@@ -70,6 +70,8 @@ CERTDECK_TIMINGS=1 "$BIN" list --json --store "$B" 2>&1 >/dev/null | sed 's/^/  
 echo "== one filter keystroke on 100,000 items, update + 80x24 frame (divan, 2 per iteration)"
 cargo bench --quiet --bench hot_paths -- filter 2>/dev/null | grep -E "filter|fastest" || true
 echo "== TUI over a pty at 80x24 ($N_BIG certs)"
-python3 bench/pty_probe.py "$BIN" "$B" --keys 20
+find "$B" -type f -print0 | xargs -0 cat >/dev/null  # the cargo bench build may have evicted it
+python3 bench/pty_probe.py "$BIN" "$B" --keys 20 --runs 3
 echo "== TUI over a pty at 80x24 ($N_SMALL certs)"
-python3 bench/pty_probe.py "$BIN" "$S" --keys 20
+find "$S" -type f -print0 | xargs -0 cat >/dev/null
+python3 bench/pty_probe.py "$BIN" "$S" --keys 20 --runs 3
