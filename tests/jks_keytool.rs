@@ -10,6 +10,14 @@ use std::path::Path;
 use common::*;
 use serde_json::Value;
 
+/// A temp dir with an empty `store/` and the password file `pass`.
+fn scratch(password: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("store")).unwrap();
+    write(tmp.path(), "pass", format!("{password}\n"));
+    tmp
+}
+
 /// `keytool -genkeypair` of `alias` into `file` (store and key password from the file `pass`).
 fn genkeypair(dir: &Path, file: &str, storetype: &str, alias: &str, key: &[&str], cn: &str) {
     let dname = format!("CN={cn}");
@@ -83,10 +91,8 @@ fn by_alias<'a>(v: &'a Value, alias: &str, kind: &str) -> &'a Value {
 
 #[test]
 fn keytool_jks_lists_without_a_password_and_opens_with_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = scratch("s3cret-store");
     let dir = tmp.path();
-    std::fs::create_dir(dir.join("store")).unwrap();
-    write(dir, "pass", "s3cret-store\n");
     write(dir, "wrong", "not-it\n");
     Pki::new(dir).root("ca", "/CN=JKS Test CA");
     genkeypair(
@@ -209,10 +215,8 @@ fn keytool_jks_lists_without_a_password_and_opens_with_it() {
 
 #[test]
 fn a_truncated_jks_is_one_error_item_and_the_rest_of_the_store_shows() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = scratch("changeit");
     let dir = tmp.path();
-    std::fs::create_dir(dir.join("store")).unwrap();
-    write(dir, "pass", "changeit\n");
     genkeypair(
         dir,
         "full.jks",
@@ -232,10 +236,8 @@ fn a_truncated_jks_is_one_error_item_and_the_rest_of_the_store_shows() {
 
 #[test]
 fn keytool_jceks_lists_its_certificates_and_says_why_the_key_stays_locked() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = scratch("changeit");
     let dir = tmp.path();
-    std::fs::create_dir(dir.join("store")).unwrap();
-    write(dir, "pass", "changeit\n");
     genkeypair(
         dir,
         "store/svc.jceks",

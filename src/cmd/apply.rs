@@ -37,16 +37,20 @@ pub(crate) fn apply_action(
     let opts = scan_options(g)?;
     let dir = store_dir(g)?;
     let now = time::OffsetDateTime::now_utc();
-    if w.dry_run {
-        let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
-        let inv = store.scan(&opts);
+    // The same for a dry run and a real one: the action's plan, checked against the layout.
+    let plan_on = |inv: &certdeck::store::inventory::Inventory| {
         let ctx = certdeck::actions::Ctx {
-            inv: &inv,
+            inv,
             passphrases: &opts.decode.passphrases,
             now,
         };
         let plan = build(&ctx)?;
         certdeck::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow::anyhow!(e))?;
+        Ok::<_, anyhow::Error>(plan)
+    };
+    if w.dry_run {
+        let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
+        let plan = plan_on(&store.scan(&opts))?;
         out(&if w.json {
             serde_json::to_string_pretty(
                 &serde_json::json!({"dry_run": true, "action": plan.action, "ops": plan.preview(store.root())}),
@@ -66,20 +70,14 @@ pub(crate) fn apply_action(
         &dir,
         std::time::Duration::from_secs(w.wait),
     )?;
-    if !store.waited().is_zero() && store.waited() > std::time::Duration::from_millis(100) {
+    if store.waited() > std::time::Duration::from_millis(100) {
         eprintln!(
             "certdeck: waited {:.1}s for another certdeck to release the store",
             store.waited().as_secs_f64()
         );
     }
     let inv = store.scan(&opts);
-    let ctx = certdeck::actions::Ctx {
-        inv: &inv,
-        passphrases: &opts.decode.passphrases,
-        now,
-    };
-    let plan = build(&ctx)?;
-    certdeck::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow::anyhow!(e))?;
+    let plan = plan_on(&inv)?;
     // Describe the plan against the store as it was, not as it is after applying.
     let preview = plan.preview_text(store.root());
     let report = store.apply(&plan)?;
