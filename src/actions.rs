@@ -929,10 +929,9 @@ pub fn export(
         .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;
     let der = item.der.as_ref().ok_or_else(|| anyhow!("no DER"))?;
     let chain_ders = || -> Vec<Vec<u8>> {
-        cert.chain_path
+        cert.chain_issuers
             .iter()
-            .skip(1)
-            .filter(|l| !l.note.contains("self-signed root") || cert.chain_path.len() == 1)
+            .filter(|l| !l.note.contains("self-signed root"))
             .filter_map(|l| {
                 ctx.inv
                     .items

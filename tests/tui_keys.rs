@@ -250,7 +250,8 @@ fn verified_chains_wait_for_a_job_holding_the_inventory() {
     let result = ChainResult {
         status: ChainStatus::Broken,
         detail: "test: signature does not verify".into(),
-        path: vec![],
+        note: "bad signature: test".into(),
+        issuers: vec![],
     };
     // A background job (a plan being built) holds the inventory: applying now would copy
     // the whole store, so the results wait.

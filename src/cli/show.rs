@@ -82,7 +82,7 @@ pub fn to_text(it: &Item) -> String {
                 ),
                 kv("chain", format!("{}: {}", c.chain.label(), c.chain_detail)),
             ]);
-            for (i, link) in c.chain_path.iter().enumerate() {
+            for (i, link) in c.chain_links(&it.path).iter().enumerate() {
                 l.push((
                     format!("  {}", if i == 0 { "└ leaf" } else { "└ issuer" }),
                     format!("{} ({}) {}", link.subject, link.path, link.note),

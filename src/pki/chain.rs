@@ -23,7 +23,10 @@ pub struct Node<'a> {
 pub struct ChainResult {
     pub status: ChainStatus,
     pub detail: Arc<str>,
-    pub path: Vec<Arc<ChainLink>>,
+    /// The certificate's own note (`verified`, `issuer missing`, ...).
+    pub note: Arc<str>,
+    /// The links above it, its issuer first.
+    pub issuers: Vec<Arc<ChainLink>>,
 }
 
 /// Outcome of checking `child`'s signature with `issuer`'s key.
@@ -71,8 +74,9 @@ pub struct ChainIndex<'a> {
     ca_sigs: Mutex<HashMap<(usize, usize), SigCheck>>,
     /// Each node's link as it appears above the certificates it issued, built once.
     links: Vec<OnceLock<Arc<ChainLink>>>,
-    /// Explanations repeat ("ends in trusted root X" under every leaf of X): one copy each.
-    details: Mutex<std::collections::HashSet<Arc<str>>>,
+    /// Explanations and notes repeat ("ends in trusted root X" under every leaf of X,
+    /// "verified"): one copy each.
+    texts: Mutex<std::collections::HashSet<Arc<str>>>,
 }
 
 impl<'a> ChainIndex<'a> {
@@ -92,42 +96,39 @@ impl<'a> ChainIndex<'a> {
             verify,
             ca_sigs: Mutex::new(HashMap::new()),
             links: (0..n).map(|_| OnceLock::new()).collect(),
-            details: Mutex::default(),
+            texts: Mutex::default(),
         }
     }
 
-    fn result(
-        &self,
-        status: ChainStatus,
-        detail: String,
-        path: Vec<Arc<ChainLink>>,
-    ) -> ChainResult {
-        let detail = match self.details.lock() {
-            Ok(mut set) => match set.get(detail.as_str()) {
+    /// One shared copy of `text`.
+    fn shared_text(&self, text: &str) -> Arc<str> {
+        match self.texts.lock() {
+            Ok(mut set) => match set.get(text) {
                 Some(d) => d.clone(),
                 None => {
-                    let d: Arc<str> = detail.into();
+                    let d: Arc<str> = text.into();
                     set.insert(d.clone());
                     d
                 }
             },
             // A poisoned lock only loses the sharing.
-            Err(_) => detail.into(),
-        };
-        ChainResult {
-            status,
-            detail,
-            path,
+            Err(_) => text.into(),
         }
     }
 
-    /// Node `i`'s link with `note`: a fresh one for the certificate whose chain is built, the
-    /// shared one for issuers above it (unless this path needs a different note).
-    fn link(&self, i: usize, start: usize, note: &str) -> Arc<ChainLink> {
-        let fresh = || Arc::new(link(&self.nodes[i], note));
-        if i == start {
-            return fresh();
+    fn result(&self, status: ChainStatus, detail: String, path: Path) -> ChainResult {
+        ChainResult {
+            status,
+            detail: self.shared_text(&detail),
+            note: path.note.unwrap_or_else(|| self.shared_text("")),
+            issuers: path.issuers,
         }
+    }
+
+    /// Node `i`'s link with `note` as it appears above a certificate it issued: the shared one
+    /// unless this path needs a different note.
+    fn link(&self, i: usize, note: &str) -> Arc<ChainLink> {
+        let fresh = || Arc::new(link(&self.nodes[i], note));
         let shared = self.links[i].get_or_init(fresh);
         if shared.note == note {
             shared.clone()
@@ -203,13 +204,13 @@ impl<'a> ChainIndex<'a> {
 
     /// Build and verify the chain of node `start`.
     pub fn build(&self, start: usize) -> ChainResult {
-        let mut path = vec![];
+        let mut path = Path::default();
         let mut seen = vec![start];
         let mut cur = start;
         loop {
             let n = &self.nodes[cur];
             if n.info.self_signed {
-                path.push(self.link(cur, start, "self-signed root"));
+                path.push(self, cur, start, "self-signed root");
                 let (status, detail) = if n.info.is_ca {
                     (
                         ChainStatus::Valid,
@@ -233,13 +234,13 @@ impl<'a> ChainIndex<'a> {
                 return self.result(status, detail, path);
             }
             if seen.len() > self.max_depth {
-                path.push(self.link(cur, start, "chain too long"));
+                path.push(self, cur, start, "chain too long");
                 let detail = "chain longer than 12 certificates (loop?)".to_string();
                 return self.result(ChainStatus::Broken, detail, path);
             }
             let candidates = self.issuer_candidates(n);
             if candidates.is_empty() {
-                path.push(self.link(cur, start, "issuer missing"));
+                path.push(self, cur, start, "issuer missing");
                 let detail = format!("issuer {} is not in the store", n.info.issuer);
                 return self.result(ChainStatus::Incomplete, detail, path);
             }
@@ -266,7 +267,7 @@ impl<'a> ChainIndex<'a> {
             let Some((issuer, note)) = chosen else {
                 return match first_bad {
                     Some((cand, why)) => {
-                        path.push(self.link(cur, start, &format!("bad signature: {why}")));
+                        path.push(self, cur, start, &format!("bad signature: {why}"));
                         let msg = format!(
                             "{} is not validly signed by {} ({}): {why}",
                             short(n.info),
@@ -276,15 +277,15 @@ impl<'a> ChainIndex<'a> {
                         self.result(ChainStatus::Broken, msg, path)
                     }
                     None => {
-                        path.push(self.link(cur, start, "issuer loop"));
+                        path.push(self, cur, start, "issuer loop");
                         self.result(ChainStatus::Broken, "issuer loop".into(), path)
                     }
                 };
             };
-            path.push(self.link(cur, start, &note));
+            path.push(self, cur, start, &note);
             let iss = &self.nodes[issuer];
             if !iss.info.is_ca {
-                path.push(self.link(issuer, start, "not a CA"));
+                path.push(self, issuer, start, "not a CA");
                 let detail = format!(
                     "issuer {} ({}) is not a CA (basicConstraints CA:FALSE or missing)",
                     short(iss.info),
@@ -298,6 +299,23 @@ impl<'a> ChainIndex<'a> {
     }
 }
 
+/// A chain being built: the certificate's own note, then the links above it.
+#[derive(Default)]
+struct Path {
+    note: Option<Arc<str>>,
+    issuers: Vec<Arc<ChainLink>>,
+}
+
+impl Path {
+    fn push(&mut self, index: &ChainIndex, i: usize, start: usize, note: &str) {
+        if i == start {
+            self.note = Some(index.shared_text(note));
+        } else {
+            self.issuers.push(index.link(i, note));
+        }
+    }
+}
+
 fn short(info: &CertInfo) -> String {
     info.common_name
         .clone()
@@ -306,7 +324,7 @@ fn short(info: &CertInfo) -> String {
 
 fn link(n: &Node, note: &str) -> ChainLink {
     ChainLink {
-        subject: n.info.subject.clone(),
+        subject: n.info.subject.as_str().into(),
         sha256: n.info.sha256.clone(),
         path: n.path.to_string(),
         note: note.to_string(),

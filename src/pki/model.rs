@@ -87,10 +87,11 @@ impl ChainStatus {
     }
 }
 
-/// One link of a built chain, leaf first.
+/// One link of a built chain above the certificate it was built for (an issuer, shared by
+/// every certificate it issued).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ChainLink {
-    pub subject: String,
+    pub subject: std::sync::Arc<str>,
     pub sha256: String,
     /// Store-relative path of the file holding this certificate.
     pub path: String,
@@ -98,7 +99,30 @@ pub struct ChainLink {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+/// A link of a chain as shown and serialised: the certificate's own (synthesised from the
+/// item, not stored: 100,000 leaves would each carry a copy of their subject, fingerprint and
+/// path) or a shared issuer link.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct LinkView<'a> {
+    pub subject: &'a str,
+    pub sha256: &'a str,
+    pub path: &'a str,
+    pub note: &'a str,
+}
+
+impl<'a> From<&'a ChainLink> for LinkView<'a> {
+    fn from(l: &'a ChainLink) -> Self {
+        LinkView {
+            subject: &l.subject,
+            sha256: &l.sha256,
+            path: &l.path,
+            note: &l.note,
+        }
+    }
+}
+
+/// Serialised by `Item` (its `chain_path` needs the item's path): see `CertJson`.
+#[derive(Debug, Clone, Default)]
 pub struct CertInfo {
     pub subject: String,
     pub common_name: Option<String>,
@@ -128,23 +152,93 @@ pub struct CertInfo {
     pub chain: ChainStatus,
     /// Human explanation of `chain` (which link broke and why, what is missing).
     pub chain_detail: std::sync::Arc<str>,
-    /// The built path, leaf first (this certificate included). Links above the leaf are
-    /// shared between the certificates they issued (one CA link, not 100,000 copies).
-    pub chain_path: Vec<std::sync::Arc<ChainLink>>,
+    /// This certificate's note in its built chain (`verified`, `issuer missing`, ...); `None`
+    /// until a chain is built. Notes are shared strings.
+    pub chain_note: Option<std::sync::Arc<str>>,
+    /// The links above this certificate, its issuer first. Shared between the certificates they
+    /// issued (one CA link, not 100,000 copies).
+    pub chain_issuers: Vec<std::sync::Arc<ChainLink>>,
     /// Store paths of private keys whose public key is this certificate's.
     pub paired_keys: Vec<String>,
     pub status: Status,
     /// Hex of the raw subject public key bits; used for key pairing, not shown.
-    #[serde(skip)]
     pub spki_bits: Vec<u8>,
-    #[serde(skip)]
     pub subject_raw: Vec<u8>,
-    #[serde(skip)]
     pub issuer_raw: Vec<u8>,
-    #[serde(skip)]
     pub ski: Option<Vec<u8>>,
-    #[serde(skip)]
     pub aki: Option<Vec<u8>>,
+}
+
+impl CertInfo {
+    /// The built chain, this certificate (at `own_path`) first; empty until a chain is built.
+    pub fn chain_links<'a>(&'a self, own_path: &'a str) -> Vec<LinkView<'a>> {
+        let Some(note) = &self.chain_note else {
+            return Vec::new();
+        };
+        let own = LinkView {
+            subject: &self.subject,
+            sha256: &self.sha256,
+            path: own_path,
+            note,
+        };
+        std::iter::once(own)
+            .chain(self.chain_issuers.iter().map(|l| LinkView::from(&**l)))
+            .collect()
+    }
+
+    /// Subject of the chain's last certificate (its root, or where it stops); `None` until a
+    /// chain is built.
+    pub fn chain_root_subject(&self) -> Option<&str> {
+        self.chain_note.as_ref()?;
+        Some(
+            self.chain_issuers
+                .last()
+                .map_or(&self.subject, |l| &l.subject),
+        )
+    }
+}
+
+/// A certificate's fields in the `list --json` contract, in contract order.
+struct CertJson<'a> {
+    cert: &'a CertInfo,
+    path: &'a str,
+}
+
+impl Serialize for CertJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let c = self.cert;
+        let mut st = s.serialize_struct("CertInfo", 28)?;
+        st.serialize_field("subject", &c.subject)?;
+        st.serialize_field("common_name", &c.common_name)?;
+        st.serialize_field("issuer", &c.issuer)?;
+        st.serialize_field("serial", &c.serial)?;
+        st.serialize_field("not_before", &c.not_before)?;
+        st.serialize_field("not_after", &c.not_after)?;
+        st.serialize_field("not_after_unix", &c.not_after_unix)?;
+        st.serialize_field("not_before_unix", &c.not_before_unix)?;
+        st.serialize_field("days_left", &c.days_left)?;
+        st.serialize_field("sha256", &c.sha256)?;
+        st.serialize_field("sha1", &c.sha1)?;
+        st.serialize_field("subject_hash", &c.subject_hash)?;
+        st.serialize_field("issuer_hash", &c.issuer_hash)?;
+        st.serialize_field("sans", &c.sans)?;
+        st.serialize_field("is_ca", &c.is_ca)?;
+        st.serialize_field("path_len", &c.path_len)?;
+        st.serialize_field("key_algorithm", &c.key_algorithm)?;
+        st.serialize_field("key_bits", &c.key_bits)?;
+        st.serialize_field("signature_algorithm", &c.signature_algorithm)?;
+        st.serialize_field("self_signed", &c.self_signed)?;
+        st.serialize_field("key_usage", &c.key_usage)?;
+        st.serialize_field("extended_key_usage", &c.extended_key_usage)?;
+        st.serialize_field("version", &c.version)?;
+        st.serialize_field("chain", &c.chain)?;
+        st.serialize_field("chain_detail", &*c.chain_detail)?;
+        st.serialize_field("chain_path", &c.chain_links(self.path))?;
+        st.serialize_field("paired_keys", &c.paired_keys)?;
+        st.serialize_field("status", &c.status)?;
+        st.end()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -219,9 +313,8 @@ pub struct DhInfo {
     pub named_group: Option<String>,
 }
 
-/// The per-kind details; flattened into the item's JSON.
-#[derive(Debug, Clone, Serialize, Default)]
-#[serde(untagged)]
+/// The per-kind details; flattened into the item's JSON (see `Item`'s `Serialize`).
+#[derive(Debug, Clone, Default)]
 pub enum Detail {
     // Boxed, so an item is small whatever its kind (100,000 of them are kept in memory).
     Certificate(Box<CertInfo>),
@@ -260,30 +353,82 @@ fn intern_source(s: &str) -> std::borrow::Cow<'static, str> {
 }
 
 /// One decoded thing at `path`#`index`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Item {
     pub path: String,
     pub index: usize,
     pub kind: ItemKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Alias inside a keystore, for items that come from one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     /// PEM label or container the item came from (`CERTIFICATE`, `DER`, `PKCS7`, `PKCS12`, ...).
     pub source: std::borrow::Cow<'static, str>,
     /// Other store paths that are symlinks to this file (e.g. `0fb8533c.0` hash links).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<String>,
     /// Servers whose config names this file (`--server-config`), e.g.
     /// `nginx: server api.example.com, ssl_certificate`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub used_by: Vec<String>,
-    #[serde(flatten)]
     pub detail: Detail,
     /// Exact DER of certificates/CRLs/CSRs (needed for chain checks and export); not serialised.
-    #[serde(skip)]
     pub der: Option<std::sync::Arc<[u8]>>,
+}
+
+/// An item in the `list --json` contract: its own fields, then its details flattened in.
+impl Serialize for Item {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct ItemJson<'a> {
+            path: &'a str,
+            index: usize,
+            kind: ItemKind,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            alias: Option<&'a str>,
+            source: &'a str,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            links: &'a [String],
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            used_by: &'a [String],
+            #[serde(flatten)]
+            detail: DetailJson<'a>,
+        }
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum DetailJson<'a> {
+            Certificate(CertJson<'a>),
+            PrivateKey(&'a KeyInfo),
+            Csr(&'a CsrInfo),
+            Crl(&'a CrlInfo),
+            Keystore(&'a KeystoreInfo),
+            DhParams(&'a DhInfo),
+            None,
+        }
+        let detail = match &self.detail {
+            Detail::Certificate(cert) => DetailJson::Certificate(CertJson {
+                cert,
+                path: &self.path,
+            }),
+            Detail::PrivateKey(k) => DetailJson::PrivateKey(k),
+            Detail::Csr(c) => DetailJson::Csr(c),
+            Detail::Crl(c) => DetailJson::Crl(c),
+            Detail::Keystore(k) => DetailJson::Keystore(k),
+            Detail::DhParams(d) => DetailJson::DhParams(d),
+            Detail::None => DetailJson::None,
+        };
+        ItemJson {
+            path: &self.path,
+            index: self.index,
+            kind: self.kind,
+            error: self.error.as_deref(),
+            alias: self.alias.as_deref(),
+            source: &self.source,
+            links: &self.links,
+            used_by: &self.used_by,
+            detail,
+        }
+        .serialize(s)
+    }
 }
 
 impl Item {

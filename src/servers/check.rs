@@ -189,12 +189,11 @@ fn check_site(
             .filter_map(|i| i.cert().map(|c| c.sha256.as_str()))
             .collect();
         let missing: Vec<&str> = leaf
-            .chain_path
+            .chain_issuers
             .iter()
-            .skip(1)
             .filter(|l| !is_root(inv, &l.sha256))
             .filter(|l| !in_file.contains(&l.sha256.as_str()))
-            .map(|l| l.subject.as_str())
+            .map(|l| &*l.subject)
             .collect();
         if !missing.is_empty() {
             out.push(finding(

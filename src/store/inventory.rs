@@ -192,7 +192,8 @@ impl Inventory {
             if let Some(c) = self.items.get_mut(i).and_then(|it| it.cert_mut()) {
                 c.chain = r.status;
                 c.chain_detail = r.detail;
-                c.chain_path = r.path;
+                c.chain_note = Some(r.note);
+                c.chain_issuers = r.issuers;
             }
         }
     }

@@ -303,7 +303,7 @@ impl App {
     /// After chains changed (built or verified): the meta fields that depend on them.
     fn refresh_chain_metas(&mut self) {
         for (m, it) in self.metas.iter_mut().zip(&self.inventory.items) {
-            m.chain_root = it.cert().and_then(|c| c.chain_path.last().cloned());
+            m.chain_root = listing::chain_root(it);
         }
         listing::assign_chain_groups(&self.inventory.items, &mut self.metas);
         self.recount();

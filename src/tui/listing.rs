@@ -4,7 +4,7 @@
 //! arrives, so a filter keystroke is one linear pass over `order` with no allocation per item.
 
 use super::fmt;
-use crate::pki::{ChainLink, Detail, Item};
+use crate::pki::{Detail, Item};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -58,6 +58,18 @@ impl GroupBy {
     }
 }
 
+/// Subject of the root (or last link) of a certificate's built chain.
+pub fn chain_root(item: &Item) -> Option<Arc<str>> {
+    let c = item.cert()?;
+    c.chain_note.as_ref()?;
+    Some(match c.chain_issuers.last() {
+        Some(link) => link.subject.clone(),
+        // The certificate is its own root: only self-signed ones and chains that stop at the
+        // first link (issuer missing) allocate here.
+        None => c.subject.as_str().into(),
+    })
+}
+
 /// Facts about one item that sorting, grouping and filtering need, computed once.
 #[derive(Debug, Clone)]
 pub struct Meta {
@@ -67,10 +79,10 @@ pub struct Meta {
     haystack: String,
     /// not_after for certificates, next_update for CRLs.
     pub expiry: Option<i64>,
-    /// The chain's root (last link), for grouping by chain; shared with the inventory.
-    pub chain_root: Option<Arc<ChainLink>>,
-    /// Filled by `assign_chain_groups`: the root the item is grouped under.
-    pub chain_group: Option<Arc<ChainLink>>,
+    /// Subject of the chain's root (last link), for grouping by chain.
+    pub chain_root: Option<Arc<str>>,
+    /// Filled by `assign_chain_groups`: the root subject the item is grouped under.
+    pub chain_group: Option<Arc<str>>,
 }
 
 impl Meta {
@@ -85,7 +97,7 @@ impl Meta {
                 hay.extend(c.sans.iter().map(String::as_str));
                 hay.extend([c.issuer.as_str(), c.subject.as_str(), c.sha256.as_str()]);
                 expiry = Some(c.not_after_unix);
-                chain_root = c.chain_path.last().cloned();
+                chain_root = self::chain_root(item);
             }
             Detail::Csr(c) => {
                 hay.extend(c.common_name.as_deref());
@@ -179,7 +191,7 @@ pub fn assign_chain_groups(items: &[Item], metas: &mut [Meta]) {
         .filter(|_| any_pairs)
         .filter_map(|(i, it)| it.cert().map(|c| (c.sha256.as_str(), i)))
         .collect();
-    let groups: Vec<Option<Arc<ChainLink>>> = items
+    let groups: Vec<Option<Arc<str>>> = items
         .iter()
         .enumerate()
         .map(|(i, it)| {
@@ -200,10 +212,7 @@ pub fn group_key<'a>(group: GroupBy, items: &'a [Item], metas: &'a [Meta], i: us
     match group {
         GroupBy::None => "",
         GroupBy::File => &items[i].path,
-        GroupBy::Chain => metas[i]
-            .chain_group
-            .as_deref()
-            .map_or("(no chain)", |l| l.subject.as_str()),
+        GroupBy::Chain => metas[i].chain_group.as_deref().map_or("(no chain)", |s| s),
     }
 }
 

@@ -18,7 +18,7 @@ const DAY: i64 = 86_400;
 
 fn link(cn: &str, path: &str, note: &str) -> std::sync::Arc<ChainLink> {
     std::sync::Arc::new(ChainLink {
-        subject: format!("O=Example, CN={cn}"),
+        subject: format!("C=US, O=Example, CN={cn}").into(),
         sha256: format!("{:0>64}", cn.len()),
         path: path.into(),
         note: note.into(),
@@ -86,8 +86,8 @@ pub fn store() -> Vec<Item> {
     {
         let c = leaf.cert_mut().unwrap();
         c.chain_detail = "every signature verified".into();
-        c.chain_path = vec![
-            link("www.example.com", "live/www/cert.pem", "verified"),
+        c.chain_note = Some("verified".into());
+        c.chain_issuers = vec![
             link("Example Intermediate CA", "live/www/chain.pem", "verified"),
             link("Example Root CA", "ca/root.pem", "self-signed"),
         ];
@@ -100,13 +100,11 @@ pub fn store() -> Vec<Item> {
         900,
         "Example Root CA",
     );
-    inter.cert_mut().unwrap().chain_path = vec![
-        link("Example Intermediate CA", "live/www/chain.pem", "verified"),
-        link("Example Root CA", "ca/root.pem", "self-signed"),
-    ];
-    let mut root = cert("ca/root.pem", "Example Root CA", 3650, "Example Root CA");
-    root.cert_mut().unwrap().chain_path =
+    inter.cert_mut().unwrap().chain_note = Some("verified".into());
+    inter.cert_mut().unwrap().chain_issuers =
         vec![link("Example Root CA", "ca/root.pem", "self-signed")];
+    let mut root = cert("ca/root.pem", "Example Root CA", 3650, "Example Root CA");
+    root.cert_mut().unwrap().chain_note = Some("self-signed".into());
     let mut expiring = cert(
         "mail/cert.pem",
         "mail.example.com",
@@ -120,7 +118,7 @@ pub fn store() -> Vec<Item> {
         c.status = Status::Expired;
         c.chain = ChainStatus::Incomplete;
         c.chain_detail = "issuer \"Gone CA\" is not in the store".into();
-        c.chain_path = vec![link("old.example.com", "old/cert.pem", "issuer missing")];
+        c.chain_note = Some("issuer missing".into());
     }
     let mut key = Item::new(ItemKind::PrivateKey, "PRIVATE KEY");
     key.path = "live/www/privkey.pem".into();

@@ -29,15 +29,16 @@ pub fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
         out.push(field(t, "", &*c.chain_detail));
     }
     out.push(Line::raw(""));
-    if c.chain_path.is_empty() {
+    let links = c.chain_links(&item.path);
+    if links.is_empty() {
         out.push(Line::styled(
             "no chain built yet (scan still running?)",
             t.dim(),
         ));
         return out;
     }
-    // chain_path is leaf first; the tree reads from the root down.
-    for (depth, link) in c.chain_path.iter().rev().enumerate() {
+    // The chain is leaf first; the tree reads from the root down.
+    for (depth, link) in links.iter().rev().enumerate() {
         let indent = "   ".repeat(depth.saturating_sub(1));
         let branch = if depth == 0 { "" } else { "└─ " };
         let note_style = if link.note.starts_with("bad") || link.note.contains("missing") {
@@ -47,7 +48,7 @@ pub fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
         };
         out.push(Line::from(vec![
             Span::raw(format!("{indent}{branch}")),
-            Span::styled(fmt::cn_of(&link.subject).to_string(), t.header()),
+            Span::styled(fmt::cn_of(link.subject).to_string(), t.header()),
             Span::raw("  "),
             Span::styled(format!("[{}]", link.note), note_style),
         ]));
