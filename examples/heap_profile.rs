@@ -82,8 +82,17 @@ fn main() {
         let label = if verify { "verified" } else { "no-verify" };
         report(&format!("inventory ({label}, {n} items)"), start, n);
         if !verify {
-            let der: usize = inv.items.iter().filter_map(|i| i.der.as_ref()).map(|d| d.len()).sum();
-            println!("  of which DER bytes (requested)            {:>8.1} MB  {:>6} B/item", der as f64 / 1e6, der / n.max(1));
+            let der: usize = inv
+                .items
+                .iter()
+                .filter_map(|i| i.der.as_ref())
+                .map(|d| d.len())
+                .sum();
+            println!(
+                "  of which DER bytes (requested)            {:>8.1} MB  {:>6} B/item",
+                der as f64 / 1e6,
+                der / n.max(1)
+            );
             let m0 = live();
             let metas: Vec<Meta> = inv.items.iter().map(Meta::of).collect();
             report("TUI metas (sort/search facts)", m0, n);

@@ -507,7 +507,7 @@ fn crl_for(
         .ok_or_else(|| anyhow!("CA is not a certificate"))?;
     let name = format!("{}.crl.pem", slug(&ca.item.display_name()));
     let existing = ctx.inv.items.iter().find_map(|it| match &it.detail {
-        Detail::Crl(c) if c.issuer_raw == cert.subject_raw && it.path == join(dir, &name) => {
+        Detail::Crl(c) if c.issuer_raw == cert.subject_raw() && it.path == join(dir, &name) => {
             Some(c.clone())
         }
         _ => None,
@@ -676,7 +676,7 @@ pub fn revoke(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let issuer = ctx.inv.items.iter().find(|it| {
         it.cert().is_some_and(|c| {
             c.is_ca
-                && c.subject_raw == cert.issuer_raw
+                && c.subject_raw() == cert.issuer_raw()
                 && !c.paired_keys.is_empty()
                 && it.der.as_ref().is_some_and(|d| {
                     item.der.as_ref().is_some_and(|leaf| {
@@ -780,7 +780,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
             // Same key as an existing certificate: the new (CA-signed) one replaces it.
             let replaced = ctx.inv.items.iter().find(|it| {
                 it.cert()
-                    .is_some_and(|c| c.spki_bits == lc.spki_bits && c.sha256 != lc.sha256)
+                    .is_some_and(|c| c.spki_bits() == lc.spki_bits() && c.sha256 != lc.sha256)
             });
             let target = match replaced {
                 Some(old) => old.path.clone(),
@@ -823,12 +823,12 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
         let bits = k.public_bits.clone().unwrap_or_default();
         let pairs_import = certs
             .iter()
-            .any(|c| c.cert().is_some_and(|c| c.spki_bits == bits));
+            .any(|c| c.cert().is_some_and(|c| c.spki_bits() == bits));
         let pairs_store = ctx
             .inv
             .items
             .iter()
-            .any(|it| it.cert().is_some_and(|c| c.spki_bits == bits));
+            .any(|it| it.cert().is_some_and(|c| c.spki_bits() == bits));
         let key_in_store = ctx
             .inv
             .items

@@ -227,7 +227,7 @@ pub fn import_reply(
     let entry_key = key.public_key_raw().to_vec();
     let leaf = certs
         .iter()
-        .find(|c| c.cert().is_some_and(|c| c.spki_bits == entry_key))
+        .find(|c| c.cert().is_some_and(|c| c.spki_bits() == entry_key))
         .ok_or_else(|| {
             anyhow!(
                 "the public key of the reply {reply_name} does not match the key of alias {a} in {file}; refusing"
@@ -256,12 +256,12 @@ pub fn import_reply(
         let Some(cur) = path.last().and_then(|d| summary(d)) else {
             break;
         };
-        if cur.self_signed || cur.subject_raw == cur.issuer_raw {
+        if cur.self_signed || cur.subject_raw() == cur.issuer_raw() {
             break;
         }
         let last = path.last().cloned().unwrap_or_default();
         let issuer = pool.iter().find(|cand| {
-            summary(cand).is_some_and(|c| c.subject_raw == cur.issuer_raw && c.is_ca)
+            summary(cand).is_some_and(|c| c.subject_raw() == cur.issuer_raw() && c.is_ca)
                 && verify_signed_by(&last, cand) == SigCheck::Verified
                 && !path.contains(cand)
         });

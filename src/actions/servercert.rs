@@ -101,7 +101,7 @@ pub fn replace_server_cert(ctx: &Ctx, args: &ReplaceArgs) -> Result<Plan> {
         .ok_or_else(|| anyhow!("the new certificate file holds no certificate"))?;
     let key = key_from_bytes(&args.key, ctx.passphrases).context("the new key")?;
     let leaf_info = leaf.cert().expect("certificate");
-    if key.public_key_raw() != leaf_info.spki_bits.as_slice() {
+    if key.public_key_raw() != leaf_info.spki_bits() {
         bail!(
             "the new key does not match the new certificate ({}); nothing written",
             leaf.display_name()

@@ -1,7 +1,7 @@
 //! Certificate summaries: everything the list, the details pane and `list --json` show.
 
 use super::key::spki_summary;
-use super::model::{CertInfo, Status};
+use super::model::{CertDer, CertInfo, RawParts, Status};
 use super::subject_hash::{canonical_name, format_hash, hash_of_canonical};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -19,8 +19,10 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
     let not_before = tbs.validity.not_before.to_datetime();
     let not_after = tbs.validity.not_after.to_datetime();
     let (key_algorithm, key_bits, spki_bits) =
-        spki_summary(tbs.subject_pki.raw).unwrap_or_else(|_| ("unknown".into(), None, vec![]));
+        spki_summary(tbs.subject_pki.raw).unwrap_or_else(|_| ("unknown".into(), None, &[]));
     let cert_der = cert.as_raw();
+    let mut ski = None;
+    let mut aki = None;
     let mut info = CertInfo {
         subject: rfc4514(tbs.subject()),
         common_name: common_name(tbs.subject()),
@@ -34,11 +36,8 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
         sha1: hex::encode(Sha1::digest(cert_der)),
         key_algorithm,
         key_bits,
-        spki_bits,
         signature_algorithm: signature_name(&cert.signature_algorithm.algorithm),
         version: tbs.version.0 + 1,
-        subject_raw: tbs.subject().as_raw().to_vec(),
-        issuer_raw: tbs.issuer().as_raw().to_vec(),
         ..Default::default()
     };
     for ext in tbs.extensions() {
@@ -71,19 +70,28 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
             ParsedExtension::SubjectAlternativeName(san) => {
                 info.sans = san.general_names.iter().map(general_name).collect();
             }
-            ParsedExtension::SubjectKeyIdentifier(ki) => info.ski = Some(ki.0.to_vec()),
-            ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                info.aki = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
+            ParsedExtension::SubjectKeyIdentifier(ki) => ski = Some(ki.0),
+            ParsedExtension::AuthorityKeyIdentifier(a) => {
+                aki = a.key_identifier.as_ref().map(|k| k.0)
             }
             _ => {}
         }
     }
+    let (subject_raw, issuer_raw) = (tbs.subject().as_raw(), tbs.issuer().as_raw());
+    info.raw = CertDer::new(RawParts {
+        cert: cert_der,
+        subject: subject_raw,
+        issuer: issuer_raw,
+        spki_bits,
+        ski,
+        aki,
+    });
     // Each name is canonicalised once: for its hash and for the self-issued comparison.
-    let subject_canon = canonical_name(&info.subject_raw).ok();
-    let issuer_canon = if info.issuer_raw == info.subject_raw {
+    let subject_canon = canonical_name(subject_raw).ok();
+    let issuer_canon = if issuer_raw == subject_raw {
         subject_canon.clone()
     } else {
-        canonical_name(&info.issuer_raw).ok()
+        canonical_name(issuer_raw).ok()
     };
     let hex = |c: &Option<Vec<u8>>| {
         c.as_deref()
@@ -93,8 +101,8 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
     info.subject_hash = hex(&subject_canon);
     info.issuer_hash = hex(&issuer_canon);
     // A version 1 certificate has no basicConstraints; OpenSSL treats a self-signed v1 as a CA.
-    let same_name = info.subject_raw == info.issuer_raw
-        || (subject_canon.is_some() && subject_canon == issuer_canon);
+    let same_name =
+        subject_raw == issuer_raw || (subject_canon.is_some() && subject_canon == issuer_canon);
     info.self_signed = same_name && cert.verify_signature(None).is_ok();
     if info.version == 1 && info.self_signed {
         info.is_ca = true;

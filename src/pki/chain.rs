@@ -170,12 +170,12 @@ impl<'a> ChainIndex<'a> {
     }
 
     fn issuer_candidates(&self, child: &Node) -> Vec<usize> {
-        let issuer_raw = &child.info.issuer_raw;
+        let issuer_raw = &child.info.issuer_raw();
         // Same hash and byte-identical DER is the common case; only differing encodings of
         // what may be the same name are canonicalised (OpenSSL compares canonical forms).
         let mut want = None;
         let mut same_name = |i: usize| {
-            let subject_raw = &self.nodes[i].info.subject_raw;
+            let subject_raw = &self.nodes[i].info.subject_raw();
             if subject_raw == issuer_raw {
                 return true;
             }
@@ -196,7 +196,7 @@ impl<'a> ChainIndex<'a> {
         // Matching key identifiers first, then CAs, then the longest-lived.
         c.sort_by_key(|&i| {
             let n = &self.nodes[i];
-            let aki_match = child.info.aki.is_some() && child.info.aki == n.info.ski;
+            let aki_match = child.info.aki().is_some() && child.info.aki() == n.info.ski();
             (!aki_match, !n.info.is_ca, -n.info.not_after_unix)
         });
         c

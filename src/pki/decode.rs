@@ -216,9 +216,9 @@ pub fn certificate(der: &[u8], source: &str, opts: &DecodeOptions) -> Item {
     match cert::summarize(der, opts.now, opts.warn_days) {
         Ok(info) => {
             let mut it = Item::new(ItemKind::Certificate, source);
-            // TRUSTED CERTIFICATE carries aux data after the certificate: keep only the cert.
-            let len = read_tlv(der).map(|(t, _)| t.raw.len()).unwrap_or(der.len());
-            it.der = Some(Arc::from(&der[..len]));
+            // The certificate alone (a TRUSTED CERTIFICATE's aux data after it is not kept),
+            // one copy shared with the summary.
+            it.der = Some(info.der().clone());
             it.detail = Detail::Certificate(Box::new(info));
             it
         }
@@ -233,8 +233,8 @@ fn csr(der: &[u8], source: &str) -> Item {
         Err(e) => return Item::error(ItemKind::Csr, source, format!("not a valid CSR: {e}")),
     };
     let info = &parsed.certification_request_info;
-    let (key_algorithm, key_bits, spki_bits) = key::spki_summary(info.subject_pki.raw)
-        .unwrap_or_else(|_| ("unknown".into(), None, vec![]));
+    let (key_algorithm, key_bits, spki_bits) =
+        key::spki_summary(info.subject_pki.raw).unwrap_or_else(|_| ("unknown".into(), None, &[]));
     let mut sans = Vec::new();
     if let Some(exts) = parsed.requested_extensions() {
         for ext in exts {
@@ -254,7 +254,7 @@ fn csr(der: &[u8], source: &str) -> Item {
         signature_algorithm: cert::signature_name(&parsed.signature_algorithm.algorithm),
         signature_valid: parsed.verify_signature().is_ok(),
         sha256: hex::encode(Sha256::digest(der)),
-        spki_bits,
+        spki_bits: spki_bits.to_vec(),
     }));
     it
 }

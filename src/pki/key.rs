@@ -53,8 +53,8 @@ pub fn integer_bits(content: &[u8]) -> u32 {
     }
 }
 
-/// Describe a SubjectPublicKeyInfo: (algorithm, bits, raw public key bits).
-pub fn spki_summary(spki_der: &[u8]) -> Result<(String, Option<u32>, Vec<u8>), String> {
+/// Describe a SubjectPublicKeyInfo: (algorithm, bits, raw public key bits: a slice of it).
+pub fn spki_summary(spki_der: &[u8]) -> Result<(String, Option<u32>, &[u8]), String> {
     let (spki, _) = read_tlv(spki_der)?;
     let parts = children(spki.content)?;
     let [alg, key] = parts.as_slice() else {
@@ -62,10 +62,10 @@ pub fn spki_summary(spki_der: &[u8]) -> Result<(String, Option<u32>, Vec<u8>), S
     };
     let alg_parts = children(alg.content)?;
     let alg_oid = alg_parts.first().ok_or("missing key algorithm")?;
-    let bits = key.content.get(1..).unwrap_or_default().to_vec();
+    let bits = key.content.get(1..).unwrap_or_default();
     let (name, mut size) = algorithm_name(alg_oid.content, alg_parts.get(1));
     if alg_oid.content == oid::RSA || alg_oid.content == oid::RSA_PSS {
-        size = rsa_public_bits(&bits);
+        size = rsa_public_bits(bits);
     } else if alg_oid.content == oid::DSA {
         size = alg_parts
             .get(1)

@@ -116,7 +116,7 @@ fn check_site(
                     )),
                     Some(k) => {
                         if let Some(bits) = &k.public_bits {
-                            if *bits != leaf.spki_bits {
+                            if *bits != leaf.spki_bits() {
                                 out.push(finding(
                                     Critical,
                                     "config-key-mismatch",
@@ -146,7 +146,7 @@ fn check_site(
             let own_key = citems.iter().any(|i| {
                 i.key()
                     .and_then(|k| k.public_bits.as_ref())
-                    .is_some_and(|b| *b == leaf.spki_bits)
+                    .is_some_and(|b| *b == leaf.spki_bits())
             });
             if !own_key {
                 out.push(finding(
@@ -167,7 +167,7 @@ fn check_site(
         for w in chain.windows(2) {
             let (a, b) = (w[0].cert(), w[1].cert());
             if let (Some(a), Some(b)) = (a, b) {
-                if a.issuer_raw != b.subject_raw {
+                if a.issuer_raw() != b.subject_raw() {
                     out.push(finding(
                         Warning,
                         "config-chain-order",
@@ -261,7 +261,7 @@ fn check_site(
             let Some(c) = client.cert() else { continue };
             if !own
                 .iter()
-                .any(|ca| ca.cert().is_some_and(|a| a.subject_raw == c.issuer_raw))
+                .any(|ca| ca.cert().is_some_and(|a| a.subject_raw() == c.issuer_raw()))
             {
                 out.push(finding(
                     Warning,
@@ -295,7 +295,7 @@ fn check_site(
                 continue;
             }
             let has = crls.iter().any(|i| match &i.detail {
-                Detail::Crl(crl) => crl.issuer_raw == c.subject_raw,
+                Detail::Crl(crl) => crl.issuer_raw == c.subject_raw(),
                 _ => false,
             });
             if !has {

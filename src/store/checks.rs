@@ -186,7 +186,7 @@ fn check_trust_dir(inv: &Inventory, dir: &str) -> Vec<Finding> {
         }
         for it in &trusted {
             let Some(c) = it.cert() else { continue };
-            if c.issuer_raw == crl.issuer_raw && crl.revoked.contains(&c.serial) {
+            if c.issuer_raw() == crl.issuer_raw && crl.revoked.contains(&c.serial) {
                 out.push(f(
                     Critical,
                     "revoked-trusted",
@@ -267,7 +267,7 @@ fn check_pairs(inv: &Inventory) -> Vec<Finding> {
         else {
             continue;
         };
-        if *bits != cert.spki_bits {
+        if *bits != cert.spki_bits() {
             out.push(f(
                 Severity::Critical,
                 "key-mismatch",
@@ -278,7 +278,7 @@ fn check_pairs(inv: &Inventory) -> Vec<Finding> {
         }
     }
     // PKCS#12 entries: key and first certificate of the same alias in the same file.
-    type KeyAndCert<'a> = (Option<&'a Vec<u8>>, Option<&'a Vec<u8>>);
+    type KeyAndCert<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
     let mut entries: BTreeMap<(&str, &str), KeyAndCert> = BTreeMap::new();
     for it in &inv.items {
         let Some(alias) = it.alias.as_deref() else {
@@ -286,10 +286,10 @@ fn check_pairs(inv: &Inventory) -> Vec<Finding> {
         };
         let e = entries.entry((it.path.as_str(), alias)).or_default();
         if let Some(k) = it.key().and_then(|k| k.public_bits.as_ref()) {
-            e.0 = Some(k);
+            e.0 = Some(k.as_slice());
         }
         if let Some(c) = it.cert() {
-            e.1.get_or_insert(&c.spki_bits);
+            e.1.get_or_insert(c.spki_bits());
         }
     }
     for ((path, alias), (k, c)) in entries {

@@ -62,14 +62,10 @@ impl Inventory {
         }
         let mut pairs: Vec<(usize, usize)> = vec![];
         for (ci, it) in self.items.iter().enumerate() {
-            let Some(c) = it.cert().filter(|c| !c.spki_bits.is_empty()) else {
+            let Some(c) = it.cert().filter(|c| !c.spki_bits().is_empty()) else {
                 continue;
             };
-            for &ki in keys_by_bits
-                .get(c.spki_bits.as_slice())
-                .into_iter()
-                .flatten()
-            {
+            for &ki in keys_by_bits.get(c.spki_bits()).into_iter().flatten() {
                 pairs.push((ki, ci));
             }
         }
@@ -106,10 +102,10 @@ impl Inventory {
         {
             return;
         }
-        let issuers: Vec<(Vec<u8>, std::sync::Arc<[u8]>)> = self
+        let issuers: Vec<crate::pki::CertDer> = self
             .items
             .iter()
-            .filter_map(|it| Some((it.cert()?.subject_raw.clone(), it.der.clone()?)))
+            .filter_map(|it| Some(it.cert()?.raw.clone()))
             .collect();
         for it in &mut self.items {
             let Detail::Crl(crl) = &mut it.detail else {
@@ -119,9 +115,8 @@ impl Inventory {
                 continue;
             };
             let mut verdict = "issuer not in store".to_string();
-            for (subj, der) in issuers.iter().filter(|(s, _)| *s == crl.issuer_raw) {
-                let _ = subj;
-                match verify_crl(crl_der, der) {
+            for issuer in issuers.iter().filter(|c| c.subject() == crl.issuer_raw) {
+                match verify_crl(crl_der, issuer.der()) {
                     SigCheck::Verified => {
                         verdict = "verified".into();
                         break;
