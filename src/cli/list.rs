@@ -90,7 +90,7 @@ pub fn to_table(inv: &Inventory) -> String {
     );
     for it in &inv.items {
         let (days, expires) = match &it.detail {
-            Detail::Certificate(c) => (c.days_left.to_string(), c.not_after[..10].to_string()),
+            Detail::Certificate(c) => (c.days_left.to_string(), c.not_after()[..10].to_string()),
             _ => ("-".into(), "-".into()),
         };
         let loc = if it.index > 0 {

@@ -37,8 +37,8 @@ pub fn to_text(it: &Item) -> String {
                 kv("common name", c.common_name.clone().unwrap_or("-".into())),
                 kv("issuer", c.issuer.clone()),
                 kv("serial", c.serial.clone()),
-                kv("not before", c.not_before.clone()),
-                kv("not after", c.not_after.clone()),
+                kv("not before", c.not_before()),
+                kv("not after", c.not_after()),
                 kv(
                     "days left",
                     format!("{} ({})", c.days_left, c.status.label()),
@@ -52,7 +52,7 @@ pub fn to_text(it: &Item) -> String {
                         c.key_bits.map(|b| format!("{b} bits")).unwrap_or_default()
                     ),
                 ),
-                kv("signature", c.signature_algorithm.clone()),
+                kv("signature", c.signature_algorithm.to_string()),
                 kv(
                     "basic constraints",
                     if c.is_ca {

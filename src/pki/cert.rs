@@ -5,6 +5,7 @@ use super::model::{CertDer, CertInfo, RawParts, Status};
 use super::subject_hash::{canonical_name, format_hash, hash_of_canonical};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
@@ -19,7 +20,7 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
     let not_before = tbs.validity.not_before.to_datetime();
     let not_after = tbs.validity.not_after.to_datetime();
     let (key_algorithm, key_bits, spki_bits) =
-        spki_summary(tbs.subject_pki.raw).unwrap_or_else(|_| ("unknown".into(), None, &[]));
+        spki_summary(tbs.subject_pki.raw).unwrap_or(("unknown", None, &[]));
     let cert_der = cert.as_raw();
     let mut ski = None;
     let mut aki = None;
@@ -28,13 +29,11 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
         common_name: common_name(tbs.subject()),
         issuer: rfc4514(tbs.issuer()),
         serial: serial_hex(tbs.raw_serial()),
-        not_before: rfc3339(not_before),
-        not_after: rfc3339(not_after),
         not_before_unix: not_before.unix_timestamp(),
         not_after_unix: not_after.unix_timestamp(),
         sha256: hex::encode(Sha256::digest(cert_der)),
         sha1: hex::encode(Sha1::digest(cert_der)),
-        key_algorithm,
+        key_algorithm: key_algorithm.into(),
         key_bits,
         signature_algorithm: signature_name(&cert.signature_algorithm.algorithm),
         version: tbs.version.0 + 1,
@@ -47,7 +46,7 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
                 info.path_len = bc.path_len_constraint;
             }
             ParsedExtension::KeyUsage(ku) => {
-                info.key_usage = ku.to_string().split(", ").map(str::to_string).collect();
+                info.key_usage = ku.to_string().split(", ").map(key_usage_name).collect();
             }
             ParsedExtension::ExtendedKeyUsage(eku) => {
                 let mut v = Vec::new();
@@ -61,10 +60,10 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
                     (eku.ocsp_signing, "OCSPSigning"),
                 ] {
                     if set {
-                        v.push(name.to_string());
+                        v.push(name.into());
                     }
                 }
-                v.extend(eku.other.iter().map(|o| o.to_id_string()));
+                v.extend(eku.other.iter().map(|o| o.to_id_string().into()));
                 info.extended_key_usage = v;
             }
             ParsedExtension::SubjectAlternativeName(san) => {
@@ -123,6 +122,13 @@ pub fn validity_status(not_before: i64, not_after: i64, now: i64, warn_days: i64
     } else {
         Status::Ok
     }
+}
+
+/// Unix seconds in RFC 3339 (every X.509 date, years 0 to 9999, is in range).
+pub fn rfc3339_unix(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .map(rfc3339)
+        .unwrap_or_default()
 }
 
 pub fn rfc3339(dt: time::OffsetDateTime) -> String {
@@ -274,11 +280,31 @@ fn ip_string(b: &[u8]) -> String {
     }
 }
 
-pub fn signature_name(oid: &x509_parser::der_parser::oid::Oid) -> String {
+pub fn signature_name(oid: &x509_parser::der_parser::oid::Oid) -> Cow<'static, str> {
     let reg = x509_parser::objects::oid_registry();
-    match x509_parser::objects::oid2sn(oid, reg) {
-        Ok(s) => s.to_string(),
-        Err(_) => oid.to_id_string(),
+    // The registry is keyed by 'static OIDs.
+    match reg.get(&oid.to_owned()) {
+        Some(entry) => entry.sn().into(),
+        None => oid.to_id_string().into(),
+    }
+}
+
+/// x509-parser's names of the keyUsage bits, as shared strings.
+fn key_usage_name(name: &str) -> Cow<'static, str> {
+    const KNOWN: [&str; 9] = [
+        "Digital Signature",
+        "Non Repudiation",
+        "Key Encipherment",
+        "Data Encipherment",
+        "Key Agreement",
+        "Key Cert Sign",
+        "CRL Sign",
+        "Encipher Only",
+        "Decipher Only",
+    ];
+    match KNOWN.iter().find(|k| **k == name) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(name.to_string()),
     }
 }
 

@@ -234,7 +234,7 @@ fn csr(der: &[u8], source: &str) -> Item {
     };
     let info = &parsed.certification_request_info;
     let (key_algorithm, key_bits, spki_bits) =
-        key::spki_summary(info.subject_pki.raw).unwrap_or_else(|_| ("unknown".into(), None, &[]));
+        key::spki_summary(info.subject_pki.raw).unwrap_or(("unknown", None, &[]));
     let mut sans = Vec::new();
     if let Some(exts) = parsed.requested_extensions() {
         for ext in exts {
@@ -249,9 +249,10 @@ fn csr(der: &[u8], source: &str) -> Item {
         subject: cert::rfc4514(&info.subject),
         common_name: cert::common_name(&info.subject),
         sans,
-        key_algorithm,
+        key_algorithm: key_algorithm.into(),
         key_bits,
-        signature_algorithm: cert::signature_name(&parsed.signature_algorithm.algorithm),
+        signature_algorithm: cert::signature_name(&parsed.signature_algorithm.algorithm)
+            .into_owned(),
         signature_valid: parsed.verify_signature().is_ok(),
         sha256: hex::encode(Sha256::digest(der)),
         spki_bits: spki_bits.to_vec(),
@@ -280,7 +281,8 @@ fn crl(der: &[u8], source: &str) -> Item {
             .iter_revoked_certificates()
             .map(|r| cert::serial_hex(r.raw_serial()))
             .collect(),
-        signature_algorithm: cert::signature_name(&parsed.signature_algorithm.algorithm),
+        signature_algorithm: cert::signature_name(&parsed.signature_algorithm.algorithm)
+            .into_owned(),
         signature: "not checked".into(),
         sha256: hex::encode(Sha256::digest(der)),
         issuer_raw: parsed.issuer().as_raw().to_vec(),

@@ -21,23 +21,23 @@ pub mod oid {
 }
 
 /// Human name and size of a key given its algorithm OID, parameters and (for RSA) modulus.
-pub fn algorithm_name(alg_oid: &[u8], params: Option<&Tlv>) -> (String, Option<u32>) {
+pub fn algorithm_name(alg_oid: &[u8], params: Option<&Tlv>) -> (&'static str, Option<u32>) {
     match alg_oid {
-        oid::RSA => ("RSA".into(), None),
-        oid::RSA_PSS => ("RSA-PSS".into(), None),
+        oid::RSA => ("RSA", None),
+        oid::RSA_PSS => ("RSA-PSS", None),
         oid::EC => match params.filter(|p| p.tag == 0x06).map(|p| p.content) {
-            Some(oid::P256) => ("EC P-256".into(), Some(256)),
-            Some(oid::P384) => ("EC P-384".into(), Some(384)),
-            Some(oid::P521) => ("EC P-521".into(), Some(521)),
-            Some(oid::SECP256K1) => ("EC secp256k1".into(), Some(256)),
-            _ => ("EC (other curve)".into(), None),
+            Some(oid::P256) => ("EC P-256", Some(256)),
+            Some(oid::P384) => ("EC P-384", Some(384)),
+            Some(oid::P521) => ("EC P-521", Some(521)),
+            Some(oid::SECP256K1) => ("EC secp256k1", Some(256)),
+            _ => ("EC (other curve)", None),
         },
-        oid::ED25519 => ("Ed25519".into(), Some(256)),
-        oid::ED448 => ("Ed448".into(), Some(456)),
-        oid::X25519 => ("X25519".into(), Some(256)),
-        oid::X448 => ("X448".into(), Some(448)),
-        oid::DSA => ("DSA".into(), None),
-        _ => ("unknown".into(), None),
+        oid::ED25519 => ("Ed25519", Some(256)),
+        oid::ED448 => ("Ed448", Some(456)),
+        oid::X25519 => ("X25519", Some(256)),
+        oid::X448 => ("X448", Some(448)),
+        oid::DSA => ("DSA", None),
+        _ => ("unknown", None),
     }
 }
 
@@ -54,7 +54,7 @@ pub fn integer_bits(content: &[u8]) -> u32 {
 }
 
 /// Describe a SubjectPublicKeyInfo: (algorithm, bits, raw public key bits: a slice of it).
-pub fn spki_summary(spki_der: &[u8]) -> Result<(String, Option<u32>, &[u8]), String> {
+pub fn spki_summary(spki_der: &[u8]) -> Result<(&'static str, Option<u32>, &[u8]), String> {
     let (spki, _) = read_tlv(spki_der)?;
     let parts = children(spki.content)?;
     let [alg, key] = parts.as_slice() else {
@@ -149,7 +149,7 @@ pub fn summarize(der: &[u8], format: KeyFormat) -> Result<KeyInfo, String> {
             let alg_oid = alg_parts.first().ok_or("PKCS#8 key without algorithm")?;
             let params = alg_parts.get(1);
             let (name, bits) = algorithm_name(alg_oid.content, params);
-            info.key_algorithm = name;
+            info.key_algorithm = name.into();
             info.key_bits = bits;
             match alg_oid.content {
                 oid::RSA | oid::RSA_PSS => {
@@ -195,7 +195,7 @@ fn sec1_into(
         raw: c,
     });
     let (name, bits) = algorithm_name(oid::EC, curve_tlv.as_ref());
-    info.key_algorithm = name;
+    info.key_algorithm = name.into();
     info.key_bits = bits;
     let public = parts
         .iter()

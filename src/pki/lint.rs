@@ -112,14 +112,18 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
                         Critical,
                         "expired",
                         it,
-                        format!("{name} expired {} days ago ({})", -c.days_left, c.not_after),
+                        format!(
+                            "{name} expired {} days ago ({})",
+                            -c.days_left,
+                            c.not_after()
+                        ),
                         "renew or replace the certificate, then reload the server",
                     )),
                     Status::NotYetValid => out.push(finding(
                         Critical,
                         "not-yet-valid",
                         it,
-                        format!("{name} is not valid before {}", c.not_before),
+                        format!("{name} is not valid before {}", c.not_before()),
                         "check the clock of the issuing host and of this server",
                     )),
                     _ => {
@@ -129,7 +133,11 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
                                 Critical,
                                 "expires-soon",
                                 it,
-                                format!("{name} expires in {} days ({})", c.days_left, c.not_after),
+                                format!(
+                                    "{name} expires in {} days ({})",
+                                    c.days_left,
+                                    c.not_after()
+                                ),
                                 "renew now and reload the server",
                             ));
                         } else if left < opts.warn_days * SECONDS_PER_DAY {
@@ -137,7 +145,11 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
                                 Warning,
                                 "expiring",
                                 it,
-                                format!("{name} expires in {} days ({})", c.days_left, c.not_after),
+                                format!(
+                                    "{name} expires in {} days ({})",
+                                    c.days_left,
+                                    c.not_after()
+                                ),
                                 "renew before it expires",
                             ));
                         }
@@ -160,7 +172,7 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
                     )),
                     _ => {}
                 }
-                let weak = match (c.key_algorithm.as_str(), c.key_bits) {
+                let weak = match (c.key_algorithm.as_ref(), c.key_bits) {
                     ("RSA" | "RSA-PSS", Some(b)) if b < 2048 => Some(format!("RSA {b} bits")),
                     ("DSA", _) => Some("DSA".into()),
                     (a, Some(b)) if a.starts_with("EC") && b < 256 => Some(format!("{a} {b}")),

@@ -4,6 +4,7 @@
 //! are flattened into the item so scripts can read `item.not_after` directly.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -128,9 +129,7 @@ pub struct CertInfo {
     pub common_name: Option<String>,
     pub issuer: String,
     pub serial: String,
-    pub not_before: String,
-    pub not_after: String,
-    /// Unix seconds of not_after, for sorting and Prometheus.
+    /// Unix seconds of not_after, for sorting and Prometheus (RFC 3339 text: `not_after()`).
     pub not_after_unix: i64,
     pub not_before_unix: i64,
     pub days_left: i64,
@@ -142,12 +141,13 @@ pub struct CertInfo {
     pub is_ca: bool,
     /// `pathlen` of basicConstraints when present.
     pub path_len: Option<u32>,
-    pub key_algorithm: String,
+    // Names from fixed lists are not allocated per certificate.
+    pub key_algorithm: Cow<'static, str>,
     pub key_bits: Option<u32>,
-    pub signature_algorithm: String,
+    pub signature_algorithm: Cow<'static, str>,
     pub self_signed: bool,
-    pub key_usage: Vec<String>,
-    pub extended_key_usage: Vec<String>,
+    pub key_usage: Vec<Cow<'static, str>>,
+    pub extended_key_usage: Vec<Cow<'static, str>>,
     pub version: u32,
     pub chain: ChainStatus,
     /// Human explanation of `chain` (which link broke and why, what is missing).
@@ -243,6 +243,16 @@ impl CertDer {
 }
 
 impl CertInfo {
+    /// `notBefore` in RFC 3339 (`2026-01-31T12:00:00Z`); kept as seconds, written when shown.
+    pub fn not_before(&self) -> String {
+        super::cert::rfc3339_unix(self.not_before_unix)
+    }
+
+    /// `notAfter` in RFC 3339.
+    pub fn not_after(&self) -> String {
+        super::cert::rfc3339_unix(self.not_after_unix)
+    }
+
     pub fn der(&self) -> &std::sync::Arc<[u8]> {
         self.raw.der()
     }
@@ -311,8 +321,8 @@ impl Serialize for CertJson<'_> {
         st.serialize_field("common_name", &c.common_name)?;
         st.serialize_field("issuer", &c.issuer)?;
         st.serialize_field("serial", &c.serial)?;
-        st.serialize_field("not_before", &c.not_before)?;
-        st.serialize_field("not_after", &c.not_after)?;
+        st.serialize_field("not_before", &c.not_before())?;
+        st.serialize_field("not_after", &c.not_after())?;
         st.serialize_field("not_after_unix", &c.not_after_unix)?;
         st.serialize_field("not_before_unix", &c.not_before_unix)?;
         st.serialize_field("days_left", &c.days_left)?;

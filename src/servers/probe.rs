@@ -164,8 +164,8 @@ pub fn probe(target: &str, servername: Option<&str>, timeout: Duration) -> Resul
                 subject: c.subject.clone(),
                 issuer: c.issuer.clone(),
                 serial: c.serial.clone(),
-                not_before: c.not_before.clone(),
-                not_after: c.not_after.clone(),
+                not_before: c.not_before(),
+                not_after: c.not_after(),
                 days_left: c.days_left,
                 sha256: c.sha256.clone(),
                 sans: c.sans.clone(),
@@ -308,7 +308,7 @@ pub fn compare(served: &Served, inv: &Inventory, configs: &[ServerConfig]) -> Co
                     "{p}{} has serial {} (from {})",
                     by(l),
                     c.serial,
-                    c.not_before
+                    c.not_before()
                 )
             })
             .collect();

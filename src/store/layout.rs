@@ -183,7 +183,7 @@ pub fn certbot_lineages(inv: &Inventory) -> Vec<Lineage> {
             domains,
             version,
             cert: it.path.clone(),
-            not_after: c.not_after.clone(),
+            not_after: c.not_after(),
             days_left: c.days_left,
             renewal_due: c.days_left < renew_before_days,
             renew_before_days,

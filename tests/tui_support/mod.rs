@@ -40,8 +40,6 @@ pub fn cert(path: &str, cn: &str, days: i64, issuer_cn: &str) -> Item {
         common_name: Some(cn.into()),
         issuer: format!("C=US, O=Example, CN={issuer_cn}"),
         serial: "01:23:45:67".into(),
-        not_before: "2025-01-01T00:00:00Z".into(),
-        not_after: String::new(),
         not_after_unix: NOW + days * DAY,
         not_before_unix: NOW - 365 * DAY,
         days_left: days,

@@ -86,7 +86,7 @@ pub(super) fn field<'a>(t: &Theme, label: &'a str, value: impl Into<Span<'a>>) -
     ])
 }
 
-fn join(v: &[String]) -> String {
+fn join(v: &[impl std::borrow::Borrow<str>]) -> String {
     if v.is_empty() {
         "-".into()
     } else {
@@ -173,7 +173,7 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
             out.push(field(t, "CN", c.common_name.as_deref().unwrap_or("-")));
             out.push(field(t, "SANs", join(&c.sans)));
             out.push(field(t, "Key", bits(&c.key_algorithm, c.key_bits)));
-            out.push(field(t, "Signature", c.signature_algorithm.as_str()));
+            out.push(field(t, "Signature", &*c.signature_algorithm));
             let sig = if c.signature_valid {
                 Span::raw("valid")
             } else {
@@ -275,15 +275,15 @@ fn cert_rest<'a>(app: &App, c: &'a CertInfo, out: &mut Vec<Line<'a>>) {
     out.push(field(
         t,
         "Not before",
-        with_raw(fmt::date(c.not_before_unix), &c.not_before),
+        with_raw(fmt::date(c.not_before_unix), &c.not_before()),
     ));
     out.push(field(
         t,
         "Not after",
-        with_raw(fmt::date(c.not_after_unix), &c.not_after),
+        with_raw(fmt::date(c.not_after_unix), &c.not_after()),
     ));
     out.push(field(t, "Key", bits(&c.key_algorithm, c.key_bits)));
-    out.push(field(t, "Signature", c.signature_algorithm.as_str()));
+    out.push(field(t, "Signature", &*c.signature_algorithm));
     let ca = match (c.is_ca, c.path_len) {
         (true, Some(n)) => format!("CA, path_len {n}"),
         (true, None) => "CA".into(),
