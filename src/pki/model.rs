@@ -293,17 +293,6 @@ impl CertInfo {
             .chain(self.chain_issuers.iter().map(|l| LinkView::from(&**l)))
             .collect()
     }
-
-    /// Subject of the chain's last certificate (its root, or where it stops); `None` until a
-    /// chain is built.
-    pub fn chain_root_subject(&self) -> Option<&str> {
-        self.chain_note.as_ref()?;
-        Some(
-            self.chain_issuers
-                .last()
-                .map_or(&self.subject, |l| &l.subject),
-        )
-    }
 }
 
 /// A certificate's fields in the `list --json` contract, in contract order.

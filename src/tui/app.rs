@@ -794,7 +794,8 @@ impl App {
         } else {
             &self.order
         };
-        self.matched = listing::matching(&self.metas, base, &listing::Needle::new(&needle));
+        let needle_for = listing::Needle::new(&needle);
+        self.matched = listing::matching(self.items(), &self.metas, base, &needle_for);
         self.matched_for = Some(needle);
         self.rows = listing::rows(self.items(), &self.metas, &self.matched, self.group);
         self.shown = self
