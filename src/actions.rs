@@ -553,7 +553,7 @@ fn crl_for(
     Ok((
         name,
         pem::encode("X509 CRL", &der).into_bytes(),
-        cert.subject_hash.clone(),
+        cert.subject_hash.to_string(),
     ))
 }
 
@@ -623,8 +623,8 @@ pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
     let mut srcs = trustdir::sources(ctx.inv, dir);
     srcs.push(trustdir::Source {
         name: file_name,
-        hash: cert.subject_hash.clone(),
-        fingerprint: cert.sha1.clone(),
+        hash: cert.subject_hash.to_string(),
+        fingerprint: hex::encode(cert.sha1),
         crl: false,
     });
     // A local CA whose key we hold gets its (empty) CRL next to it, so -crl_check works.
@@ -986,7 +986,7 @@ pub fn export(
                 certs.push(Certificate::from_der(&c).map_err(|e| anyhow!("{e}"))?);
             }
             let pk = PrivateKey::from_der(&k.serialize_der()).map_err(|e| anyhow!("{e}"))?;
-            let local_id = hex::decode(&cert.sha1).unwrap_or_default();
+            let local_id = cert.sha1.to_vec();
             let mut ks = KeyStore::new();
             let alias = slug(&item.display_name());
             ks.add_entry(

@@ -69,8 +69,8 @@ pub fn to_text(it: &Item) -> String {
                 kv("key usage", c.key_usage.join(", ")),
                 kv("extended key usage", c.extended_key_usage.join(", ")),
                 kv("SHA-256", colon_hex(&c.sha256)),
-                kv("SHA-1", colon_hex(&c.sha1)),
-                kv("subject hash", c.subject_hash.clone()),
+                kv("SHA-1", colon_hex(&hex::encode(c.sha1))),
+                kv("subject hash", c.subject_hash.to_string()),
                 kv("self-signed", c.self_signed.to_string()),
                 kv(
                     "paired key",

@@ -1,8 +1,8 @@
 //! Certificate summaries: everything the list, the details pane and `list --json` show.
 
 use super::key::spki_summary;
-use super::model::{CertDer, CertInfo, RawParts, Status};
-use super::subject_hash::{canonical_name, format_hash, hash_of_canonical};
+use super::model::{CertDer, CertInfo, NameHash, RawParts, Status};
+use super::subject_hash::{canonical_name, hash_of_canonical};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -32,7 +32,7 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
         not_before_unix: not_before.unix_timestamp(),
         not_after_unix: not_after.unix_timestamp(),
         sha256: hex::encode(Sha256::digest(cert_der)),
-        sha1: hex::encode(Sha1::digest(cert_der)),
+        sha1: Sha1::digest(cert_der).into(),
         key_algorithm: key_algorithm.into(),
         key_bits,
         signature_algorithm: signature_name(&cert.signature_algorithm.algorithm),
@@ -64,7 +64,7 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
                     }
                 }
                 v.extend(eku.other.iter().map(|o| o.to_id_string().into()));
-                info.extended_key_usage = v;
+                info.extended_key_usage = v.into();
             }
             ParsedExtension::SubjectAlternativeName(san) => {
                 info.sans = san.general_names.iter().map(general_name).collect();
@@ -92,13 +92,9 @@ pub fn summarize(der: &[u8], now: i64, warn_days: i64) -> Result<CertInfo, Strin
     } else {
         canonical_name(issuer_raw).ok()
     };
-    let hex = |c: &Option<Vec<u8>>| {
-        c.as_deref()
-            .map(|c| format_hash(hash_of_canonical(c)))
-            .unwrap_or_default()
-    };
-    info.subject_hash = hex(&subject_canon);
-    info.issuer_hash = hex(&issuer_canon);
+    let hash = |c: &Option<Vec<u8>>| NameHash(c.as_deref().map(hash_of_canonical));
+    info.subject_hash = hash(&subject_canon);
+    info.issuer_hash = hash(&issuer_canon);
     // A version 1 certificate has no basicConstraints; OpenSSL treats a self-signed v1 as a CA.
     let same_name =
         subject_raw == issuer_raw || (subject_canon.is_some() && subject_canon == issuer_canon);

@@ -6,15 +6,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::model::{CertInfo, ChainLink, ChainStatus};
+use super::model::{CertInfo, ChainLink, ChainStatus, NameHash};
 use super::subject_hash::canonical_name;
 use x509_parser::error::X509Error;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-/// A certificate the chain builder can use: its summary, exact DER and where it lives.
+/// A certificate the chain builder can use: its summary (with its DER) and where it lives.
 pub struct Node<'a> {
     pub info: &'a CertInfo,
-    pub der: &'a [u8],
     pub path: &'a str,
 }
 
@@ -65,7 +64,9 @@ pub fn verify_signed_by(child_der: &[u8], issuer_der: &[u8]) -> SigCheck {
 /// Index of all certificates by subject hash, for issuer lookups.
 pub struct ChainIndex<'a> {
     nodes: Vec<Node<'a>>,
-    by_subject_hash: HashMap<&'a str, Vec<usize>>,
+    /// (subject hash, node) sorted: issuers are looked up by the child's issuer hash. Flat,
+    /// not a map of vectors: 100,000 leaves have 100,000 different subjects.
+    by_subject_hash: Vec<(NameHash, u32)>,
     max_depth: usize,
     /// Off: issuers are chosen by name and key identifier only and chains end `Unverified`.
     verify: bool,
@@ -82,13 +83,12 @@ pub struct ChainIndex<'a> {
 impl<'a> ChainIndex<'a> {
     pub fn new(nodes: Vec<Node<'a>>, verify: bool) -> Self {
         let n = nodes.len();
-        let mut by_subject_hash: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, n) in nodes.iter().enumerate() {
-            by_subject_hash
-                .entry(n.info.subject_hash.as_str())
-                .or_default()
-                .push(i);
-        }
+        let mut by_subject_hash: Vec<(NameHash, u32)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.info.subject_hash, i as u32))
+            .collect();
+        by_subject_hash.sort_unstable();
         ChainIndex {
             nodes,
             by_subject_hash,
@@ -141,7 +141,8 @@ impl<'a> ChainIndex<'a> {
         if !self.verify {
             return SigCheck::NotChecked("signatures not verified".into());
         }
-        let check = || verify_signed_by(self.nodes[child].der, self.nodes[issuer].der);
+        let der = |i: usize| &**self.nodes[i].info.der();
+        let check = || verify_signed_by(der(child), der(issuer));
         if !self.nodes[child].info.is_ca {
             return check();
         }
@@ -182,17 +183,17 @@ impl<'a> ChainIndex<'a> {
             let want = want.get_or_insert_with(|| canonical_name(issuer_raw).ok());
             want.is_some() && canonical_name(subject_raw).ok() == *want
         };
-        let mut c: Vec<usize> = self
+        let want_hash = child.info.issuer_hash;
+        let first = self
             .by_subject_hash
-            .get(child.info.issuer_hash.as_str())
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|&i| self.nodes[i].info.sha256 != child.info.sha256)
-                    .filter(|&i| same_name(i))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .partition_point(|(h, _)| *h < want_hash);
+        let mut c: Vec<usize> = self.by_subject_hash[first..]
+            .iter()
+            .take_while(|(h, _)| *h == want_hash)
+            .map(|&(_, i)| i as usize)
+            .filter(|&i| self.nodes[i].info.sha256 != child.info.sha256)
+            .filter(|&i| same_name(i))
+            .collect();
         // Matching key identifiers first, then CAs, then the longest-lived.
         c.sort_by_key(|&i| {
             let n = &self.nodes[i];

@@ -122,6 +122,26 @@ impl<'a> From<&'a ChainLink> for LinkView<'a> {
     }
 }
 
+/// OpenSSL's hash of a name (`x509 -subject_hash`), written as 8 hex digits; `None` when the
+/// name could not be canonicalised (written as "").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NameHash(pub Option<u32>);
+
+impl std::fmt::Display for NameHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(h) => write!(f, "{h:08x}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Serialize for NameHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Serialised by `Item` (its `chain_path` needs the item's path): see `CertJson`.
 #[derive(Debug, Clone, Default)]
 pub struct CertInfo {
@@ -134,10 +154,11 @@ pub struct CertInfo {
     pub not_before_unix: i64,
     pub days_left: i64,
     pub sha256: String,
-    pub sha1: String,
-    pub subject_hash: String,
-    pub issuer_hash: String,
-    pub sans: Vec<String>,
+    /// Raw digest (hex in JSON; keystores and trust dirs use the bytes).
+    pub sha1: [u8; 20],
+    pub subject_hash: NameHash,
+    pub issuer_hash: NameHash,
+    pub sans: Box<[String]>,
     pub is_ca: bool,
     /// `pathlen` of basicConstraints when present.
     pub path_len: Option<u32>,
@@ -146,8 +167,8 @@ pub struct CertInfo {
     pub key_bits: Option<u32>,
     pub signature_algorithm: Cow<'static, str>,
     pub self_signed: bool,
-    pub key_usage: Vec<Cow<'static, str>>,
-    pub extended_key_usage: Vec<Cow<'static, str>>,
+    pub key_usage: Box<[Cow<'static, str>]>,
+    pub extended_key_usage: Box<[Cow<'static, str>]>,
     pub version: u32,
     pub chain: ChainStatus,
     /// Human explanation of `chain` (which link broke and why, what is missing).
@@ -316,7 +337,7 @@ impl Serialize for CertJson<'_> {
         st.serialize_field("not_before_unix", &c.not_before_unix)?;
         st.serialize_field("days_left", &c.days_left)?;
         st.serialize_field("sha256", &c.sha256)?;
-        st.serialize_field("sha1", &c.sha1)?;
+        st.serialize_field("sha1", &hex::encode(c.sha1))?;
         st.serialize_field("subject_hash", &c.subject_hash)?;
         st.serialize_field("issuer_hash", &c.issuer_hash)?;
         st.serialize_field("sans", &c.sans)?;

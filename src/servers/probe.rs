@@ -168,7 +168,7 @@ pub fn probe(target: &str, servername: Option<&str>, timeout: Duration) -> Resul
                 not_after: c.not_after(),
                 days_left: c.days_left,
                 sha256: c.sha256.clone(),
-                sans: c.sans.clone(),
+                sans: c.sans.to_vec(),
                 info: Some(c),
             },
             Err(e) => Served {
@@ -289,7 +289,7 @@ pub fn compare(served: &Served, inv: &Inventory, configs: &[ServerConfig]) -> Co
         };
     }
     let names = |c: &CertInfo| -> Vec<String> {
-        let mut v: Vec<String> = c.sans.clone();
+        let mut v: Vec<String> = c.sans.to_vec();
         if let Some(cn) = &c.common_name {
             v.push(format!("CN:{cn}"));
         }

@@ -104,8 +104,8 @@ fn check_trust_dir(inv: &Inventory, dir: &str) -> Vec<Finding> {
             .find(|it| it.path == rel || it.links.contains(&rel));
         if let Some(it) = item {
             let actual = match &it.detail {
-                Detail::Certificate(c) => Some(c.subject_hash.as_str()),
-                Detail::Crl(c) => Some(c.issuer_hash.as_str()),
+                Detail::Certificate(c) => Some(c.subject_hash.to_string()),
+                Detail::Crl(c) => Some(c.issuer_hash.clone()),
                 _ => None,
             };
             if let Some(actual) = actual.filter(|a| *a != stem) {

@@ -48,8 +48,8 @@ pub fn sources(inv: &Inventory, dir: &str) -> Vec<Source> {
         .filter_map(|(name, items)| match &items[0].detail {
             Detail::Certificate(c) => Some(Source {
                 name: name.to_string(),
-                hash: c.subject_hash.clone(),
-                fingerprint: c.sha1.clone(),
+                hash: c.subject_hash.to_string(),
+                fingerprint: hex::encode(c.sha1),
                 crl: false,
             }),
             Detail::Crl(c) => Some(Source {

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use certdeck::pki::{
-    CertInfo, ChainLink, ChainStatus, CsrInfo, Detail, Item, ItemKind, KeyInfo, Status,
+    CertInfo, ChainLink, ChainStatus, CsrInfo, Detail, Item, ItemKind, KeyInfo, NameHash, Status,
 };
 use certdeck::tui::app::{App, Msg};
 use certdeck::tui::theme::Theme;
@@ -44,13 +44,13 @@ pub fn cert(path: &str, cn: &str, days: i64, issuer_cn: &str) -> Item {
         not_before_unix: NOW - 365 * DAY,
         days_left: days,
         sha256: fp.clone(),
-        sha1: fp[..40].into(),
-        subject_hash: "9d66eef0".into(),
-        issuer_hash: "1a2b3c4d".into(),
+        sha1: hex::decode(&fp[..40]).unwrap().try_into().unwrap(),
+        subject_hash: NameHash(Some(0x9d66eef0)),
+        issuer_hash: NameHash(Some(0x1a2b3c4d)),
         sans: if is_ca {
-            vec![]
+            vec![].into()
         } else {
-            vec![format!("DNS:{cn}"), format!("DNS:alt.{cn}")]
+            vec![format!("DNS:{cn}"), format!("DNS:alt.{cn}")].into()
         },
         is_ca,
         path_len: is_ca.then_some(0),
@@ -58,11 +58,11 @@ pub fn cert(path: &str, cn: &str, days: i64, issuer_cn: &str) -> Item {
         key_bits: Some(2048),
         signature_algorithm: "sha256WithRSAEncryption".into(),
         self_signed: cn == issuer_cn,
-        key_usage: vec!["digitalSignature".into(), "keyEncipherment".into()],
+        key_usage: vec!["digitalSignature".into(), "keyEncipherment".into()].into(),
         extended_key_usage: if is_ca {
-            vec![]
+            vec![].into()
         } else {
-            vec!["serverAuth".into()]
+            vec!["serverAuth".into()].into()
         },
         version: 3,
         chain: ChainStatus::Valid,

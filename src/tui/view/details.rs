@@ -184,7 +184,7 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
         }
         Detail::Crl(c) => {
             out.push(field(t, "Issuer", c.issuer.as_str()));
-            out.push(field(t, "Issuer hash", c.issuer_hash.as_str()));
+            out.push(field(t, "Issuer hash", c.issuer_hash.to_string()));
             out.push(field(t, "This update", c.this_update.as_str()));
             out.push(field(
                 t,
@@ -293,6 +293,6 @@ fn cert_rest<'a>(app: &App, c: &'a CertInfo, out: &mut Vec<Line<'a>>) {
     out.push(field(t, "Key usage", join(&c.key_usage)));
     out.push(field(t, "Ext. usage", join(&c.extended_key_usage)));
     out.push(field(t, "SHA-256", fmt::colon_hex(&c.sha256)));
-    out.push(field(t, "SHA-1", fmt::colon_hex(&c.sha1)));
-    out.push(field(t, "Subj. hash", c.subject_hash.as_str()));
+    out.push(field(t, "SHA-1", fmt::colon_hex(&hex::encode(c.sha1))));
+    out.push(field(t, "Subj. hash", c.subject_hash.to_string()));
 }
