@@ -120,16 +120,33 @@ pub fn validity_status(not_before: i64, not_after: i64, now: i64, warn_days: i64
     }
 }
 
-/// Unix seconds in RFC 3339 (every X.509 date, years 0 to 9999, is in range).
+/// Unix seconds written in RFC 3339 (every X.509 date, years 0 to 9999, is in range; others
+/// write nothing). A `Display`, so JSON output formats it in place.
+pub struct Rfc3339(pub i64);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match time::OffsetDateTime::from_unix_timestamp(self.0) {
+            Ok(dt) => write_rfc3339(f, dt),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
 pub fn rfc3339_unix(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .map(rfc3339)
-        .unwrap_or_default()
+    Rfc3339(secs).to_string()
 }
 
 pub fn rfc3339(dt: time::OffsetDateTime) -> String {
+    let mut s = String::with_capacity(20);
+    let _ = write_rfc3339(&mut s, dt);
+    s
+}
+
+fn write_rfc3339(w: &mut impl std::fmt::Write, dt: time::OffsetDateTime) -> std::fmt::Result {
     let dt = dt.to_offset(time::UtcOffset::UTC);
-    format!(
+    write!(
+        w,
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         dt.year(),
         dt.month() as u8,

@@ -3,6 +3,7 @@
 //! Serialised as the `list --json` contract documented in README.md. Certificate, key, ... details
 //! are flattened into the item so scripts can read `item.not_after` directly.
 
+use super::cert::Rfc3339;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -316,6 +317,25 @@ impl CertInfo {
     }
 }
 
+/// A `Display` serialised as a string written straight into the output (no String per field
+/// per item).
+struct InPlace<T>(T);
+
+impl<T: std::fmt::Display> Serialize for InPlace<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// Lowercase hex.
+struct Hex<'a>(&'a [u8]);
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
 /// A certificate's fields in the `list --json` contract, in contract order.
 struct CertJson<'a> {
     cert: &'a CertInfo,
@@ -331,13 +351,13 @@ impl Serialize for CertJson<'_> {
         st.serialize_field("common_name", &c.common_name)?;
         st.serialize_field("issuer", &c.issuer)?;
         st.serialize_field("serial", &c.serial)?;
-        st.serialize_field("not_before", &c.not_before())?;
-        st.serialize_field("not_after", &c.not_after())?;
+        st.serialize_field("not_before", &InPlace(Rfc3339(c.not_before_unix)))?;
+        st.serialize_field("not_after", &InPlace(Rfc3339(c.not_after_unix)))?;
         st.serialize_field("not_after_unix", &c.not_after_unix)?;
         st.serialize_field("not_before_unix", &c.not_before_unix)?;
         st.serialize_field("days_left", &c.days_left)?;
         st.serialize_field("sha256", &c.sha256)?;
-        st.serialize_field("sha1", &hex::encode(c.sha1))?;
+        st.serialize_field("sha1", &InPlace(Hex(&c.sha1)))?;
         st.serialize_field("subject_hash", &c.subject_hash)?;
         st.serialize_field("issuer_hash", &c.issuer_hash)?;
         st.serialize_field("sans", &c.sans)?;
