@@ -185,7 +185,7 @@ def main():
         f"key_during_scan_ms median={r['key_during_scan_ms']:.1f} "
         f"max={r['key_during_scan_ms_max']:.1f} (typed to frame written, while the list streams in)"
     )
-    print(f"peak_rss_mib={r['peak_rss_mib']:.0f}")
+    print(f"peak_rss={r['peak_rss_mib'] * 1.048576:.0f} MB ({r['peak_rss_mib']:.0f} MiB)")
 
 
 if __name__ == "__main__":

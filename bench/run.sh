@@ -67,6 +67,8 @@ PY
 /usr/bin/time -f "peak RSS list --json --no-verify: %M KiB" "$BIN" list --json --no-verify --store "$B" >/dev/null
 echo "phases of one list --json (CERTDECK_TIMINGS):"
 CERTDECK_TIMINGS=1 "$BIN" list --json --store "$B" 2>&1 >/dev/null | sed 's/^/  /'
+echo "== heap held per item (counted with mimalloc's usable sizes)"
+cargo run --release --quiet --example heap_profile -- "$B" 2>/dev/null || true
 echo "== one filter keystroke on 100,000 items, update + 80x24 frame (divan, 2 per iteration)"
 cargo bench --quiet --bench hot_paths -- filter 2>/dev/null | grep -E "filter|fastest" || true
 echo "== TUI over a pty at 80x24 ($N_BIG certs)"

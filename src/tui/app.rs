@@ -260,7 +260,6 @@ impl App {
         )));
     }
 
-    /// Replace every item (tests, and the end of a scan).
     /// What the list shows: the streaming first scan, else the last complete inventory.
     pub fn items(&self) -> &[Item] {
         shown_items(&self.streamed, &self.inventory)
