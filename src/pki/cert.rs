@@ -351,6 +351,72 @@ mod tests {
         assert_eq!(colon_hex("abff"), "AB:FF");
     }
 
+    /// The raw parts are ranges into the kept DER: each must read exactly what a parser finds,
+    /// also when the certificate is followed by other bytes (TRUSTED CERTIFICATE aux data).
+    #[test]
+    fn raw_parts_read_what_the_parser_finds() {
+        use crate::pki::issue::{generate_key, issue, IssueRequest, KeyType, Profile, Signer};
+        let now = time::OffsetDateTime::now_utc();
+        let request = |profile, cn: &str| IssueRequest {
+            profile,
+            subject: crate::pki::issue::SubjectSpec::cn(cn),
+            sans: vec![],
+            not_before: now,
+            not_after: now + time::Duration::days(30),
+            path_len: None,
+        };
+        let ca_key = generate_key(KeyType::EcP256).unwrap();
+        let ca = issue(&request(Profile::Ca, "Parts CA"), &ca_key, None).unwrap();
+        let key = generate_key(KeyType::Rsa2048).unwrap();
+        let signer = Signer {
+            cert_der: &ca.cert_der,
+            key: &ca_key,
+        };
+        let leaf = issue(
+            &request(Profile::Server, "parts.example"),
+            &key,
+            Some(signer),
+        )
+        .unwrap();
+        let mut with_aux = leaf.cert_der.clone();
+        with_aux.extend_from_slice(&[0x30, 0x03, 0x0c, 0x01, 0x41]);
+        for der in [&ca.cert_der, &leaf.cert_der, &with_aux] {
+            let info = summarize(der, now.unix_timestamp(), 30).unwrap();
+            let (_, x) = X509Certificate::from_der(der).unwrap();
+            assert_eq!(&info.der()[..], x.as_raw());
+            assert_eq!(info.subject_raw(), x.subject().as_raw());
+            assert_eq!(info.issuer_raw(), x.issuer().as_raw());
+            assert_eq!(
+                info.spki_bits(),
+                &x.public_key().subject_public_key.data[..]
+            );
+            let ski = x
+                .extensions()
+                .iter()
+                .find_map(|e| match e.parsed_extension() {
+                    ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0),
+                    _ => None,
+                });
+            let aki = x
+                .extensions()
+                .iter()
+                .find_map(|e| match e.parsed_extension() {
+                    ParsedExtension::AuthorityKeyIdentifier(a) => {
+                        a.key_identifier.as_ref().map(|k| k.0)
+                    }
+                    _ => None,
+                });
+            assert!(ski.is_some());
+            assert_eq!(info.ski(), ski);
+            assert_eq!(info.aki(), aki);
+        }
+        let leaf_info = summarize(&leaf.cert_der, 0, 30).unwrap();
+        assert!(
+            leaf_info.aki().is_some(),
+            "a CA-signed leaf names its issuer's key"
+        );
+    }
+
     #[test]
     fn garbage_is_error() {
         assert!(summarize(b"\x30\x03\x02\x01\x01", 0, 30).is_err());
