@@ -78,3 +78,85 @@ fn streaming_scan_matches_the_synchronous_one() {
     done.apply_chains(verified.expect("Verified event"));
     assert_eq!(chains(&done), chains(&sync));
 }
+
+/// Files changed under a scanned store (added, replaced, deleted, links added and removed),
+/// re-read one by one and spliced into the inventory in place, give what a full rescan gives
+/// once the chains are verified again; vectors kept beside the items follow the splice.
+#[test]
+fn changed_files_applied_in_place_match_a_full_rescan() {
+    use certdeck::store::scan::read_changes;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("demo");
+    certdeck::demo::create_demo_store(&store, time::OffsetDateTime::now_utc()).unwrap();
+    let opts = ScanOptions::default();
+    let mut inv = scan(&store, &opts);
+    let before: Vec<String> = inv.items.iter().map(|i| i.path.clone()).collect();
+
+    let at = |rel: &str| store.join(rel);
+    // A new client certificate, an old one replaced by another, a key deleted, a hash link
+    // added for the new file and the existing one removed, a file that is not a certificate.
+    std::fs::copy(at("clients/alice.pem"), at("clients/bob.pem")).unwrap();
+    std::fs::copy(at("clients/mallory.pem"), at("servers/old.example.com.pem")).unwrap();
+    std::fs::remove_file(at("clients/private/alice.key")).unwrap();
+    std::os::unix::fs::symlink("../clients/bob.pem", at("trusted/0000bob0.0")).unwrap();
+    std::fs::remove_file(at("trusted/c0801d29.0")).unwrap();
+    std::fs::write(at("notes.txt"), "not a certificate").unwrap();
+    let changed: Vec<String> = [
+        "clients/bob.pem",
+        "servers/old.example.com.pem",
+        "clients/private/alice.key",
+        "trusted/0000bob0.0",
+        "trusted/c0801d29.0",
+        "notes.txt",
+        "history/ignored.pem",
+    ]
+    .map(String::from)
+    .to_vec();
+    let changes = read_changes(&store, &changed, &opts).expect("per-file changes");
+    let splice = inv.apply_changes(changes, &opts.analyze).expect("applied");
+    let verified = inv
+        .chain_results(&opts.analyze, true, None, &|_, _| true)
+        .unwrap();
+    inv.apply_chains(verified);
+
+    let full = scan(&store, &opts);
+    assert_eq!(
+        certdeck::cli::list::to_json(&inv),
+        certdeck::cli::list::to_json(&full)
+    );
+    let bob = inv
+        .items
+        .iter()
+        .find(|i| i.path == "clients/bob.pem")
+        .unwrap();
+    assert_eq!(bob.links, ["trusted/0000bob0.0"]);
+    assert!(inv
+        .items
+        .iter()
+        .all(|i| i.path != "clients/private/alice.key"));
+
+    // An aligned vector (the TUI's per-item facts) follows: old paths, minus the gone, plus the
+    // new at their places, equal the updated inventory's paths.
+    let new_paths: Vec<String> = splice
+        .inserted
+        .iter()
+        .map(|&i| inv.items[i].path.clone())
+        .collect();
+    let spliced = splice.apply(before, new_paths).unwrap();
+    let now: Vec<String> = inv.items.iter().map(|i| i.path.clone()).collect();
+    assert_eq!(spliced, now);
+}
+
+/// What a per-file update cannot express is left to a full scan.
+#[test]
+fn a_new_directory_or_a_link_out_of_the_store_needs_a_full_scan() {
+    use certdeck::store::scan::read_changes;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    std::fs::create_dir_all(store.join("sub")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", store.join("out.pem")).unwrap();
+    let opts = ScanOptions::default();
+    assert!(read_changes(&store, &["sub".to_string()], &opts).is_none());
+    assert!(read_changes(&store, &["out.pem".to_string()], &opts).is_none());
+    assert!(read_changes(&store, &["gone.pem".to_string()], &opts).is_some());
+}

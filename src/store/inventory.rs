@@ -42,18 +42,32 @@ impl Inventory {
     /// Cross-item analysis: key pairing, chains (with signatures verified), CRL signatures.
     /// Runs after every scan; deterministic for a given `now`.
     pub fn analyze(&mut self, opts: &AnalyzeOptions) {
-        use crate::pki::chain::SigCheck;
-        use crate::pki::Detail;
         use rayon::prelude::*;
-        use std::collections::HashMap;
-
         // Unstable: (path, index) is unique, and a stable sort would allocate a copy of every
         // item (~20 MB at 100,000) just as the analysis needs memory the most.
         self.items
             .par_sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.index.cmp(&b.index)));
+        self.pair_keys();
+        // Chains. Always complete here: `progress` never cancels.
+        if let Some(results) = self.chain_results(opts, opts.verify_signatures, None, &|_, _| true)
+        {
+            self.apply_chains(results);
+        }
+        self.check_crls();
+    }
 
-        // Key pairing by raw public key bits. Keys are few and certificates many: index the
-        // keys, then look each certificate up once.
+    /// Key pairing by raw public key bits, from scratch. Keys are few and certificates many:
+    /// index the keys, then look each certificate up once.
+    pub(crate) fn pair_keys(&mut self) {
+        use crate::pki::Detail;
+        use std::collections::HashMap;
+        for it in &mut self.items {
+            match &mut it.detail {
+                Detail::Certificate(c) => c.paired_keys.clear(),
+                Detail::PrivateKey(k) => k.pairs_with.clear(),
+                _ => {}
+            }
+        }
         let mut keys_by_bits: HashMap<&[u8], Vec<usize>> = HashMap::new();
         for (i, it) in self.items.iter().enumerate() {
             if let Some(bits) = it.key().and_then(|k| k.public_bits.as_deref()) {
@@ -88,13 +102,12 @@ impl Inventory {
                 }
             }
         }
+    }
 
-        // Chains. Always complete here: `progress` never cancels.
-        if let Some(results) = self.chain_results(opts, opts.verify_signatures, &|_, _| true) {
-            self.apply_chains(results);
-        }
-
-        // CRL signatures against an issuer in the store.
+    /// CRL signatures against an issuer in the store.
+    pub(crate) fn check_crls(&mut self) {
+        use crate::pki::chain::SigCheck;
+        use crate::pki::Detail;
         if !self
             .items
             .iter()
@@ -129,14 +142,16 @@ impl Inventory {
         }
     }
 
-    /// Build every certificate's chain; with `verify`, check every signature. Work goes in
-    /// slices of 1,024 certificates; `progress(done, total)` after each may return false to
-    /// cancel (the TUI's background verification stops when a rescan replaces it).
-    /// System trust certificates take part as anchors/intermediates when `opts` asks.
+    /// Build the chains of the certificates among `which` (sorted item indices; `None`: all;
+    /// every certificate of the store can be an issuer either way); with `verify`, check every signature. Work goes in slices of
+    /// 1,024 certificates; `progress(done, total)` after each may return false to cancel (the
+    /// TUI's background verification stops when a rescan replaces it). System trust
+    /// certificates take part as anchors/intermediates when `opts` asks.
     pub fn chain_results(
         &self,
         opts: &AnalyzeOptions,
         verify: bool,
+        which: Option<&[usize]>,
         progress: &(dyn Fn(usize, usize) -> bool + Sync),
     ) -> Option<Vec<(usize, ChainResult)>> {
         use rayon::prelude::*;
@@ -150,14 +165,17 @@ impl Inventory {
             it.cert().filter(|c| !c.der().is_empty())
         }
         let mut nodes = vec![];
+        // (item, its node) for the chains to build.
         let mut owners = vec![];
         for (i, it) in self.items.iter().enumerate() {
             if let Some(c) = usable(it) {
+                if which.is_none_or(|w| w.binary_search(&i).is_ok()) {
+                    owners.push((i, nodes.len()));
+                }
                 nodes.push(Node {
                     info: c,
                     path: it.path.as_str(),
                 });
-                owners.push(i);
             }
         }
         for it in &system {
@@ -170,13 +188,11 @@ impl Inventory {
         }
         let index = ChainIndex::new(nodes, verify);
         let mut out = Vec::with_capacity(owners.len());
-        for (slice_no, slice) in owners.chunks(1024).enumerate() {
-            let base = slice_no * 1024;
+        for slice in owners.chunks(1024) {
             out.par_extend(
                 slice
                     .par_iter()
-                    .enumerate()
-                    .map(|(k, &item)| (item, index.build(base + k))),
+                    .map(|&(item, node)| (item, index.build(node))),
             );
             if !progress(out.len(), owners.len()) {
                 return None;

@@ -11,5 +11,6 @@ pub mod plan;
 pub mod scan;
 pub mod select;
 pub mod trustdir;
+pub mod update;
 pub mod watch;
 pub mod write;

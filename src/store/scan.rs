@@ -390,6 +390,55 @@ fn decode_entry(e: &Entry, opts: &ScanOptions) -> Vec<Item> {
     items
 }
 
+/// What the store paths `rels` are now, for `Inventory::apply_changes`: regular files are
+/// decoded as a scan would, links that end at a file inside the store become its aliases,
+/// vanished paths just go. `None` for what only a full scan can tell (a directory, a link that
+/// dangles, loops or leaves the store, a special file).
+pub fn read_changes(
+    root: &Path,
+    rels: &[String],
+    opts: &ScanOptions,
+) -> Option<super::update::FileChanges> {
+    let mut out = super::update::FileChanges::default();
+    for rel in rels {
+        let first = rel.split('/').next().unwrap_or_default();
+        let name = rel.rsplit('/').next().unwrap_or_default();
+        let at_root = !rel.contains('/');
+        if RESERVED_DIRS.contains(&first)
+            || (at_root && RESERVED_FILES.contains(&name))
+            || rel.split('/').any(|c| c == ".git")
+            || name.starts_with(super::write::TMP_PREFIX)
+        {
+            continue;
+        }
+        let path = root.join(rel);
+        out.gone.push(rel.clone());
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => return None,
+        };
+        if meta.file_type().is_symlink() {
+            let target = in_store_target(root, &path)?;
+            let reserved = RESERVED_DIRS.contains(&target.split('/').next().unwrap_or_default());
+            if reserved {
+                return None;
+            }
+            out.links.push((rel.clone(), target));
+        } else if meta.is_file() {
+            let entry = Entry {
+                rel: rel.clone(),
+                read_path: path,
+                problem: None,
+            };
+            out.items.extend(decode_entry(&entry, opts));
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
 /// Scan synchronously and return the analysed inventory.
 pub fn scan(root: &Path, opts: &ScanOptions) -> Inventory {
     scan_inner(root, opts)
@@ -459,7 +508,7 @@ pub fn spawn_verify(
     std::thread::spawn(move || {
         in_own_pool("verify", || {
             let progress = |done, total| tx.send(ScanEvent::Verifying { done, total }).is_ok();
-            let results = inventory.chain_results(&opts, true, &progress);
+            let results = inventory.chain_results(&opts, true, None, &progress);
             drop(inventory);
             if let Some(results) = results {
                 let _ = tx.send(ScanEvent::Verified(results));

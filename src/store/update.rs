@@ -1,0 +1,153 @@
+//! Applying the files a watcher saw change to an analysed inventory, in place: a store of
+//! 100,000 certificates that gains one re-reads one file, not 100,000, and never holds a second
+//! inventory (a full rescan keeps the old list on screen until the new one is complete: twice
+//! the memory, and seconds of CPU, for every certificate a CA issues into the directory).
+
+use std::collections::{HashMap, HashSet};
+
+use super::inventory::{AnalyzeOptions, Inventory};
+use crate::pki::{Detail, Item};
+
+/// What some store paths are now (`scan::read_changes`).
+#[derive(Debug, Default)]
+pub struct FileChanges {
+    /// Paths whose old items and link entries go (every changed path).
+    pub gone: Vec<String>,
+    /// Items decoded from the changed paths that are regular files now.
+    pub items: Vec<Item>,
+    /// Changed paths that are symlinks now: (link, store path of the file it names).
+    pub links: Vec<(String, String)>,
+}
+
+/// How an update reordered the items: which old ones stayed and where the new ones went, so
+/// vectors kept beside the items (the TUI's per-item facts) can follow with `apply`.
+#[derive(Debug)]
+pub struct Splice {
+    keep: Vec<bool>,
+    /// For each position of the updated order: whether a new element goes there.
+    from_new: Vec<bool>,
+    /// Positions of the new elements in the updated order.
+    pub inserted: Vec<usize>,
+}
+
+impl Splice {
+    /// `old` without the elements that went, merged with `new` (in the order given to
+    /// `apply_changes`) at their places. `None` when the lengths do not match the splice.
+    pub fn apply<T>(&self, old: Vec<T>, new: Vec<T>) -> Option<Vec<T>> {
+        if old.len() != self.keep.len() || new.len() != self.inserted.len() {
+            return None;
+        }
+        let mut kept = old
+            .into_iter()
+            .zip(&self.keep)
+            .filter(|(_, k)| **k)
+            .map(|(t, _)| t);
+        let mut new = new.into_iter();
+        self.from_new
+            .iter()
+            .map(|&n| if n { new.next() } else { kept.next() })
+            .collect()
+    }
+}
+
+impl Inventory {
+    /// Apply `changes` (re-read files) in place: their old items go, the new ones are put in
+    /// path order, symlink aliases follow, keys are paired again, the new certificates' chains
+    /// are built without signature checks (every chain is verified again afterwards, in the
+    /// background). `None`, with nothing changed, when a link names a file the inventory does
+    /// not have: then only a full scan knows the store.
+    pub fn apply_changes(&mut self, changes: FileChanges, opts: &AnalyzeOptions) -> Option<Splice> {
+        let gone: HashSet<&str> = changes
+            .gone
+            .iter()
+            .chain(changes.links.iter().map(|(l, _)| l))
+            .map(String::as_str)
+            .collect();
+        let mut new = changes.items;
+        new.sort_by(|a, b| (&a.path, a.index).cmp(&(&b.path, b.index)));
+        let keep: Vec<bool> = self
+            .items
+            .iter()
+            .map(|it| !gone.contains(it.path.as_str()))
+            .collect();
+        let known = |p: &str| {
+            new.iter().any(|it| it.path == p)
+                || self
+                    .items
+                    .iter()
+                    .zip(&keep)
+                    .any(|(it, k)| *k && it.path == p)
+        };
+        if !changes.links.iter().all(|(_, target)| known(target)) {
+            return None;
+        }
+
+        // A re-read file keeps the links that still name it.
+        let mut old_links: HashMap<String, Vec<String>> = HashMap::new();
+        for (it, k) in self.items.iter().zip(&keep) {
+            if !k && !it.links.is_empty() {
+                old_links.insert(it.path.clone(), it.links.clone());
+            }
+        }
+        for it in &mut new {
+            if let Some(l) = old_links.get(&it.path) {
+                it.links = l.clone();
+            }
+        }
+
+        // Merge the kept items (in path order) with the sorted new ones.
+        let mut from_new = Vec::with_capacity(self.items.len() + new.len());
+        let mut inserted = Vec::with_capacity(new.len());
+        let mut kept = self.items.iter().zip(&keep).filter(|(_, k)| **k).peekable();
+        let mut fresh = new.iter().peekable();
+        loop {
+            let take_new = match (kept.peek(), fresh.peek()) {
+                (Some((a, _)), Some(b)) => (&b.path, b.index) < (&a.path, a.index),
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (None, None) => break,
+            };
+            if take_new {
+                inserted.push(from_new.len());
+                fresh.next();
+            } else {
+                kept.next();
+            }
+            from_new.push(take_new);
+        }
+        let splice = Splice {
+            keep,
+            from_new,
+            inserted,
+        };
+        let items = std::mem::take(&mut self.items);
+        self.items = splice.apply(items, new)?;
+
+        for it in &mut self.items {
+            it.links.retain(|l| !gone.contains(l.as_str()));
+        }
+        for (link, target) in &changes.links {
+            let first = self.items.partition_point(|it| it.path < *target);
+            for it in self.items[first..]
+                .iter_mut()
+                .take_while(|it| it.path == *target)
+            {
+                it.links.push(link.clone());
+                it.links.sort();
+            }
+        }
+
+        self.pair_keys();
+        let new_certs: Vec<usize> = splice
+            .inserted
+            .iter()
+            .copied()
+            .filter(|&i| matches!(self.items[i].detail, Detail::Certificate(_)))
+            .collect();
+        if let Some(results) = self.chain_results(opts, false, Some(&new_certs), &|_, _| true) {
+            self.apply_chains(results);
+        }
+        self.check_crls();
+        Some(splice)
+    }
+}
