@@ -67,7 +67,7 @@ fn streaming_scan_matches_the_synchronous_one() {
     // The background verification turns it into exactly the synchronous scan's chains.
     let done = std::sync::Arc::new(done);
     let mut verified = None;
-    for ev in spawn_verify(done.clone(), opts.analyze.clone()) {
+    for ev in spawn_verify(done.clone(), opts.analyze.clone(), None) {
         match ev {
             ScanEvent::Verifying { done, total } => assert!(done <= total),
             ScanEvent::Verified(r) => verified = Some(r),
@@ -101,6 +101,8 @@ fn changed_files_applied_in_place_match_a_full_rescan() {
     std::os::unix::fs::symlink("../clients/bob.pem", at("trusted/0000bob0.0")).unwrap();
     std::fs::remove_file(at("trusted/c0801d29.0")).unwrap();
     std::fs::write(at("notes.txt"), "not a certificate").unwrap();
+    // A CA certificate gone: the chains through it must be checked again.
+    std::fs::remove_file(at("ca/intermediate-ca.pem")).unwrap();
     let changed: Vec<String> = [
         "clients/bob.pem",
         "servers/old.example.com.pem",
@@ -108,16 +110,19 @@ fn changed_files_applied_in_place_match_a_full_rescan() {
         "trusted/0000bob0.0",
         "trusted/c0801d29.0",
         "notes.txt",
+        "ca/intermediate-ca.pem",
         "history/ignored.pem",
     ]
     .map(String::from)
     .to_vec();
     let changes = read_changes(&store, &changed, &opts).expect("per-file changes");
     let splice = inv.apply_changes(changes, &opts.analyze).expect("applied");
+    // Only the chains the change can touch are verified again, as the TUI does.
     let verified = inv
-        .chain_results(&opts.analyze, true, None, &|_, _| true)
+        .chain_results(&opts.analyze, true, Some(&splice.reverify), &|_, _| true)
         .unwrap();
     inv.apply_chains(verified);
+    assert!(splice.reverify.len() < inv.certificates().count());
 
     let full = scan(&store, &opts);
     assert_eq!(

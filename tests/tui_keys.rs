@@ -5,6 +5,7 @@ mod tui_support;
 
 use certdeck::store::inventory::Inventory;
 use certdeck::store::scan::ScanEvent;
+use certdeck::store::watch::Change;
 use certdeck::tui::app::{Effect, Msg};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
@@ -146,7 +147,8 @@ fn first_scan_streams_into_the_list() {
     app.update(Msg::Scan(ScanEvent::Items(store()[..2].to_vec())));
     assert_eq!(app.shown, 2);
     // A file change during the scan queues exactly one rescan for when it ends.
-    assert!(app.update(Msg::FsChanged).is_empty());
+    let some_file = || Change::Files(["a.pem".to_string()].into());
+    assert!(app.update(Msg::FsChanged(some_file())).is_empty());
     let effects = app.update(Msg::Scan(ScanEvent::Done {
         inventory: std::sync::Arc::new(Inventory {
             store: "/s".into(),
@@ -155,7 +157,69 @@ fn first_scan_streams_into_the_list() {
         elapsed: Duration::ZERO,
     }));
     assert_eq!(effects, vec![Effect::Rescan]);
-    assert_eq!(app.update(Msg::FsChanged), vec![Effect::Rescan]);
+    // Without per-file updates (server configs), any change is a rescan.
+    assert_eq!(
+        app.update(Msg::FsChanged(some_file())),
+        vec![Effect::Rescan]
+    );
+}
+
+/// A changed file is re-read and spliced into the list (its search facts with it), changes
+/// during that are queued for the next update, and every chain is verified again after.
+#[test]
+fn changed_files_are_re_read_into_the_list() {
+    use certdeck::store::scan::{read_changes, scan, ScanOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("demo");
+    certdeck::demo::create_demo_store(&store, time::OffsetDateTime::now_utc()).unwrap();
+    let opts = ScanOptions::default();
+    let mut app = app_with(Vec::new(), 80, 24);
+    app.file_updates = true;
+    let inv = scan(&store, &opts);
+    let before = inv.items.len();
+    app.update(Msg::Scan(ScanEvent::Done {
+        inventory: std::sync::Arc::new(inv),
+        elapsed: Duration::ZERO,
+    }));
+
+    std::fs::copy(
+        store.join("clients/alice.pem"),
+        store.join("clients/bob.pem"),
+    )
+    .unwrap();
+    let files = vec!["clients/bob.pem".to_string()];
+    let effects = app.update(Msg::FsChanged(Change::Files(
+        ["clients/bob.pem".to_string()].into(),
+    )));
+    assert_eq!(effects, vec![Effect::Update(files.clone())]);
+    // Another change while the first is read: queued, no second reader.
+    let later = Change::Files(["clients/mallory.pem".to_string()].into());
+    assert!(app.update(Msg::FsChanged(later)).is_empty());
+
+    let changes = read_changes(&store, &files, &opts);
+    let effects = app.update(Msg::Scan(ScanEvent::Changed(changes)));
+    assert_eq!(
+        effects,
+        vec![Effect::Update(vec!["clients/mallory.pem".to_string()])]
+    );
+    assert_eq!(app.items().len(), before + 1);
+    assert!(app.items().iter().any(|i| i.path == "clients/bob.pem"));
+    keys(&mut app, "/clients/bob");
+    assert_eq!(app.shown, 1, "the new item's search facts are in place");
+    key(&mut app, KeyCode::Esc);
+
+    let changes = read_changes(&store, &["clients/mallory.pem".to_string()], &opts);
+    let effects = app.update(Msg::Scan(ScanEvent::Changed(changes)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Verify(_)]),
+        "chains are verified again: {effects:?}"
+    );
+    assert_eq!(app.items().len(), before + 1);
+
+    // A change only a full scan can tell about.
+    app.update(Msg::FsChanged(Change::Files(["sub".to_string()].into())));
+    let effects = app.update(Msg::Scan(ScanEvent::Changed(None)));
+    assert_eq!(effects, vec![Effect::Rescan]);
 }
 
 #[test]

@@ -18,18 +18,20 @@ pub(crate) fn run_tui(g: &Global) -> Result<ExitCode> {
     let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
     // Watching a 100,000-file tree means one inotify watch per directory: set it up off the
     // UI's path so the first rows are not delayed; changes are forwarded once it is ready.
-    let (fwd_tx, changes) = crossbeam_channel::bounded::<()>(1);
+    let (fwd_tx, changes) = crossbeam_channel::unbounded();
     let watch_root = store.root().to_path_buf();
     std::thread::spawn(move || {
-        let Ok(rx) =
+        let Ok((rx, pending)) =
             certdeck::store::watch::watch(&watch_root, std::time::Duration::from_millis(300))
         else {
             return;
         };
         // Lives as long as the UI: the thread ends when the UI drops its receiver.
         while rx.recv().is_ok() {
-            if let Err(crossbeam_channel::TrySendError::Disconnected(_)) = fwd_tx.try_send(()) {
-                break;
+            if let Some(change) = pending.take() {
+                if fwd_tx.send(change).is_err() {
+                    break;
+                }
             }
         }
     });
@@ -49,8 +51,14 @@ pub(crate) fn run_tui(g: &Global) -> Result<ExitCode> {
             (None, None) => None,
         },
         reload_command: g.reload_command.clone(),
+        // With server configs a scan also attaches what they name: only a full one does.
+        file_updates: opts.servers.is_empty(),
     };
     let root = store.root().to_path_buf();
-    certdeck::tui::run(root, move || store.spawn_scan(opts.clone()), tui_opts)?;
+    let scans = move |files: Option<Vec<String>>| match files {
+        Some(files) => store.spawn_update(opts.clone(), files),
+        None => store.spawn_scan(opts.clone()),
+    };
+    certdeck::tui::run(root, scans, tui_opts)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -64,6 +64,15 @@ impl ReadOnlyStore {
     pub fn spawn_scan(&self, opts: ScanOptions) -> crossbeam_channel::Receiver<ScanEvent> {
         spawn_scan(self.root.clone(), opts)
     }
+
+    /// Re-read the changed files `rels` (see `scan::spawn_update`).
+    pub fn spawn_update(
+        &self,
+        opts: ScanOptions,
+        rels: Vec<String>,
+    ) -> crossbeam_channel::Receiver<ScanEvent> {
+        super::scan::spawn_update(self.root.clone(), opts, rels)
+    }
 }
 
 /// Why a store could not be opened for writing.

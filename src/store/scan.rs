@@ -44,6 +44,8 @@ pub enum ScanEvent {
     Verifying { done: usize, total: usize },
     /// Every chain with its signatures checked, by item index into the verified inventory.
     Verified(Vec<(usize, crate::pki::chain::ChainResult)>),
+    /// Changed files re-read (`spawn_update`); `None`: only a full scan can tell.
+    Changed(Option<super::update::FileChanges>),
 }
 
 /// Directories at the store root that are certdeck's own bookkeeping, never inventory.
@@ -439,6 +441,21 @@ pub fn read_changes(
     Some(out)
 }
 
+/// Re-read changed files in the background for the TUI: one `Changed` event, then the channel
+/// closes.
+pub fn spawn_update(
+    root: PathBuf,
+    opts: ScanOptions,
+    rels: Vec<String>,
+) -> crossbeam_channel::Receiver<ScanEvent> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        let root = fs::canonicalize(&root).unwrap_or(root);
+        let _ = tx.send(ScanEvent::Changed(read_changes(&root, &rels, &opts)));
+    });
+    rx
+}
+
 /// Scan synchronously and return the analysed inventory.
 pub fn scan(root: &Path, opts: &ScanOptions) -> Inventory {
     scan_inner(root, opts)
@@ -499,16 +516,18 @@ fn in_own_pool(name: &'static str, f: impl FnOnce() + Send) {
 /// then `Verified` with the results, sent after this side let go of the inventory so the
 /// receiver can apply them in place. Signature checks cost tens of microseconds each, the
 /// bulk of a big CA directory's analysis, so the list is browsable while they run.
-/// Dropping the receiver cancels.
+/// `which`: the certificates (item indices) to check, `None` for all. Dropping the receiver
+/// cancels.
 pub fn spawn_verify(
     inventory: std::sync::Arc<Inventory>,
     opts: AnalyzeOptions,
+    which: Option<Vec<usize>>,
 ) -> crossbeam_channel::Receiver<ScanEvent> {
     let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::spawn(move || {
         in_own_pool("verify", || {
             let progress = |done, total| tx.send(ScanEvent::Verifying { done, total }).is_ok();
-            let results = inventory.chain_results(&opts, true, None, &progress);
+            let results = inventory.chain_results(&opts, true, which.as_deref(), &progress);
             drop(inventory);
             if let Some(results) = results {
                 let _ = tx.send(ScanEvent::Verified(results));

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::inventory::{AnalyzeOptions, Inventory};
-use crate::pki::{Detail, Item};
+use crate::pki::{Detail, Item, NameHash};
 
 /// What some store paths are now (`scan::read_changes`).
 #[derive(Debug, Default)]
@@ -19,6 +19,21 @@ pub struct FileChanges {
     pub links: Vec<(String, String)>,
 }
 
+impl FileChanges {
+    /// `later` happened after `self`: a path changed in both is what `later` read.
+    pub fn merge(&mut self, later: FileChanges) {
+        let again: std::collections::HashSet<&str> =
+            later.gone.iter().map(String::as_str).collect();
+        self.items.retain(|it| !again.contains(it.path.as_str()));
+        self.links.retain(|(l, _)| !again.contains(l.as_str()));
+        self.gone.extend(later.gone);
+        self.gone.sort();
+        self.gone.dedup();
+        self.items.extend(later.items);
+        self.links.extend(later.links);
+    }
+}
+
 /// How an update reordered the items: which old ones stayed and where the new ones went, so
 /// vectors kept beside the items (the TUI's per-item facts) can follow with `apply`.
 #[derive(Debug)]
@@ -28,14 +43,28 @@ pub struct Splice {
     from_new: Vec<bool>,
     /// Positions of the new elements in the updated order.
     pub inserted: Vec<usize>,
+    /// Certificates (positions in the updated order) whose chains may have changed: the new
+    /// ones, and those whose path meets a name a changed certificate has. Only these need their
+    /// signatures checked again; a leaf issued into a 100,000-certificate directory is one.
+    pub reverify: Vec<usize>,
 }
 
 impl Splice {
     /// `old` without the elements that went, merged with `new` (in the order given to
     /// `apply_changes`) at their places. `None` when the lengths do not match the splice.
-    pub fn apply<T>(&self, old: Vec<T>, new: Vec<T>) -> Option<Vec<T>> {
+    /// A few changes are made in place (no second vector of 100,000 items at the peak).
+    pub fn apply<T>(&self, mut old: Vec<T>, new: Vec<T>) -> Option<Vec<T>> {
         if old.len() != self.keep.len() || new.len() != self.inserted.len() {
             return None;
+        }
+        if new.len() <= 64 {
+            let mut keep = self.keep.iter();
+            old.retain(|_| keep.next().is_some_and(|k| *k));
+            // Ascending final positions: each insert lands after the earlier ones.
+            for (&at, t) in self.inserted.iter().zip(new) {
+                old.insert(at, t);
+            }
+            return Some(old);
         }
         let mut kept = old
             .into_iter()
@@ -115,13 +144,24 @@ impl Inventory {
             }
             from_new.push(take_new);
         }
-        let splice = Splice {
+        // Names of the certificates that went or came: chains through them may change.
+        let mut names: HashSet<NameHash> = self
+            .items
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| !**k)
+            .chain(new.iter().map(|it| (it, &false)))
+            .filter_map(|(it, _)| Some(it.cert()?.subject_hash))
+            .collect();
+        let mut splice = Splice {
             keep,
             from_new,
             inserted,
+            reverify: Vec::new(),
         };
         let items = std::mem::take(&mut self.items);
         self.items = splice.apply(items, new)?;
+        splice.reverify = affected_chains(&self.items, &mut names, &splice.inserted);
 
         for it in &mut self.items {
             it.links.retain(|l| !gone.contains(l.as_str()));
@@ -149,5 +189,27 @@ impl Inventory {
         }
         self.check_crls();
         Some(splice)
+    }
+}
+
+/// Certificates whose chain may pass through a certificate named in `names`: issued by such a
+/// name, or by a certificate that is (to any depth); plus the certificates at `new`. Sorted.
+fn affected_chains(items: &[Item], names: &mut HashSet<NameHash>, new: &[usize]) -> Vec<usize> {
+    let mut affected: std::collections::BTreeSet<usize> = new
+        .iter()
+        .copied()
+        .filter(|&i| items[i].cert().is_some())
+        .collect();
+    loop {
+        let before = affected.len();
+        for (i, it) in items.iter().enumerate() {
+            let Some(c) = it.cert() else { continue };
+            if names.contains(&c.issuer_hash) && affected.insert(i) {
+                names.insert(c.subject_hash);
+            }
+        }
+        if affected.len() == before {
+            return affected.into_iter().collect();
+        }
     }
 }

@@ -1,14 +1,16 @@
-//! File watching: a debounced "something changed" signal so the TUI rescans without a restart.
-//! inotify only reads; it is allowed in read-only mode.
+//! File watching: a debounced "something changed" signal, with what changed, so the TUI
+//! re-reads the changed files (or rescans) without a restart. inotify only reads; it is allowed
+//! in read-only mode.
 //!
 //! One inotify watch per directory, found with `readdir` alone, for changes only. A generic
 //! watcher (the notify crate) also asks for every open and stats every file to find the
 //! directories: on a 100,000-file store its thread spent a third of a second of CPU on our own
 //! scan's opens while that scan ran, on a 2-core machine.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, TrySendError};
@@ -25,10 +27,58 @@ const CHANGES: WatchMask = WatchMask::CREATE
     .union(WatchMask::DELETE_SELF)
     .union(WatchMask::MOVE_SELF);
 
-/// Sends `()` at most once per `debounce` after changes under `root` (our own temp files and
-/// history are ignored so applying a plan does not trigger a storm of rescans). The watches live
-/// until an event finds the receiver dropped.
-pub fn watch(root: &Path, debounce: Duration) -> std::io::Result<Receiver<()>> {
+/// More changed files than this are not worth re-reading one by one.
+const MAX_FILES: usize = 10_000;
+
+/// What changed since the UI last looked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Store-relative paths of changed files (created, written, removed, renamed, chmod'ed).
+    Files(BTreeSet<String>),
+    /// Directories appeared, moved or went, or events were lost: only a full scan can tell.
+    Everything,
+}
+
+impl Change {
+    pub fn merge(self, other: Change) -> Change {
+        match (self, other) {
+            (Change::Files(mut a), Change::Files(b)) => {
+                a.extend(b);
+                if a.len() > MAX_FILES {
+                    Change::Everything
+                } else {
+                    Change::Files(a)
+                }
+            }
+            _ => Change::Everything,
+        }
+    }
+}
+
+/// Changes seen and not yet taken, shared by the watcher and the UI: a burst of events while
+/// the UI is busy becomes one merged change, not a queue.
+#[derive(Debug, Clone, Default)]
+pub struct Pending(Arc<Mutex<Option<Change>>>);
+
+impl Pending {
+    pub fn take(&self) -> Option<Change> {
+        self.0.lock().ok()?.take()
+    }
+
+    fn add(&self, change: Change) {
+        if let Ok(mut p) = self.0.lock() {
+            *p = Some(match p.take() {
+                Some(old) => old.merge(change),
+                None => change,
+            });
+        }
+    }
+}
+
+/// Sends `()` at most once per `debounce` after changes under `root`, what changed going into
+/// the returned `Pending` (our own temp files and history are ignored so applying a plan does
+/// not trigger a storm of updates). The watches live until an event finds the receiver dropped.
+pub fn watch(root: &Path, debounce: Duration) -> std::io::Result<(Receiver<()>, Pending)> {
     let mut tree = Tree {
         inotify: Inotify::init()?,
         dirs: HashMap::new(),
@@ -43,27 +93,34 @@ pub fn watch(root: &Path, debounce: Duration) -> std::io::Result<Receiver<()>> {
     tree.add_below(root);
 
     let (tx, rx) = crossbeam_channel::bounded(1);
+    let pending = Pending::default();
+    let shared = pending.clone();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let relevant = match tree.read(&mut buf, true) {
+            let first = match tree.read(&mut buf, true) {
                 Ok(r) => r,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => return,
             };
-            if !relevant {
+            let Some(mut change) = first else {
                 continue;
-            }
+            };
             // Coalesce a burst of events into one signal.
             std::thread::sleep(debounce);
-            while tree.read(&mut buf, false).is_ok() {}
+            while let Ok(more) = tree.read(&mut buf, false) {
+                if let Some(more) = more {
+                    change = change.merge(more);
+                }
+            }
+            shared.add(change);
             // Full means a signal is already pending; disconnected means the UI is gone.
             if let Err(TrySendError::Disconnected(_)) = tx.try_send(()) {
                 return;
             }
         }
     });
-    Ok(rx)
+    Ok((rx, pending))
 }
 
 /// The watched directories, by watch descriptor (events name only the directory's watch).
@@ -96,22 +153,28 @@ impl Tree {
         }
     }
 
-    /// Read one batch of events (waiting for it when `block`); Ok(true) when one of them is a
-    /// change worth a rescan. New directories are watched at once, so a file written into one
-    /// right after it was made is seen too (the rescan that follows finds anything earlier).
-    fn read(&mut self, buf: &mut [u8], block: bool) -> std::io::Result<bool> {
+    /// Read one batch of events (waiting for it when `block`); what they changed, if anything.
+    /// New directories are watched at once, so a file written into one right after it was made
+    /// is seen too (the full scan a new directory causes finds anything earlier).
+    fn read(&mut self, buf: &mut [u8], block: bool) -> std::io::Result<Option<Change>> {
         let events = match block {
             true => self.inotify.read_events_blocking(buf)?,
             false => self.inotify.read_events(buf)?,
         };
-        let mut relevant = false;
+        let mut change: Option<Change> = None;
+        let mut add = |c: Change| {
+            change = Some(match change.take() {
+                Some(old) => old.merge(c),
+                None => c,
+            })
+        };
         let mut new_dirs = Vec::new();
         let mut gone = Vec::new();
         for ev in events {
             if ev.mask.contains(EventMask::Q_OVERFLOW) {
                 // Events were lost, new directories among them perhaps: look at the whole tree
                 // again (a directory already watched keeps its watch) and rescan.
-                relevant = true;
+                add(Change::Everything);
                 new_dirs.push(self.root.clone());
                 continue;
             }
@@ -130,7 +193,7 @@ impl Tree {
                     }
                     new_dirs.push(self.root.clone());
                 }
-                relevant = true;
+                add(Change::Everything);
                 continue;
             }
             if ev.mask.contains(EventMask::IGNORED) {
@@ -144,7 +207,14 @@ impl Tree {
             if self.is_own(&path) {
                 continue;
             }
-            relevant = true;
+            let rel = path.strip_prefix(&self.root).ok().and_then(Path::to_str);
+            match rel {
+                // A file, named relative to the store (a directory's own events have no name).
+                Some(rel) if ev.name.is_some() && !ev.mask.contains(EventMask::ISDIR) => {
+                    add(Change::Files(BTreeSet::from([rel.to_string()])))
+                }
+                _ => add(Change::Everything),
+            }
             let made = EventMask::CREATE | EventMask::MOVED_TO;
             if ev.mask.contains(EventMask::ISDIR) && ev.mask.intersects(made) {
                 new_dirs.push(path);
@@ -160,7 +230,7 @@ impl Tree {
                 self.add_below(&d);
             }
         }
-        Ok(relevant)
+        Ok(change)
     }
 
     /// What certdeck itself writes while applying a plan: the store's `history/` (at the root
@@ -200,7 +270,7 @@ mod tests {
         std::fs::create_dir_all(root.join("a/b")).unwrap();
         std::fs::create_dir_all(root.join("history")).unwrap();
         std::fs::write(root.join("a/read-me.pem"), "r").unwrap();
-        let rx = watch(root, Duration::from_millis(50)).unwrap();
+        let (rx, _) = watch(root, Duration::from_millis(50)).unwrap();
 
         std::fs::read(root.join("a/read-me.pem")).unwrap();
         assert!(
@@ -243,7 +313,7 @@ mod tests {
         let root = dir.path().join("store");
         std::fs::create_dir_all(root.join("out/deep")).unwrap();
         std::fs::create_dir_all(root.join("old/deep")).unwrap();
-        let rx = watch(&root, Duration::from_millis(50)).unwrap();
+        let (rx, _) = watch(&root, Duration::from_millis(50)).unwrap();
 
         std::fs::rename(root.join("out"), dir.path().join("elsewhere")).unwrap();
         assert!(changed(&rx), "moving a directory out is a change");
@@ -265,11 +335,45 @@ mod tests {
     }
 
     #[test]
+    fn tells_which_files_changed_or_that_only_a_full_scan_can_tell() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("a")).unwrap();
+        std::fs::write(root.join("old.pem"), "o").unwrap();
+        let (rx, pending) = watch(root, Duration::from_millis(50)).unwrap();
+        // Collect what the signals carried until `want` is covered (a burst may take two).
+        let collect = |want: &BTreeSet<String>| {
+            let mut got = BTreeSet::new();
+            while !want.is_subset(&got) && changed(&rx) {
+                match pending.take() {
+                    Some(Change::Files(f)) => got.extend(f),
+                    other => panic!("expected files, got {other:?}"),
+                }
+            }
+            got
+        };
+        std::fs::write(root.join("a/x.pem"), "x").unwrap();
+        let want = BTreeSet::from(["a/x.pem".to_string()]);
+        assert_eq!(collect(&want), want);
+        settle(&rx);
+        pending.take();
+        std::fs::remove_file(root.join("a/x.pem")).unwrap();
+        std::fs::rename(root.join("old.pem"), root.join("new.pem")).unwrap();
+        let want: BTreeSet<String> = ["a/x.pem", "old.pem", "new.pem"].map(String::from).into();
+        assert!(collect(&want).is_superset(&want));
+        settle(&rx);
+        pending.take();
+        std::fs::create_dir(root.join("b")).unwrap();
+        assert!(changed(&rx));
+        assert_eq!(pending.take(), Some(Change::Everything), "a new directory");
+    }
+
+    #[test]
     fn a_store_below_a_directory_named_history_still_signals() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("history/certs");
         std::fs::create_dir_all(&root).unwrap();
-        let rx = watch(&root, Duration::from_millis(50)).unwrap();
+        let (rx, _) = watch(&root, Duration::from_millis(50)).unwrap();
         std::fs::write(root.join("x.pem"), "x").unwrap();
         assert!(changed(&rx));
     }
@@ -278,7 +382,7 @@ mod tests {
     fn the_history_made_by_a_first_apply_is_not_watched() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let rx = watch(root, Duration::from_millis(50)).unwrap();
+        let (rx, _) = watch(root, Duration::from_millis(50)).unwrap();
         std::fs::create_dir(root.join("history")).unwrap();
         assert!(
             rx.recv_timeout(Duration::from_millis(500)).is_err(),

@@ -24,7 +24,7 @@ pub enum Msg {
     Resize(u16, u16),
     Scan(ScanEvent),
     /// The file watcher saw the store change.
-    FsChanged,
+    FsChanged(crate::store::watch::Change),
     Tick,
     /// A `BuildPlan` finished: the change to confirm, or why it cannot be made.
     PlanReady(Result<Prepared, String>),
@@ -39,6 +39,9 @@ pub enum Effect {
     Quit,
     /// Start a new scan (the run loop calls the scan factory, then `App::scan_started`).
     Rescan,
+    /// Re-read these changed files (store-relative) in the background; answers with
+    /// `ScanEvent::Changed`. A running verification is stopped: its indices would go stale.
+    Update(Vec<String>),
     /// Build the plan for a request in the background (key generation can take seconds);
     /// answers with `Msg::PlanReady`.
     BuildPlan(Permit<ActionRequest>),
@@ -51,13 +54,14 @@ pub enum Effect {
     Verify(VerifyJob),
 }
 
-/// The inventory to verify; effects compare equal when they name the same inventory.
+/// The inventory to verify, and which certificates (item indices; `None`: all); effects
+/// compare equal when they name the same inventory and certificates.
 #[derive(Debug, Clone)]
-pub struct VerifyJob(pub Arc<Inventory>);
+pub struct VerifyJob(pub Arc<Inventory>, pub Option<Vec<usize>>);
 
 impl PartialEq for VerifyJob {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.0, &other.0) && self.1 == other.1
     }
 }
 
@@ -157,6 +161,15 @@ pub struct App {
     sorted_len: usize,
     /// The store changed during a scan: scan again when it finishes.
     rescan_pending: bool,
+    /// Changed files can be re-read one by one (not with server configs: a full scan attaches
+    /// what they name).
+    pub file_updates: bool,
+    /// An `Update` is being read.
+    updating: bool,
+    /// Files that changed while an `Update` was read: the next one.
+    queued_files: std::collections::BTreeSet<String>,
+    /// Re-read files waiting for the inventory to be free (see `apply_pending_changes`).
+    pending_changes: Option<crate::store::update::FileChanges>,
 
     /// The last complete inventory (from `ScanEvent::Done`); plans are built against it.
     pub inventory: Arc<Inventory>,
@@ -210,6 +223,10 @@ impl App {
             analyze: AnalyzeOptions::default(),
             sorted_len: 0,
             rescan_pending: false,
+            file_updates: false,
+            updating: false,
+            queued_files: Default::default(),
+            pending_changes: None,
             inventory: Arc::new(Inventory::default()),
             overlay: Overlay::None,
             notice: None,
@@ -308,12 +325,84 @@ impl App {
         self.recount();
     }
 
+    /// Changed files are re-read and spliced into the list when possible (a 100,000-item store
+    /// gaining a certificate re-reads one file); anything else, or a change during a scan,
+    /// means a full rescan.
+    fn on_fs_changed(&mut self, change: crate::store::watch::Change) -> Vec<Effect> {
+        use crate::store::watch::Change;
+        match change {
+            Change::Files(files) if self.updating => {
+                self.queued_files.extend(files);
+                Vec::new()
+            }
+            Change::Files(files) if self.file_updates && self.scanning.is_none() => {
+                self.updating = true;
+                self.verifying = None;
+                vec![Effect::Update(files.into_iter().collect())]
+            }
+            _ => self.request_rescan(),
+        }
+    }
+
+    /// Whether re-read files wait for the inventory to be free.
+    pub fn changes_waiting(&self) -> bool {
+        self.pending_changes.is_some()
+    }
+
+    /// Re-read files go into the inventory in place once no background job holds it; the
+    /// per-item facts follow the same splice; then every chain is verified again.
+    pub(super) fn apply_pending_changes(&mut self) -> Vec<Effect> {
+        if self.pending_changes.is_none() {
+            return Vec::new();
+        }
+        let key = self.kept_selection();
+        let Some(inv) = Arc::get_mut(&mut self.inventory) else {
+            return Vec::new();
+        };
+        let Some(changes) = self.pending_changes.take() else {
+            return Vec::new();
+        };
+        // Results of a verification started before the change name old indices.
+        self.pending_chains = None;
+        let Some(splice) = inv.apply_changes(changes, &self.analyze) else {
+            return self.request_rescan();
+        };
+        let new_metas: Vec<Meta> = splice
+            .inserted
+            .iter()
+            .map(|&i| Meta::of(&self.inventory.items[i]))
+            .collect();
+        match splice.apply(std::mem::take(&mut self.metas), new_metas) {
+            Some(metas) => {
+                self.metas = metas;
+                self.refresh_chain_metas();
+            }
+            None => self.refresh_metas(),
+        }
+        self.reorder(key);
+        if !self.queued_files.is_empty() {
+            self.updating = true;
+            let files = std::mem::take(&mut self.queued_files);
+            return vec![Effect::Update(files.into_iter().collect())];
+        }
+        if self.analyze.verify_signatures && !splice.reverify.is_empty() {
+            self.verifying = Some((0, 0));
+            let job = VerifyJob(self.inventory.clone(), Some(splice.reverify));
+            return vec![Effect::Verify(job)];
+        }
+        Vec::new()
+    }
+
     /// The run loop started a scan (first one or a rescan).
     pub fn scan_started(&mut self) {
         self.scanning = Some((0, 0));
         self.verifying = None;
         self.incoming = Vec::new();
         self.pending_chains = None;
+        // A full scan supersedes any file update.
+        self.updating = false;
+        self.queued_files.clear();
+        self.pending_changes = None;
         self.sorted_len = 0;
         // The first scan streams straight into the list; later ones replace it when done.
         self.rescanning = !self.items().is_empty();
@@ -395,7 +484,7 @@ impl App {
                 }
             }
             Msg::Scan(ev) => return self.on_scan(ev),
-            Msg::FsChanged => return self.request_rescan(),
+            Msg::FsChanged(change) => return self.on_fs_changed(change),
             Msg::Tick => {
                 if self.busy.is_some() {
                     self.spinner = self.spinner.wrapping_add(1);
@@ -403,6 +492,7 @@ impl App {
                 if self.pending_chains.is_some() {
                     self.apply_pending_chains();
                 }
+                return self.apply_pending_changes();
             }
             Msg::PlanReady(r) => return self.on_plan_ready(r),
             Msg::Applied(r) => return self.on_applied(r),
@@ -467,6 +557,22 @@ impl App {
                 return self.scan_complete(Arc::new(inventory), Some(metas));
             }
             ScanEvent::Done { inventory, .. } => return self.scan_complete(inventory, None),
+            ScanEvent::Changed(changes) => {
+                self.updating = false;
+                let Some(changes) = changes else {
+                    // Only a full scan can tell (a new directory, a link out of the store).
+                    self.queued_files.clear();
+                    return self.request_rescan();
+                };
+                self.pending_changes = Some(match self.pending_changes.take() {
+                    Some(mut earlier) => {
+                        earlier.merge(changes);
+                        earlier
+                    }
+                    None => changes,
+                });
+                return self.apply_pending_changes();
+            }
             ScanEvent::Verifying { done, total } => self.verifying = Some((done, total)),
             ScanEvent::Verified(results) => {
                 self.verifying = None;
@@ -496,7 +602,7 @@ impl App {
         }
         if self.analyze.verify_signatures && !self.inventory.items.is_empty() {
             self.verifying = Some((0, 0));
-            return vec![Effect::Verify(VerifyJob(self.inventory.clone()))];
+            return vec![Effect::Verify(VerifyJob(self.inventory.clone(), None))];
         }
         Vec::new()
     }

@@ -29,8 +29,11 @@ pub struct TuiOptions {
     pub read_only: bool,
     /// Days before expiry at which a certificate shows as expiring.
     pub warn_days: i64,
-    /// One `()` per change the file watcher saw in the store; each triggers a rescan.
-    pub changes: Option<Receiver<()>>,
+    /// What the file watcher saw change in the store: the files are re-read (or the store
+    /// rescanned).
+    pub changes: Option<Receiver<crate::store::watch::Change>>,
+    /// Changed files can be re-read one by one (see `App::file_updates`).
+    pub file_updates: bool,
     /// Passphrases for encrypted keys (signing CA keys, imports), from `--passphrase-file`.
     pub passphrases: Vec<Zeroizing<String>>,
     /// Shown after a change: the store's reload command or a restart hint.
@@ -48,6 +51,7 @@ impl Default for TuiOptions {
             read_only: false,
             warn_days: 30,
             changes: None,
+            file_updates: false,
             passphrases: Vec::new(),
             after_apply: None,
             reload_command: None,
@@ -64,7 +68,8 @@ const POLL_SCANNING: Duration = Duration::from_millis(10);
 
 pub fn run(
     store: PathBuf,
-    rx_factory: impl Fn() -> Receiver<ScanEvent>,
+    // `None`: scan the whole store; `Some(files)`: re-read these (store-relative) files.
+    rx_factory: impl Fn(Option<Vec<String>>) -> Receiver<ScanEvent>,
     opts: TuiOptions,
 ) -> anyhow::Result<()> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -72,6 +77,7 @@ pub fn run(
     app.read_only = opts.read_only;
     app.warn_days = opts.warn_days;
     app.analyze = opts.analyze.clone();
+    app.file_updates = opts.file_updates;
 
     let mut guard = terminal::TerminalGuard::enter()?;
     let term = &mut guard.terminal;
@@ -87,7 +93,7 @@ pub fn run(
     // Results of background jobs (plan building, applying) come back as Msgs on this channel.
     let (job_tx, job_rx) = crossbeam_channel::unbounded::<Msg>();
 
-    let mut scan = Some(rx_factory());
+    let mut scan = Some(rx_factory(None));
     // Background signature checks of the last complete scan.
     let mut verify: Option<Receiver<ScanEvent>> = None;
     app.scan_started();
@@ -122,8 +128,8 @@ pub fn run(
             verify = None;
         }
         if let Some(changes) = &opts.changes {
-            if changes.try_iter().count() > 0 {
-                msgs.push(Msg::FsChanged);
+            if let Some(change) = changes.try_iter().reduce(|a, b| a.merge(b)) {
+                msgs.push(Msg::FsChanged(change));
             }
         }
         if scan_gone {
@@ -131,11 +137,15 @@ pub fn run(
         }
         msgs.extend(job_rx.try_iter());
         if msgs.is_empty() && !scan_gone {
-            let waiting = app.chains_waiting();
-            app.update(Msg::Tick);
-            // The spinner moves while a job runs; verified chains may have gone in.
-            dirty = app.busy.is_some() || waiting;
-            continue;
+            if !app.changes_waiting() {
+                let waiting = app.chains_waiting();
+                app.update(Msg::Tick);
+                // The spinner moves while a job runs; verified chains may have gone in.
+                dirty = app.busy.is_some() || waiting;
+                continue;
+            }
+            // Re-read files wait for the inventory: the tick that applies them has effects.
+            msgs.push(Msg::Tick);
         }
         let keys = msgs.iter().filter(|m| matches!(m, Msg::Key(_))).count();
         let handling = std::time::Instant::now();
@@ -156,6 +166,7 @@ pub fn run(
                     Some("tui: all rows listed")
                 }
                 Msg::Scan(ScanEvent::Verified(_)) => Some("tui: signatures verified"),
+                Msg::Scan(ScanEvent::Changed(_)) => Some("tui: changed files read"),
                 _ => None,
             };
             dirty = true;
@@ -165,11 +176,18 @@ pub fn run(
                     Effect::Rescan => {
                         // Dropping the old receivers tells a running scanner or verifier to stop.
                         verify = None;
-                        scan = Some(rx_factory());
+                        scan = Some(rx_factory(None));
                         app.scan_started();
                     }
+                    Effect::Update(files) => {
+                        // The verifier lets go of the inventory, so the files can go in.
+                        verify = None;
+                        scan = Some(rx_factory(Some(files)));
+                    }
                     Effect::Verify(job) => {
-                        verify = Some(crate::store::scan::spawn_verify(job.0, app.analyze.clone()))
+                        let (inventory, which) = (job.0, job.1);
+                        let opts = app.analyze.clone();
+                        verify = Some(crate::store::scan::spawn_verify(inventory, opts, which))
                     }
                     job @ (Effect::BuildPlan(_) | Effect::ApplyPlan(_) | Effect::Probe(_)) => {
                         spawn_job(job, &env, &app, &job_tx)
