@@ -6,7 +6,7 @@ mod tui_support;
 use certdeck::store::inventory::Inventory;
 use certdeck::store::scan::ScanEvent;
 use certdeck::store::watch::Change;
-use certdeck::tui::app::{Effect, Msg};
+use certdeck::tui::app::{Effect, Msg, VerifyJob};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 use tui_support::*;
@@ -210,11 +210,36 @@ fn changed_files_are_re_read_into_the_list() {
 
     let changes = read_changes(&store, &["clients/mallory.pem".to_string()], &opts);
     let effects = app.update(Msg::Scan(ScanEvent::Changed(changes)));
-    assert!(
-        matches!(effects.as_slice(), [Effect::Verify(_)]),
-        "chains are verified again: {effects:?}"
-    );
+    // The first change stopped the full verification the scan had started: all again.
+    let [Effect::Verify(VerifyJob(_, None))] = effects.as_slice() else {
+        panic!("every chain is verified again: {effects:?}");
+    };
     assert_eq!(app.items().len(), before + 1);
+    // The verifier lets go of the inventory when it is done.
+    drop(effects);
+    app.update(Msg::Scan(ScanEvent::Verified(Vec::new())));
+
+    // With no verification running, only the chains a change touches: the new leaf's.
+    std::fs::copy(
+        store.join("clients/alice.pem"),
+        store.join("clients/carol.pem"),
+    )
+    .unwrap();
+    let files = vec!["clients/carol.pem".to_string()];
+    app.update(Msg::FsChanged(Change::Files(
+        ["clients/carol.pem".to_string()].into(),
+    )));
+    let effects = app.update(Msg::Scan(ScanEvent::Changed(read_changes(
+        &store, &files, &opts,
+    ))));
+    let [Effect::Verify(VerifyJob(_, Some(which)))] = effects.as_slice() else {
+        panic!("a partial verification: {effects:?}");
+    };
+    let paths: Vec<&str> = which
+        .iter()
+        .map(|&i| app.items()[i].path.as_str())
+        .collect();
+    assert_eq!(paths, ["clients/carol.pem"]);
 
     // A change only a full scan can tell about.
     app.update(Msg::FsChanged(Change::Files(["sub".to_string()].into())));

@@ -100,12 +100,12 @@ impl Inventory {
             .map(|it| !gone.contains(it.path.as_str()))
             .collect();
         let known = |p: &str| {
+            let at = self.items.partition_point(|it| it.path.as_str() < p);
             new.iter().any(|it| it.path == p)
                 || self
                     .items
-                    .iter()
-                    .zip(&keep)
-                    .any(|(it, k)| *k && it.path == p)
+                    .get(at)
+                    .is_some_and(|it| it.path == p && keep[at])
         };
         if !changes.links.iter().all(|(_, target)| known(target)) {
             return None;

@@ -170,6 +170,11 @@ pub struct App {
     queued_files: std::collections::BTreeSet<String>,
     /// Re-read files waiting for the inventory to be free (see `apply_pending_changes`).
     pending_changes: Option<crate::store::update::FileChanges>,
+    /// Certificates (path, index) whose chains updates touched and that are not verified yet;
+    /// by key, as indices shift with every update.
+    to_verify: std::collections::BTreeSet<(String, usize)>,
+    /// A verification was cancelled by an update: verify every chain after it.
+    verify_all: bool,
 
     /// The last complete inventory (from `ScanEvent::Done`); plans are built against it.
     pub inventory: Arc<Inventory>,
@@ -227,6 +232,8 @@ impl App {
             updating: false,
             queued_files: Default::default(),
             pending_changes: None,
+            to_verify: Default::default(),
+            verify_all: false,
             inventory: Arc::new(Inventory::default()),
             overlay: Overlay::None,
             notice: None,
@@ -337,6 +344,10 @@ impl App {
             }
             Change::Files(files) if self.file_updates && self.scanning.is_none() => {
                 self.updating = true;
+                // The update stops a running verification: what it had left is not known.
+                if self.verifying.is_some() || self.pending_chains.is_some() {
+                    self.verify_all = true;
+                }
                 self.verifying = None;
                 vec![Effect::Update(files.into_iter().collect())]
             }
@@ -380,17 +391,43 @@ impl App {
             None => self.refresh_metas(),
         }
         self.reorder(key);
+        let items = &self.inventory.items;
+        (self.to_verify).extend(
+            splice
+                .reverify
+                .iter()
+                .map(|&i| (items[i].path.clone(), items[i].index)),
+        );
         if !self.queued_files.is_empty() {
             self.updating = true;
             let files = std::mem::take(&mut self.queued_files);
             return vec![Effect::Update(files.into_iter().collect())];
         }
-        if self.analyze.verify_signatures && !splice.reverify.is_empty() {
-            self.verifying = Some((0, 0));
-            let job = VerifyJob(self.inventory.clone(), Some(splice.reverify));
-            return vec![Effect::Verify(job)];
+        if !self.analyze.verify_signatures {
+            self.to_verify.clear();
+            return Vec::new();
         }
-        Vec::new()
+        let which = match std::mem::take(&mut self.verify_all) {
+            true => None,
+            false => Some(
+                std::mem::take(&mut self.to_verify)
+                    .iter()
+                    .filter_map(|(path, index)| {
+                        items
+                            .binary_search_by(|it| {
+                                (it.path.as_str(), it.index).cmp(&(path, *index))
+                            })
+                            .ok()
+                    })
+                    .collect::<Vec<usize>>(),
+            ),
+        };
+        self.to_verify.clear();
+        if which.as_ref().is_some_and(Vec::is_empty) {
+            return Vec::new();
+        }
+        self.verifying = Some((0, 0));
+        vec![Effect::Verify(VerifyJob(self.inventory.clone(), which))]
     }
 
     /// The run loop started a scan (first one or a rescan).
@@ -403,6 +440,8 @@ impl App {
         self.updating = false;
         self.queued_files.clear();
         self.pending_changes = None;
+        self.to_verify.clear();
+        self.verify_all = false;
         self.sorted_len = 0;
         // The first scan streams straight into the list; later ones replace it when done.
         self.rescanning = !self.items().is_empty();
