@@ -264,7 +264,10 @@ fn y_in_confirm_emits_apply_plan_and_n_cancels() {
     assert!(matches!(app.overlay, Overlay::None));
     // The result: a message and a rescan.
     assert_eq!(
-        app.update(Msg::Applied(Ok("applied: x".into()))),
+        app.update(Msg::Applied(Ok((
+            "applied: x".into(),
+            Some(certdeck::store::watch::Change::Everything)
+        )))),
         vec![Effect::Rescan]
     );
     assert_eq!(app.notice.as_ref().unwrap().text, "applied: x");
@@ -493,14 +496,29 @@ fn generate_ca_then_signed_server_then_undo_in_a_real_store() {
         other => panic!("{other:?}"),
     }
     run_effects(&mut app, &env, build);
+    // Without server configs the files the plan wrote are re-read, not the whole store.
+    app.file_updates = true;
     let apply = press(&mut app, KeyCode::Char('y'));
-    run_effects(&mut app, &env, apply);
+    let effects = run_effects(&mut app, &env, apply);
+    let [Effect::Update(files)] = effects.as_slice() else {
+        panic!(
+            "the written files are re-read: {effects:?} {:?}",
+            app.notice
+        )
+    };
     assert!(
         root.join("www.test.example.pem").is_file(),
         "{:?}",
         app.notice
     );
-    scan_into(&mut app, &root);
+    assert!(
+        files.contains(&"www.test.example.pem".to_string()),
+        "{files:?}"
+    );
+    let changes = certdeck::store::scan::read_changes(&root, files, &Default::default());
+    app.update(Msg::Scan(certdeck::store::scan::ScanEvent::Changed(
+        changes,
+    )));
     let leaf = app
         .items()
         .iter()

@@ -29,7 +29,8 @@ pub enum Msg {
     /// A `BuildPlan` finished: the change to confirm, or why it cannot be made.
     PlanReady(Result<Prepared, String>),
     /// An `ApplyPlan` finished: a one-line report, or the error.
-    Applied(Result<String, String>),
+    /// With what it changed in the store: files (re-read), `Everything` (rescan), or nothing.
+    Applied(Result<(String, Option<crate::store::watch::Change>), String>),
     /// A probe finished: what the port serves, or why it failed.
     Probed(Result<String, String>),
 }
@@ -335,7 +336,7 @@ impl App {
     /// Changed files are re-read and spliced into the list when possible (a 100,000-item store
     /// gaining a certificate re-reads one file); anything else, or a change during a scan,
     /// means a full rescan.
-    fn on_fs_changed(&mut self, change: crate::store::watch::Change) -> Vec<Effect> {
+    pub(super) fn on_fs_changed(&mut self, change: crate::store::watch::Change) -> Vec<Effect> {
         use crate::store::watch::Change;
         match change {
             Change::Files(files) if self.updating => {

@@ -9,6 +9,7 @@ use crate::store::handle::WritableStore;
 use crate::store::history;
 use crate::store::inventory::Inventory;
 use crate::store::plan::{Plan, CERT_MODE, SECRET_MODE};
+use crate::store::watch::Change;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -268,7 +269,8 @@ fn prepare_export(
     })
 }
 
-fn apply(p: &Prepared, env: &Env) -> Result<String, String> {
+fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
+    let everything = |report: String| (report, Some(Change::Everything));
     match &p.work {
         Work::Plan(plan) => {
             let store =
@@ -279,17 +281,24 @@ fn apply(p: &Prepared, env: &Env) -> Result<String, String> {
                 .as_deref()
                 .map(|h| format!(" — {h}"))
                 .unwrap_or_default();
-            Ok(format!(
+            // The files it wrote, linked or moved away are re-read (directories it made are
+            // not files; what it put in them is listed on its own).
+            let files = (r.ops.iter())
+                .filter(|op| !matches!(op.verb.as_str(), "mkdir" | "rmdir"))
+                .map(|op| op.path.clone())
+                .collect();
+            let report = format!(
                 "applied: {} ({} changes; undo with u){hint}",
                 r.action,
                 r.ops.len()
-            ))
+            );
+            Ok((report, Some(Change::Files(files))))
         }
         Work::Undo => {
             let store =
                 WritableStore::open_wait(&env.store, env.lock_wait).map_err(|e| e.to_string())?;
             let r = store.undo().map_err(|e| e.to_string())?;
-            Ok(format!("undone: {}", r.undone_action))
+            Ok(everything(format!("undone: {}", r.undone_action)))
         }
         Work::Reload(cmd) => {
             let r = crate::servers::reload::run(cmd, Duration::from_secs(120))
@@ -310,8 +319,9 @@ fn apply(p: &Prepared, env: &Env) -> Result<String, String> {
                     out
                 }
             );
+            // A reload changes the server, not the store.
             if r.success {
-                Ok(msg)
+                Ok((msg, None))
             } else {
                 Err(msg)
             }
@@ -320,11 +330,18 @@ fn apply(p: &Prepared, env: &Env) -> Result<String, String> {
             let mode = if *secret { SECRET_MODE } else { CERT_MODE };
             crate::store::write::write_new(out, bytes, mode)
                 .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-            Ok(format!(
-                "exported {} ({} bytes, mode {:04o})",
-                out.display(),
-                bytes.len(),
-                mode
+            // An export into the store is a new file of it.
+            let inside = (out.strip_prefix(&env.store).ok())
+                .and_then(|rel| rel.to_str())
+                .map(|rel| Change::Files([rel.to_string()].into()));
+            Ok((
+                format!(
+                    "exported {} ({} bytes, mode {:04o})",
+                    out.display(),
+                    bytes.len(),
+                    mode
+                ),
+                inside,
             ))
         }
     }

@@ -233,13 +233,19 @@ impl App {
         Vec::new()
     }
 
-    pub(super) fn on_applied(&mut self, r: Result<String, String>) -> Vec<Effect> {
+    pub(super) fn on_applied(
+        &mut self,
+        r: Result<(String, Option<crate::store::watch::Change>), String>,
+    ) -> Vec<Effect> {
         self.busy = None;
         match r {
-            Ok(report) => {
+            Ok((report, changed)) => {
                 self.notice = Some(Notice::info(report));
                 // The watcher would notice too, but not on every filesystem; ask explicitly.
-                self.request_rescan()
+                match changed {
+                    Some(change) => self.on_fs_changed(change),
+                    None => Vec::new(),
+                }
             }
             Err(e) => {
                 self.notice = Some(Notice::error(e));
