@@ -152,16 +152,88 @@ fn changed_files_applied_in_place_match_a_full_rescan() {
     assert_eq!(spliced, now);
 }
 
-/// What a per-file update cannot express is left to a full scan.
+/// A directory is left to a full scan; links are read as the walk reads them (a link out of the
+/// store is an item at the link's path, a dangling one an error item there).
 #[test]
-fn a_new_directory_or_a_link_out_of_the_store_needs_a_full_scan() {
+fn a_changed_directory_needs_a_full_scan_and_links_read_as_the_walk_reads_them() {
     use certdeck::store::scan::read_changes;
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("s");
     std::fs::create_dir_all(store.join("sub")).unwrap();
     std::os::unix::fs::symlink("/etc/hostname", store.join("out.pem")).unwrap();
+    std::os::unix::fs::symlink("missing.pem", store.join("dangling.pem")).unwrap();
     let opts = ScanOptions::default();
-    assert!(read_changes(&store, &["sub".to_string()], &opts).is_none());
-    assert!(read_changes(&store, &["out.pem".to_string()], &opts).is_none());
-    assert!(read_changes(&store, &["gone.pem".to_string()], &opts).is_some());
+    let read = |p: &str| read_changes(&store, &[p.to_string()], &opts);
+    assert!(read("sub").is_none());
+    let out = read("out.pem").unwrap();
+    assert_eq!(out.items.len(), 1);
+    assert_eq!(out.items[0].path, "out.pem");
+    let dangling = read("dangling.pem").unwrap();
+    let err = dangling.items[0].error.as_deref().unwrap_or_default();
+    assert!(err.starts_with("dangling symlink"), "{err}");
+    let gone = read("gone.pem").unwrap();
+    assert_eq!(gone.gone, ["gone.pem"]);
+    assert!(gone.items.is_empty());
+    // The same as a full scan says about them.
+    let full = scan(&store, &opts);
+    let of = |p: &str| {
+        full.items
+            .iter()
+            .find(|i| i.path == p)
+            .map(|i| i.error.clone())
+    };
+    assert_eq!(of("dangling.pem"), Some(Some(err.to_string())));
+    assert!(of("out.pem").is_some());
+}
+
+/// A dangling link whose file appears becomes that file's alias (the TUI re-reads dangling
+/// links with every update); a file that links name going away is left to a full scan (its
+/// links now dangle).
+#[test]
+fn links_follow_their_files_or_ask_for_a_full_scan() {
+    use certdeck::store::scan::read_changes;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("demo");
+    certdeck::demo::create_demo_store(&store, time::OffsetDateTime::now_utc()).unwrap();
+    std::os::unix::fs::symlink("later.pem", store.join("trusted/1234abcd.0")).unwrap();
+    let opts = ScanOptions::default();
+    let mut inv = scan(&store, &opts);
+    let dangling = inv.items.iter().find(|i| i.path == "trusted/1234abcd.0");
+    assert!(dangling.unwrap().error.is_some());
+
+    std::fs::copy(
+        store.join("trusted/rpc.user.1.pem"),
+        store.join("trusted/later.pem"),
+    )
+    .unwrap();
+    let changed = ["trusted/later.pem", "trusted/1234abcd.0"].map(String::from);
+    let changes = read_changes(&store, &changed, &opts).unwrap();
+    let splice = inv.apply_changes(changes, &opts.analyze).unwrap();
+    let verified = inv
+        .chain_results(&opts.analyze, true, Some(&splice.reverify), &|_, _| true)
+        .unwrap();
+    inv.apply_chains(verified);
+    assert_eq!(
+        certdeck::cli::list::to_json(&inv),
+        certdeck::cli::list::to_json(&scan(&store, &opts))
+    );
+
+    std::fs::remove_file(store.join("trusted/rpc.user.1.pem")).unwrap();
+    let changes = read_changes(&store, &["trusted/rpc.user.1.pem".into()], &opts).unwrap();
+    assert!(
+        inv.apply_changes(changes, &opts.analyze).is_none(),
+        "its hash link dangles now"
+    );
+    assert_eq!(
+        certdeck::cli::list::to_json(&inv),
+        certdeck::cli::list::to_json(&{
+            std::fs::copy(
+                store.join("trusted/later.pem"),
+                store.join("trusted/rpc.user.1.pem"),
+            )
+            .unwrap();
+            scan(&store, &opts)
+        }),
+        "nothing changed when it declined"
+    );
 }

@@ -519,6 +519,9 @@ fn generate_ca_then_signed_server_then_undo_in_a_real_store() {
     app.update(Msg::Scan(certdeck::store::scan::ScanEvent::Changed(
         changes,
     )));
+    // The files go in once the verification the last scan started is done.
+    let verified = certdeck::store::scan::ScanEvent::Verified(Vec::new());
+    app.update(Msg::Scan(verified));
     let leaf = app
         .items()
         .iter()

@@ -90,7 +90,10 @@ pub fn to_table(inv: &Inventory) -> String {
     );
     for it in &inv.items {
         let (days, expires) = match &it.detail {
-            Detail::Certificate(c) => (c.days_left.to_string(), c.not_after()[..10].to_string()),
+            Detail::Certificate(c) => (
+                c.days_left.to_string(),
+                c.not_after().get(..10).unwrap_or("-").to_string(),
+            ),
             _ => ("-".into(), "-".into()),
         };
         let loc = if it.index > 0 {

@@ -32,6 +32,9 @@ pub enum ScanEvent {
     Walked {
         store: PathBuf,
         links: HashMap<String, Vec<String>>,
+        /// A directory symlink inside the store was followed (its files are listed under the
+        /// link's path: a watcher's paths would not match them).
+        dir_links: bool,
         elapsed: Duration,
     },
     /// Every file is decoded and cross-analysed (the scan with server configs). From
@@ -93,6 +96,9 @@ struct Entry {
 struct Walk {
     entries: Vec<Entry>,
     links: HashMap<String, Vec<String>>,
+    /// A directory symlink inside the store was followed: its files are listed under the link's
+    /// path, while a watcher sees them under the real one.
+    followed_dir_link: bool,
     /// When streaming: full chunks go here as soon as they are found, so decoding (and the
     /// TUI's first rows) start before the walk of a 100,000-file tree ends.
     sink: Option<Sender<Vec<Entry>>>,
@@ -104,6 +110,7 @@ impl Walk {
         Walk {
             entries: vec![],
             links: HashMap::new(),
+            followed_dir_link: false,
             sink,
             found: 0,
         }
@@ -188,67 +195,30 @@ fn walk_dir(
             continue;
         };
         if ft.is_symlink() {
-            let target = fs::read_link(&path)
-                .map(|t| t.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let canon = match fs::canonicalize(&path) {
-                Ok(c) => c,
-                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                    w.entries
-                        .push(problem(rel, format!("symlink loop ({target})")));
-                    continue;
-                }
-                Err(_) => {
-                    w.entries
-                        .push(problem(rel, format!("dangling symlink -> {target}")));
-                    continue;
-                }
-            };
-            let Ok(meta) = fs::metadata(&canon) else {
-                w.entries
-                    .push(problem(rel, format!("dangling symlink -> {target}")));
-                continue;
-            };
-            let inside = canon.starts_with(canon_root);
-            if meta.is_dir() {
-                if !inside {
-                    w.push(problem(
-                        rel,
-                        format!("directory symlink leaves the store (-> {target}); not followed"),
-                    ));
-                } else if visited.insert((meta.dev(), meta.ino())) {
-                    walk_dir(root, &path, canon_root, visited, w);
-                } else {
-                    w.push(problem(
-                        rel,
-                        format!("directory symlink loop (-> {target}); not followed"),
-                    ));
-                }
-                continue;
-            }
-            if !meta.is_file() {
-                w.entries
-                    .push(problem(rel, special_file(&meta.file_type(), &target)));
-                continue;
-            }
-            // Follow the link one hop at a time while it stays inside the store: the file it
-            // finally names is listed, this path becomes one of its `links`.
-            if let Some(target_rel) = in_store_target(root, &path) {
-                let target_reserved = target_rel
-                    .split('/')
-                    .next()
-                    .is_some_and(|first| RESERVED_DIRS.contains(&first));
-                if !target_reserved {
-                    w.links.entry(target_rel).or_default().push(rel);
-                    continue;
+            match classify_link(root, &path, rel) {
+                Link::Problem(e) => w.entries.push(e),
+                Link::File(e) => w.push(e),
+                Link::Alias { link, target } => w.links.entry(target).or_default().push(link),
+                Link::Dir { rel, meta, target } => {
+                    let inside = fs::canonicalize(&path).is_ok_and(|c| c.starts_with(canon_root));
+                    if !inside {
+                        w.push(problem(
+                            rel,
+                            format!(
+                                "directory symlink leaves the store (-> {target}); not followed"
+                            ),
+                        ));
+                    } else if visited.insert((meta.dev(), meta.ino())) {
+                        w.followed_dir_link = true;
+                        walk_dir(root, &path, canon_root, visited, w);
+                    } else {
+                        w.push(problem(
+                            rel,
+                            format!("directory symlink loop (-> {target}); not followed"),
+                        ));
+                    }
                 }
             }
-            let _ = inside;
-            w.push(Entry {
-                rel,
-                read_path: canon,
-                problem: None,
-            });
         } else if ft.is_dir() {
             let Ok(lmeta) = fs::symlink_metadata(&path) else {
                 w.push(problem(rel, "cannot stat".into()));
@@ -267,6 +237,64 @@ fn walk_dir(
             w.push(problem(rel, special_file(&ft, "")));
         }
     }
+}
+
+/// What a symlink at store path `rel` is to the inventory.
+enum Link {
+    /// Dangling, a loop, or a special file: an error item at the link's path.
+    Problem(Entry),
+    /// Ends at a regular file inside the store: `link` is one of that file's `links`.
+    Alias { link: String, target: String },
+    /// Ends at a file outside the store (or one reached by leaving it): listed at `rel`.
+    File(Entry),
+    /// Names a directory: the walk decides whether to follow it.
+    Dir {
+        rel: String,
+        meta: fs::Metadata,
+        target: String,
+    },
+}
+
+/// One rule for the walk and for re-reading a changed link (`read_changes`).
+fn classify_link(root: &Path, path: &Path, rel: String) -> Link {
+    let target = fs::read_link(path)
+        .map(|t| t.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let canon = match fs::canonicalize(path) {
+        Ok(c) => c,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Link::Problem(problem(rel, format!("symlink loop ({target})")));
+        }
+        Err(_) => return Link::Problem(problem(rel, format!("dangling symlink -> {target}"))),
+    };
+    let Ok(meta) = fs::metadata(&canon) else {
+        return Link::Problem(problem(rel, format!("dangling symlink -> {target}")));
+    };
+    if meta.is_dir() {
+        return Link::Dir { rel, meta, target };
+    }
+    if !meta.is_file() {
+        return Link::Problem(problem(rel, special_file(&meta.file_type(), &target)));
+    }
+    // Follow the link one hop at a time while it stays inside the store: the file it finally
+    // names is listed, this path becomes one of its `links`.
+    if let Some(target_rel) = in_store_target(root, path) {
+        let target_reserved = target_rel
+            .split('/')
+            .next()
+            .is_some_and(|first| RESERVED_DIRS.contains(&first));
+        if !target_reserved {
+            return Link::Alias {
+                link: rel,
+                target: target_rel,
+            };
+        }
+    }
+    Link::File(Entry {
+        rel,
+        read_path: canon,
+        problem: None,
+    })
 }
 
 /// Lexically resolve `p` (relative to the store root) without touching the filesystem.
@@ -421,12 +449,12 @@ pub fn read_changes(
             Err(_) => return None,
         };
         if meta.file_type().is_symlink() {
-            let target = in_store_target(root, &path)?;
-            let reserved = RESERVED_DIRS.contains(&target.split('/').next().unwrap_or_default());
-            if reserved {
-                return None;
+            match classify_link(root, &path, rel.clone()) {
+                Link::Problem(e) | Link::File(e) => out.items.extend(decode_entry(&e, opts)),
+                Link::Alias { link, target } => out.links.push((link, target)),
+                // Followed or not, with its subtree: the walk's business.
+                Link::Dir { .. } => return None,
             }
-            out.links.push((rel.clone(), target));
         } else if meta.is_file() {
             let entry = Entry {
                 rel: rel.clone(),
@@ -451,7 +479,9 @@ pub fn spawn_update(
     let (tx, rx) = crossbeam_channel::bounded(1);
     std::thread::spawn(move || {
         let root = fs::canonicalize(&root).unwrap_or(root);
-        let _ = tx.send(ScanEvent::Changed(read_changes(&root, &rels, &opts)));
+        // Decoding never panics on hostile files (fuzzed); if it did, a full scan answers.
+        let read = std::panic::catch_unwind(|| read_changes(&root, &rels, &opts));
+        let _ = tx.send(ScanEvent::Changed(read.unwrap_or(None)));
     });
     rx
 }
@@ -473,17 +503,19 @@ pub fn spawn_scan(root: PathBuf, opts: ScanOptions) -> crossbeam_channel::Receiv
             let start = Instant::now();
             let store = fs::canonicalize(&root).unwrap_or(root);
             if opts.servers.is_empty() {
-                let links = walk_and_decode(&store, &opts, |batch, files_done, files_total| {
-                    let _ = tx.send(ScanEvent::Items(batch));
-                    let _ = tx.send(ScanEvent::Progress {
-                        files_done,
-                        files_total,
+                let (links, dir_links) =
+                    walk_and_decode(&store, &opts, |batch, files_done, files_total| {
+                        let _ = tx.send(ScanEvent::Items(batch));
+                        let _ = tx.send(ScanEvent::Progress {
+                            files_done,
+                            files_total,
+                        });
                     });
-                });
                 let elapsed = start.elapsed();
                 let _ = tx.send(ScanEvent::Walked {
                     store,
                     links,
+                    dir_links,
                     elapsed,
                 });
             } else {
@@ -577,13 +609,13 @@ fn scan_inner(root: &Path, opts: &ScanOptions) -> Inventory {
 /// Returns inventory path -> `used_by` labels (sorted, deduplicated).
 /// Walk and decode at the same time: one thread walks, the pool decodes what it found so far,
 /// and every decoded batch goes to `sink(batch, files_done, files_found)`. Returns the symlink
-/// aliases (target -> links). (With server configs the plain path is used: files they name
+/// aliases (target -> links) and whether a directory symlink was followed. (With server configs the plain path is used: files they name
 /// outside the store are only known once the walk is complete.)
 fn walk_and_decode(
     store: &Path,
     opts: &ScanOptions,
     sink: impl Fn(Vec<Item>, usize, usize) + Sync,
-) -> HashMap<String, Vec<String>> {
+) -> (HashMap<String, Vec<String>>, bool) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let (etx, erx) = crossbeam_channel::bounded::<Vec<Entry>>(256);
     let found = std::sync::Arc::new(AtomicUsize::new(0));
@@ -592,7 +624,7 @@ fn walk_and_decode(
         std::thread::spawn(move || {
             let mut w = walk_into(&store, Walk::new(Some(etx)));
             w.flush();
-            w.links
+            (w.links, w.followed_dir_link)
         })
     };
     let done = AtomicUsize::new(0);
@@ -613,7 +645,7 @@ fn walk_and_decode(
 
 fn scan_streaming(store: PathBuf, opts: &ScanOptions) -> Inventory {
     let parts = std::sync::Mutex::new(Vec::new());
-    let links = walk_and_decode(&store, opts, |batch, _, _| {
+    let (links, _) = walk_and_decode(&store, opts, |batch, _, _| {
         if let Ok(mut p) = parts.lock() {
             p.push(batch);
         }

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::inventory::{AnalyzeOptions, Inventory};
-use crate::pki::{Detail, Item, NameHash};
+use crate::pki::{Item, NameHash};
 
 /// What some store paths are now (`scan::read_changes`).
 #[derive(Debug, Default)]
@@ -20,6 +20,10 @@ pub struct FileChanges {
 }
 
 impl FileChanges {
+    pub fn is_empty(&self) -> bool {
+        self.gone.is_empty() && self.items.is_empty() && self.links.is_empty()
+    }
+
     /// `later` happened after `self`: a path changed in both is what `later` read.
     pub fn merge(&mut self, later: FileChanges) {
         let again: std::collections::HashSet<&str> =
@@ -50,8 +54,8 @@ pub struct Splice {
 }
 
 impl Splice {
-    /// `old` without the elements that went, merged with `new` (in the order given to
-    /// `apply_changes`) at their places. `None` when the lengths do not match the splice.
+    /// `old` without the elements that went, merged with `new` (in path order, as
+    /// `apply_changes` sorted them: the elements for `inserted`, in that order) at their places. `None` when the lengths do not match the splice.
     /// A few changes are made in place (no second vector of 100,000 items at the peak).
     pub fn apply<T>(&self, mut old: Vec<T>, new: Vec<T>) -> Option<Vec<T>> {
         if old.len() != self.keep.len() || new.len() != self.inserted.len() {
@@ -81,10 +85,11 @@ impl Splice {
 
 impl Inventory {
     /// Apply `changes` (re-read files) in place: their old items go, the new ones are put in
-    /// path order, symlink aliases follow, keys are paired again, the new certificates' chains
-    /// are built without signature checks (every chain is verified again afterwards, in the
-    /// background). `None`, with nothing changed, when a link names a file the inventory does
-    /// not have: then only a full scan knows the store.
+    /// path order, symlink aliases follow, keys are paired again, the chains the change can
+    /// touch (`Splice::reverify`) are built again without signature checks (the caller has
+    /// those verified in the background). `None`, with nothing changed, when links would be
+    /// left naming a file that went, or name one the inventory does not have: then only a full
+    /// scan knows the store.
     pub fn apply_changes(&mut self, changes: FileChanges, opts: &AnalyzeOptions) -> Option<Splice> {
         let gone: HashSet<&str> = changes
             .gone
@@ -111,10 +116,14 @@ impl Inventory {
             return None;
         }
 
-        // A re-read file keeps the links that still name it.
+        // A re-read file keeps the links that still name it. Links to a file that went (or
+        // became a link itself) now dangle or name another file: a full scan tells which.
         let mut old_links: HashMap<String, Vec<String>> = HashMap::new();
         for (it, k) in self.items.iter().zip(&keep) {
             if !k && !it.links.is_empty() {
+                if !new.iter().any(|n| n.path == it.path) {
+                    return None;
+                }
                 old_links.insert(it.path.clone(), it.links.clone());
             }
         }
@@ -159,8 +168,9 @@ impl Inventory {
             inserted,
             reverify: Vec::new(),
         };
+        // Cannot fail: the splice was made for these two vectors.
         let items = std::mem::take(&mut self.items);
-        self.items = splice.apply(items, new)?;
+        self.items = splice.apply(items, new).unwrap_or_default();
         splice.reverify = affected_chains(&self.items, &mut names, &splice.inserted);
 
         for it in &mut self.items {
@@ -173,18 +183,14 @@ impl Inventory {
                 .take_while(|it| it.path == *target)
             {
                 it.links.push(link.clone());
-                it.links.sort();
+                // The walk's order: directory by directory, names sorted.
+                it.links.sort_by(|a, b| a.split('/').cmp(b.split('/')));
             }
         }
 
         self.pair_keys();
-        let new_certs: Vec<usize> = splice
-            .inserted
-            .iter()
-            .copied()
-            .filter(|&i| matches!(self.items[i].detail, Detail::Certificate(_)))
-            .collect();
-        if let Some(results) = self.chain_results(opts, false, Some(&new_certs), &|_, _| true) {
+        let touched = Some(splice.reverify.as_slice());
+        if let Some(results) = self.chain_results(opts, false, touched, &|_, _| true) {
             self.apply_chains(results);
         }
         self.check_crls();

@@ -174,8 +174,9 @@ pub struct App {
     /// Certificates (path, index) whose chains updates touched and that are not verified yet;
     /// by key, as indices shift with every update.
     to_verify: std::collections::BTreeSet<(String, usize)>,
-    /// A verification was cancelled by an update: verify every chain after it.
-    verify_all: bool,
+    /// The last scan followed a directory symlink inside the store: its files are listed under
+    /// paths a watcher does not report, so changes rescan.
+    dir_links: bool,
 
     /// The last complete inventory (from `ScanEvent::Done`); plans are built against it.
     pub inventory: Arc<Inventory>,
@@ -234,7 +235,7 @@ impl App {
             queued_files: Default::default(),
             pending_changes: None,
             to_verify: Default::default(),
-            verify_all: false,
+            dir_links: false,
             inventory: Arc::new(Inventory::default()),
             overlay: Overlay::None,
             notice: None,
@@ -338,34 +339,52 @@ impl App {
     /// means a full rescan.
     pub(super) fn on_fs_changed(&mut self, change: crate::store::watch::Change) -> Vec<Effect> {
         use crate::store::watch::Change;
+        let updatable = self.file_updates
+            && !self.dir_links
+            && self.scanning.is_none()
+            // A first scan that ended without its inventory still shows what streamed in.
+            && self.streamed.is_empty();
         match change {
-            Change::Files(files) if self.updating => {
+            // One update at a time: the next one starts when this one is in.
+            Change::Files(files) if self.updating || self.pending_changes.is_some() => {
                 self.queued_files.extend(files);
                 Vec::new()
             }
-            Change::Files(files) if self.file_updates && self.scanning.is_none() => {
+            Change::Files(mut files) if updatable => {
+                // A dangling link's target may have appeared: read those links again too.
+                files.extend(
+                    (self.inventory.items.iter())
+                        .filter(|it| {
+                            it.error.as_deref().is_some_and(|e| {
+                                e.starts_with("dangling symlink") || e.starts_with("symlink loop")
+                            })
+                        })
+                        .map(|it| it.path.clone()),
+                );
                 self.updating = true;
-                // The update stops a running verification: what it had left is not known.
-                if self.verifying.is_some() || self.pending_chains.is_some() {
-                    self.verify_all = true;
-                }
-                self.verifying = None;
                 vec![Effect::Update(files.into_iter().collect())]
             }
             _ => self.request_rescan(),
         }
     }
 
-    /// Whether re-read files wait for the inventory to be free.
+    /// Whether re-read files wait for the inventory to be free of a job (not of the
+    /// verification: its `Verified` applies them).
     pub fn changes_waiting(&self) -> bool {
-        self.pending_changes.is_some()
+        self.pending_changes.is_some() && self.verifying.is_none()
     }
 
-    /// Re-read files go into the inventory in place once no background job holds it; the
-    /// per-item facts follow the same splice; then every chain is verified again.
+    /// Re-read files go into the inventory in place once no background job holds it (a
+    /// running verification finishes first: its results name the current indices); the
+    /// per-item facts follow the same splice; then the chains the change can touch are
+    /// verified again.
     pub(super) fn apply_pending_changes(&mut self) -> Vec<Effect> {
-        if self.pending_changes.is_none() {
+        if self.pending_changes.is_none() || self.verifying.is_some() {
             return Vec::new();
+        }
+        if self.pending_changes.as_ref().is_some_and(|c| c.is_empty()) {
+            self.pending_changes = None;
+            return self.after_changes();
         }
         let key = self.kept_selection();
         let Some(inv) = Arc::get_mut(&mut self.inventory) else {
@@ -399,36 +418,37 @@ impl App {
                 .iter()
                 .map(|&i| (items[i].path.clone(), items[i].index)),
         );
+        self.after_changes()
+    }
+
+    /// After an update went in: the next one if files changed meanwhile, else verification of
+    /// the chains the updates touched.
+    fn after_changes(&mut self) -> Vec<Effect> {
         if !self.queued_files.is_empty() {
             self.updating = true;
             let files = std::mem::take(&mut self.queued_files);
             return vec![Effect::Update(files.into_iter().collect())];
         }
+        let to_verify = std::mem::take(&mut self.to_verify);
         if !self.analyze.verify_signatures {
-            self.to_verify.clear();
             return Vec::new();
         }
-        let which = match std::mem::take(&mut self.verify_all) {
-            true => None,
-            false => Some(
-                std::mem::take(&mut self.to_verify)
-                    .iter()
-                    .filter_map(|(path, index)| {
-                        items
-                            .binary_search_by(|it| {
-                                (it.path.as_str(), it.index).cmp(&(path, *index))
-                            })
-                            .ok()
-                    })
-                    .collect::<Vec<usize>>(),
-            ),
-        };
-        self.to_verify.clear();
-        if which.as_ref().is_some_and(Vec::is_empty) {
+        let items = &self.inventory.items;
+        let which: Vec<usize> = (to_verify.iter())
+            .filter_map(|(path, index)| {
+                items
+                    .binary_search_by(|it| (it.path.as_str(), it.index).cmp(&(path, *index)))
+                    .ok()
+            })
+            .collect();
+        if which.is_empty() {
             return Vec::new();
         }
         self.verifying = Some((0, 0));
-        vec![Effect::Verify(VerifyJob(self.inventory.clone(), which))]
+        vec![Effect::Verify(VerifyJob(
+            self.inventory.clone(),
+            Some(which),
+        ))]
     }
 
     /// The run loop started a scan (first one or a rescan).
@@ -442,7 +462,7 @@ impl App {
         self.queued_files.clear();
         self.pending_changes = None;
         self.to_verify.clear();
-        self.verify_all = false;
+        self.dir_links = false;
         self.sorted_len = 0;
         // The first scan streams straight into the list; later ones replace it when done.
         self.rescanning = !self.items().is_empty();
@@ -453,6 +473,9 @@ impl App {
     pub fn scan_stopped(&mut self) {
         self.scanning = None;
         self.rescanning = false;
+        // An update's reader always answers; should it not, later changes must not queue
+        // behind it forever.
+        self.updating = false;
         self.incoming = Vec::new();
     }
 
@@ -575,7 +598,13 @@ impl App {
                 files_done,
                 files_total,
             } => self.scanning = Some((files_done, files_total)),
-            ScanEvent::Walked { store, links, .. } => {
+            ScanEvent::Walked {
+                store,
+                links,
+                dir_links,
+                ..
+            } => {
+                self.dir_links = dir_links;
                 // Pairing and chain building without signature checks: a fraction of a second
                 // for 100,000 items, on all cores; the signatures follow in the background.
                 let opts = AnalyzeOptions {
@@ -618,6 +647,8 @@ impl App {
                 self.verifying = None;
                 self.pending_chains = Some(results);
                 self.apply_pending_chains();
+                // Files re-read meanwhile waited for these results.
+                return self.apply_pending_changes();
             }
         }
         Vec::new()
@@ -929,11 +960,12 @@ impl App {
     fn rebuild_rows(&mut self, keep: Option<(String, usize)>) {
         let needle = self.filter.to_lowercase();
         let old_pos = self.selected;
-        // A longer filter containing the last one can only match a subset of what it matched.
+        // A longer filter containing the last one can only match a subset of what it matched
+        // (not after colons alone: they are no hex, so fingerprints were not searched).
         let narrowing = self
             .matched_for
             .as_deref()
-            .is_some_and(|prev| needle.contains(prev));
+            .is_some_and(|prev| needle.contains(prev) && !prev.chars().all(|c| c == ':'));
         let base = if narrowing {
             &self.matched
         } else {

@@ -126,6 +126,11 @@ pub fn run(
         let scan_gone = scan.as_ref().is_some_and(|rx| drain_scan(rx, &mut msgs));
         if verify.as_ref().is_some_and(|rx| drain_scan(rx, &mut msgs)) {
             verify = None;
+            // A verifier gone without its results (it panicked): nothing may wait for them.
+            let answered = (msgs.iter()).any(|m| matches!(m, Msg::Scan(ScanEvent::Verified(_))));
+            if app.verifying.is_some() && !answered {
+                msgs.push(Msg::Scan(ScanEvent::Verified(Vec::new())));
+            }
         }
         if let Some(changes) = &opts.changes {
             if let Some(change) = changes.try_iter().reduce(|a, b| a.merge(b)) {
@@ -179,11 +184,8 @@ pub fn run(
                         scan = Some(rx_factory(None));
                         app.scan_started();
                     }
-                    Effect::Update(files) => {
-                        // The verifier lets go of the inventory, so the files can go in.
-                        verify = None;
-                        scan = Some(rx_factory(Some(files)));
-                    }
+                    // A running verification goes on: the files go in after its results.
+                    Effect::Update(files) => scan = Some(rx_factory(Some(files))),
                     Effect::Verify(job) => {
                         let (inventory, which) = (job.0, job.1);
                         let opts = app.analyze.clone();
