@@ -386,6 +386,13 @@ impl App {
             self.pending_changes = None;
             return self.after_changes();
         }
+        // Verified chains name today's indices: they go in first.
+        if self.pending_chains.is_some() {
+            self.apply_pending_chains();
+            if self.pending_chains.is_some() {
+                return Vec::new();
+            }
+        }
         let key = self.kept_selection();
         let Some(inv) = Arc::get_mut(&mut self.inventory) else {
             return Vec::new();
@@ -393,8 +400,6 @@ impl App {
         let Some(changes) = self.pending_changes.take() else {
             return Vec::new();
         };
-        // Results of a verification started before the change name old indices.
-        self.pending_chains = None;
         let Some(splice) = inv.apply_changes(changes, &self.analyze) else {
             return self.request_rescan();
         };
