@@ -2,7 +2,8 @@
 """Run certdeck's TUI in an 80x24 pty and measure what a user on a slow link feels: time to
 the first painted list rows and to the complete list, bytes written to the terminal per
 selection move (within the window, and when the list scrolls), the time to handle and draw
-each filter keystroke, and peak RSS.
+each filter keystroke, how soon a certificate copied into the store is listed, and peak RSS
+(over everything, the update included).
 
 Times of internal events come from certdeck's own CERTDECK_TIMINGS lines (stderr, sent to a
 file here); first rows and bytes are what the pty receives.
@@ -13,6 +14,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import struct
 import sys
 import tempfile
@@ -125,6 +127,24 @@ def probe(exe, store, keys):
         for l in timings(log)
         if (m := re.search(r"drawn at monotonic ([0-9.]+) s", l))
     ]
+    # A certificate added to the store while the TUI runs (re-read in place, no rescan): how
+    # long until it is in the list, the watcher's 300 ms debounce included. Removed after.
+    added_ms = -1.0
+    src = next(
+        (os.path.join(d, f) for d, _, fs in os.walk(store) for f in sorted(fs) if f.endswith(".pem")),
+        None,
+    )
+    if src:
+        dst = os.path.join(os.path.dirname(src), "zz-probe-added.pem")
+        for step in ("add", "remove"):
+            before_n = sum("changed files read" in l for l in timings(log))
+            t = time.monotonic()
+            shutil.copy(src, dst) if step == "add" else os.unlink(dst)
+            while time.monotonic() - t < 10 and sum("changed files read" in l for l in timings(log)) <= before_n:
+                read_until_quiet(fd, quiet=0.01, limit=0.02)
+            if step == "add":
+                added_ms = (time.monotonic() - t) * 1000
+        read_until_quiet(fd, quiet=0.5, limit=5)
     scan_key_ms = [(d - t) * 1000 for t, d in zip(typed, drawn)]
     rss_kb = -1
     with open(f"/proc/{pid}/status") as f:
@@ -155,6 +175,7 @@ def probe(exe, store, keys):
         "key_during_scan_ms": median(scan_key_ms),
         "key_during_scan_ms_max": max(scan_key_ms, default=-1),
         "peak_rss_mib": rss_kb / 1024,
+        "file_added_ms": added_ms,
     }
 
 
@@ -185,6 +206,7 @@ def main():
         f"key_during_scan_ms median={r['key_during_scan_ms']:.1f} "
         f"max={r['key_during_scan_ms_max']:.1f} (typed to frame written, while the list streams in)"
     )
+    print(f"file_added_listed_ms={r['file_added_ms']:.0f} (a certificate copied into the store, to its re-read; 300 ms watcher debounce included)")
     print(f"peak_rss={r['peak_rss_mib'] * 1.048576:.0f} MB ({r['peak_rss_mib']:.0f} MiB)")
 
 
