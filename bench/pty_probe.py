@@ -127,11 +127,19 @@ def probe(exe, store, keys):
         for l in timings(log)
         if (m := re.search(r"drawn at monotonic ([0-9.]+) s", l))
     ]
-    # A certificate added to the store while the TUI runs (re-read in place, no rescan): how
-    # long until it is in the list, the watcher's 300 ms debounce included. Removed after.
+    # A leaf certificate added to the store while the TUI runs (re-read in place, no rescan):
+    # how long until it is in the list, the watcher's 300 ms debounce included. Removed after.
+    # (A leaf from a subdirectory: a CA copied at the root would make every chain it could
+    # issue be rebuilt and verified again.)
     added_ms = -1.0
     src = next(
-        (os.path.join(d, f) for d, _, fs in os.walk(store) for f in sorted(fs) if f.endswith(".pem")),
+        (
+            os.path.join(d, f)
+            for d, _, fs in os.walk(store)
+            if d != store
+            for f in sorted(fs)
+            if f.endswith(".pem")
+        ),
         None,
     )
     if src:
