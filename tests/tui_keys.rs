@@ -417,3 +417,21 @@ fn a_store_with_a_followed_directory_link_rescans_on_change() {
     let change = Change::Files(["real/x.pem".to_string()].into());
     assert_eq!(app.update(Msg::FsChanged(change)), vec![Effect::Rescan]);
 }
+
+/// A rescan of a big store streams into an emptied list like the first scan, instead of
+/// holding the old inventory beside the new one until it is complete; a small one keeps the
+/// old list on screen (no flicker).
+#[test]
+fn a_big_store_rescans_into_an_emptied_list() {
+    let mut app = app_with(store(), 80, 24);
+    let n = app.items().len();
+    app.scan_started();
+    assert_eq!(app.items().len(), n, "small: the old list stays");
+
+    let mut app = app_with(store(), 80, 24);
+    app.rescan_keeps_list_up_to = 3;
+    app.scan_started();
+    assert!(app.items().is_empty(), "big: the old inventory is let go");
+    app.update(Msg::Scan(ScanEvent::Items(store()[..2].to_vec())));
+    assert_eq!(app.shown, 2, "and the new scan streams in");
+}
