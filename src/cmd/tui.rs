@@ -21,17 +21,15 @@ pub(crate) fn run_tui(g: &Global) -> Result<ExitCode> {
     let (fwd_tx, changes) = crossbeam_channel::unbounded();
     let watch_root = store.root().to_path_buf();
     std::thread::spawn(move || {
-        let Ok((rx, pending)) =
+        let Ok(rx) =
             certdeck::store::watch::watch(&watch_root, std::time::Duration::from_millis(300))
         else {
             return;
         };
         // Lives as long as the UI: the thread ends when the UI drops its receiver.
-        while rx.recv().is_ok() {
-            if let Some(change) = pending.take() {
-                if fwd_tx.send(change).is_err() {
-                    break;
-                }
+        for change in rx {
+            if fwd_tx.send(change).is_err() {
+                break;
             }
         }
     });

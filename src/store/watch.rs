@@ -10,10 +10,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, TrySendError};
+use crossbeam_channel::Receiver;
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask};
 
 /// Changes that make a rescan worth it; reads (ours included) are not among them.
@@ -55,30 +54,11 @@ impl Change {
     }
 }
 
-/// Changes seen and not yet taken, shared by the watcher and the UI: a burst of events while
-/// the UI is busy becomes one merged change, not a queue.
-#[derive(Debug, Clone, Default)]
-pub struct Pending(Arc<Mutex<Option<Change>>>);
-
-impl Pending {
-    pub fn take(&self) -> Option<Change> {
-        self.0.lock().ok()?.take()
-    }
-
-    fn add(&self, change: Change) {
-        if let Ok(mut p) = self.0.lock() {
-            *p = Some(match p.take() {
-                Some(old) => old.merge(change),
-                None => change,
-            });
-        }
-    }
-}
-
-/// Sends `()` at most once per `debounce` after changes under `root`, what changed going into
-/// the returned `Pending` (our own temp files and history are ignored so applying a plan does
-/// not trigger a storm of updates). The watches live until an event finds the receiver dropped.
-pub fn watch(root: &Path, debounce: Duration) -> std::io::Result<(Receiver<()>, Pending)> {
+/// Sends what changed under `root`, one merged `Change` per burst of events at most once per
+/// `debounce` (the receiver merges what queued while it was busy; our own temp files and history
+/// are ignored so applying a plan does not trigger a storm of updates). The watches live until
+/// a send finds the receiver dropped.
+pub fn watch(root: &Path, debounce: Duration) -> std::io::Result<Receiver<Change>> {
     let mut tree = Tree {
         inotify: Inotify::init()?,
         dirs: HashMap::new(),
@@ -92,9 +72,7 @@ pub fn watch(root: &Path, debounce: Duration) -> std::io::Result<(Receiver<()>, 
     tree.dirs.insert(wd, root.to_path_buf());
     tree.add_below(root);
 
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let pending = Pending::default();
-    let shared = pending.clone();
+    let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -113,14 +91,13 @@ pub fn watch(root: &Path, debounce: Duration) -> std::io::Result<(Receiver<()>, 
                     change = change.merge(more);
                 }
             }
-            shared.add(change);
-            // Full means a signal is already pending; disconnected means the UI is gone.
-            if let Err(TrySendError::Disconnected(_)) = tx.try_send(()) {
+            // Fails only when the UI is gone.
+            if tx.send(change).is_err() {
                 return;
             }
         }
     });
-    Ok((rx, pending))
+    Ok(rx)
 }
 
 /// The watched directories, by watch descriptor (events name only the directory's watch).
@@ -254,11 +231,11 @@ impl Tree {
 mod tests {
     use super::*;
 
-    fn changed(rx: &Receiver<()>) -> bool {
+    fn changed(rx: &Receiver<Change>) -> bool {
         rx.recv_timeout(Duration::from_secs(5)).is_ok()
     }
 
-    fn settle(rx: &Receiver<()>) {
+    fn settle(rx: &Receiver<Change>) {
         std::thread::sleep(Duration::from_millis(200));
         while rx.try_recv().is_ok() {}
     }
@@ -270,7 +247,7 @@ mod tests {
         std::fs::create_dir_all(root.join("a/b")).unwrap();
         std::fs::create_dir_all(root.join("history")).unwrap();
         std::fs::write(root.join("a/read-me.pem"), "r").unwrap();
-        let (rx, _) = watch(root, Duration::from_millis(50)).unwrap();
+        let rx = watch(root, Duration::from_millis(50)).unwrap();
 
         std::fs::read(root.join("a/read-me.pem")).unwrap();
         assert!(
@@ -313,7 +290,7 @@ mod tests {
         let root = dir.path().join("store");
         std::fs::create_dir_all(root.join("out/deep")).unwrap();
         std::fs::create_dir_all(root.join("old/deep")).unwrap();
-        let (rx, _) = watch(&root, Duration::from_millis(50)).unwrap();
+        let rx = watch(&root, Duration::from_millis(50)).unwrap();
 
         std::fs::rename(root.join("out"), dir.path().join("elsewhere")).unwrap();
         assert!(changed(&rx), "moving a directory out is a change");
@@ -340,13 +317,13 @@ mod tests {
         let root = dir.path();
         std::fs::create_dir(root.join("a")).unwrap();
         std::fs::write(root.join("old.pem"), "o").unwrap();
-        let (rx, pending) = watch(root, Duration::from_millis(50)).unwrap();
-        // Collect what the signals carried until `want` is covered (a burst may take two).
+        let rx = watch(root, Duration::from_millis(50)).unwrap();
+        // Collect what the changes named until `want` is covered (a burst may take two).
         let collect = |want: &BTreeSet<String>| {
             let mut got = BTreeSet::new();
-            while !want.is_subset(&got) && changed(&rx) {
-                match pending.take() {
-                    Some(Change::Files(f)) => got.extend(f),
+            while !want.is_subset(&got) {
+                match rx.recv_timeout(Duration::from_secs(5)) {
+                    Ok(Change::Files(f)) => got.extend(f),
                     other => panic!("expected files, got {other:?}"),
                 }
             }
@@ -356,16 +333,14 @@ mod tests {
         let want = BTreeSet::from(["a/x.pem".to_string()]);
         assert_eq!(collect(&want), want);
         settle(&rx);
-        pending.take();
         std::fs::remove_file(root.join("a/x.pem")).unwrap();
         std::fs::rename(root.join("old.pem"), root.join("new.pem")).unwrap();
         let want: BTreeSet<String> = ["a/x.pem", "old.pem", "new.pem"].map(String::from).into();
         assert!(collect(&want).is_superset(&want));
         settle(&rx);
-        pending.take();
         std::fs::create_dir(root.join("b")).unwrap();
-        assert!(changed(&rx));
-        assert_eq!(pending.take(), Some(Change::Everything), "a new directory");
+        let change = rx.recv_timeout(Duration::from_secs(5));
+        assert_eq!(change, Ok(Change::Everything), "a new directory");
     }
 
     #[test]
@@ -373,7 +348,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("history/certs");
         std::fs::create_dir_all(&root).unwrap();
-        let (rx, _) = watch(&root, Duration::from_millis(50)).unwrap();
+        let rx = watch(&root, Duration::from_millis(50)).unwrap();
         std::fs::write(root.join("x.pem"), "x").unwrap();
         assert!(changed(&rx));
     }
@@ -382,7 +357,7 @@ mod tests {
     fn the_history_made_by_a_first_apply_is_not_watched() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let (rx, _) = watch(root, Duration::from_millis(50)).unwrap();
+        let rx = watch(root, Duration::from_millis(50)).unwrap();
         std::fs::create_dir(root.join("history")).unwrap();
         assert!(
             rx.recv_timeout(Duration::from_millis(500)).is_err(),
