@@ -76,6 +76,10 @@ pub struct Config {
     pub crit_days: Option<i64>,
     #[serde(default)]
     pub stores: BTreeMap<String, StoreConfig>,
+    /// Stores whose history/ and journal may be owned or writable by another account (see
+    /// `--safe-store`): certdeck refuses to replay such a journal otherwise.
+    #[serde(default)]
+    pub safe_stores: Vec<PathBuf>,
     /// The file this was read from (set after parsing).
     #[serde(skip)]
     pub file: Option<PathBuf>,

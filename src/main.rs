@@ -129,6 +129,14 @@ fn resolve_config(g: &mut Global) -> Result<()> {
     }
     g.warn_days = g.warn_days.or(cfg.warn_days);
     g.crit_days = g.crit_days.or(cfg.crit_days);
+    for s in &cfg.safe_stores {
+        certdeck::store::history::allow_foreign_history(s);
+    }
+    if g.safe_store {
+        if let Some(s) = &g.store {
+            certdeck::store::history::allow_foreign_history(s);
+        }
+    }
     Ok(())
 }
 
@@ -367,13 +375,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let r = store.recovered();
             out(&if json {
                 serde_json::to_string_pretty(r)?
-            } else if r.rolled_back.is_empty() {
+            } else if r.is_empty() {
                 "nothing to recover".to_string()
             } else {
-                format!(
-                    "rolled back interrupted change(s): {}",
-                    r.rolled_back.join(", ")
-                )
+                cmd::apply::recovery_text(r)
             });
         }
         Some(Command::Undo { json }) => {
@@ -384,6 +389,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &store_dir(&g)?,
                 std::time::Duration::from_secs(10),
             )?;
+            cmd::apply::say_recovered(&store);
             let r = store.undo()?;
             out(&if json {
                 serde_json::to_string_pretty(&r)?

@@ -147,21 +147,32 @@ fn failure_mid_plan_leaves_store_byte_identical() {
     let ws = WritableStore::open(d.path()).unwrap();
     let before = snapshot(ws.root());
 
+    // A write through a symlinked directory is refused before anything changes.
+    let mut plan = Plan::new("escape");
+    plan.push(Op::write_public("a.pem", b"new a".to_vec()))
+        .push(Op::write_public("evil/x.pem", b"escape".to_vec()));
+    let err = ws.apply(&plan).unwrap_err();
+    assert!(matches!(&err, ApplyError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("symlink"), "{err}");
+    assert_eq!(snapshot(ws.root()), before);
+    assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
+
+    // A failure part-way (removing a directory that is not empty) rolls back what was done.
     let mut plan = Plan::new("bad");
     plan.push(Op::write_public("a.pem", b"new a".to_vec()))
         .push(Op::write_public("c.pem", b"new c".to_vec()))
-        .push(Op::write_public("evil/x.pem", b"escape".to_vec()))
+        .push(Op::RmDir {
+            path: "trusted".into(),
+        })
         .push(Op::MoveToHistory {
             path: "b.pem".into(),
         });
     let err = ws.apply(&plan).unwrap_err();
     assert!(
-        matches!(&err, ApplyError::Failed { op, .. } if op.contains("evil/x.pem")),
+        matches!(&err, ApplyError::Failed { op, .. } if op.contains("trusted")),
         "{err}"
     );
-    assert!(err.to_string().contains("symlink"), "{err}");
     assert_eq!(snapshot(ws.root()), before);
-    assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
     assert!(matches!(
         &last_records(ws.root(), 1)[0],
         Record::RolledBack { .. }

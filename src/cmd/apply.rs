@@ -70,6 +70,7 @@ pub(crate) fn apply_action(
         &dir,
         std::time::Duration::from_secs(w.wait),
     )?;
+    say_recovered(&store);
     if store.waited() > std::time::Duration::from_millis(100) {
         eprintln!(
             "certdeck: waited {:.1}s for another certdeck to release the store",
@@ -92,6 +93,31 @@ pub(crate) fn apply_action(
         .map(|op| op.path().to_string())
         .collect();
     after_apply(g, w, &opts.servers, &touched, store.root())
+}
+
+/// What opening the store rolled back or skipped, as lines for a person.
+pub(crate) fn recovery_text(r: &certdeck::store::history::RecoverReport) -> String {
+    let mut s = String::new();
+    for id in &r.rolled_back {
+        s.push_str(&format!(
+            "rolled back interrupted change {id} (journaled; see history/journal.jsonl)\n"
+        ));
+    }
+    for n in &r.notes {
+        s.push_str(&format!("journal: {n}\n"));
+    }
+    s.trim_end().to_string()
+}
+
+/// A write command that first rolled back an interrupted plan (real or planted) says so on
+/// stderr, so the admin learns the store was changed before their command ran.
+pub(crate) fn say_recovered(store: &certdeck::store::handle::WritableStore) {
+    let r = store.recovered();
+    if !r.is_empty() {
+        for line in recovery_text(r).lines() {
+            eprintln!("certdeck: {line}");
+        }
+    }
 }
 
 /// After a change: run the reload command (--reload), or say how to make the server see it.

@@ -34,6 +34,11 @@ pub(crate) struct Global {
     /// Never write anything (TUI actions disabled).
     #[arg(long, global = true)]
     pub(crate) read_only: bool,
+    /// Trust this store's history/ and journal even when another account owns them or can
+    /// write them (like git's safe.directory; also `safe_stores` in the config). Paths in the
+    /// journal are still checked and never followed out of the store.
+    #[arg(long, global = true)]
+    pub(crate) safe_store: bool,
     /// File whose first line is a passphrase for encrypted keys / PKCS#12 files.
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) passphrase_file: Option<PathBuf>,

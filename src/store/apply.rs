@@ -11,22 +11,22 @@
 //! the real binary (integration tests do not see `cfg(test)` items), and it grants nothing —
 //! whoever can set our environment can already kill the process at any moment.
 
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::history::{self, current_user, new_id, now_rfc3339, Record};
+use super::fsx::{self, Dir, Ident};
+use super::history::{self, current_user, new_id, now_rfc3339, Books, Record};
 use super::plan::{describe, in_history, Op, OpKind, Plan, PreviewLine, HISTORY_DIR};
 use super::write::{
-    check_rel, fsync_parent, lexists, mkdir_mode, rename_durable, resolve, resolve_tmp, same_inode,
-    save_to_history, write_new, TMP_PREFIX,
+    check_rel, check_tmp, history_parent, save_to_history, write_new_at, TMP_PREFIX,
 };
 
 pub const FAULT_ENV: &str = "CERTDECK_FAULT_AFTER_OPS";
 
-/// One op as journaled: what it does plus everything needed to reverse it.
+/// One op as journaled: what it does plus everything needed to reverse it, and to tell later
+/// that an entry is still the one this plan wrote or saved.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OpRecord {
     pub kind: OpKind,
@@ -49,9 +49,20 @@ pub struct OpRecord {
     pub tmp: Option<String>,
     #[serde(default)]
     pub size: Option<u64>,
-    /// Only for non-secret contents.
+    /// Only for non-secret contents (shown in previews).
     #[serde(default)]
     pub sha256: Option<String>,
+    /// Device and inode of what was at `path` when the plan began (it keeps them in history).
+    #[serde(default)]
+    pub old: Option<Ident>,
+    /// Device and inode of a restore's history source.
+    #[serde(default)]
+    pub from: Option<Ident>,
+    /// SHA-256 of what a write puts at `path`, secrets included (a digest of a key reveals
+    /// nothing of it; the journal is 0600 in a 0700 directory): rollback and undo move a file
+    /// only when it is still the plan's own.
+    #[serde(default)]
+    pub written: Option<String>,
 }
 
 /// What was done (`--json` prints this).
@@ -117,13 +128,14 @@ fn fault_after() -> Option<usize> {
     std::env::var(FAULT_ENV).ok()?.trim().parse().ok()
 }
 
-/// Applies `plan` to the store at `root`. The caller holds the store lock.
+/// Applies `plan` to the store. The caller holds the store lock.
 pub(crate) fn apply(
-    root: &Path,
+    books: &Books,
     plan: &Plan,
     undoes: Option<&str>,
 ) -> Result<ApplyReport, ApplyError> {
     plan.validate().map_err(ApplyError::Invalid)?;
+    let root = &books.root;
     let ops = plan.ordered();
     let id = new_id(root);
     let records = ops
@@ -134,7 +146,7 @@ pub(crate) fn apply(
         .map_err(ApplyError::Invalid)?;
     let (user, uid) = current_user();
     history::append(
-        root,
+        books,
         &Record::Pending {
             id: id.clone(),
             time: now_rfc3339(),
@@ -155,7 +167,7 @@ pub(crate) fn apply(
     for (i, (op, rec)) in ops.iter().zip(&records).enumerate() {
         if let Err(error) = execute(root, op, rec) {
             return Err(fail(
-                root,
+                books,
                 &id,
                 &records[..=i],
                 describe(op, rec.existed).text,
@@ -167,7 +179,7 @@ pub(crate) fn apply(
         }
     }
     if let Err(error) = history::append(
-        root,
+        books,
         &Record::Applied {
             id: id.clone(),
             time: now_rfc3339(),
@@ -175,7 +187,7 @@ pub(crate) fn apply(
     ) {
         // Without the `applied` line the next open would roll the plan back anyway; do it now
         // while we can report it.
-        return Err(fail(root, &id, &records, "commit".into(), error));
+        return Err(fail(books, &id, &records, "commit".into(), error));
     }
     Ok(ApplyReport {
         history_dir: format!("{HISTORY_DIR}/{id}"),
@@ -189,8 +201,9 @@ pub(crate) fn apply(
     })
 }
 
-fn fail(root: &Path, id: &str, done: &[OpRecord], op: String, error: io::Error) -> ApplyError {
-    if let Err(rollback) = rollback(root, done) {
+fn fail(books: &Books, id: &str, done: &[OpRecord], op: String, error: io::Error) -> ApplyError {
+    let mut left = Vec::new();
+    if let Err(rollback) = rollback(&books.root, id, done, &mut left) {
         return ApplyError::RollbackFailed {
             id: id.into(),
             op,
@@ -198,12 +211,16 @@ fn fail(root: &Path, id: &str, done: &[OpRecord], op: String, error: io::Error) 
             rollback,
         };
     }
+    let mut reason = format!("{op}: {error}");
+    if !left.is_empty() {
+        reason.push_str(&format!("; left alone: {}", left.join("; ")));
+    }
     let end = Record::RolledBack {
         id: id.into(),
         time: now_rfc3339(),
-        reason: format!("{op}: {error}"),
+        reason,
     };
-    match history::append(root, &end) {
+    match history::append(books, &end) {
         Ok(()) => ApplyError::Failed {
             id: id.into(),
             op,
@@ -220,12 +237,16 @@ fn fail(root: &Path, id: &str, done: &[OpRecord], op: String, error: io::Error) 
     }
 }
 
+fn hex_sha256(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
 /// Decides, before anything changes, what each op will do and where the old things go.
-fn preflight(root: &Path, id: &str, i: usize, op: &Op) -> Result<OpRecord, String> {
+fn preflight(root: &Dir, id: &str, i: usize, op: &Op) -> Result<OpRecord, String> {
     let path = op.path();
-    let meta = fs::symlink_metadata(root.join(path)).ok();
+    let meta = fsx::lstat_rel(root, path).map_err(|e| e.to_string())?;
     let existed = meta.is_some();
-    let is_dir = meta.as_ref().is_some_and(|m| m.is_dir());
+    let is_dir = meta.as_ref().is_some_and(fsx::is_dir);
     let saved = existed.then(|| format!("{HISTORY_DIR}/{id}/{path}"));
     let tmp_for = |p: &str| {
         let name = format!("{TMP_PREFIX}{id}-{i}");
@@ -246,12 +267,20 @@ fn preflight(root: &Path, id: &str, i: usize, op: &Op) -> Result<OpRecord, Strin
         tmp: None,
         size: line.size,
         sha256: line.sha256,
+        old: meta.as_ref().map(Ident::of),
+        from: None,
+        written: None,
     };
     match op {
         Op::Write { .. } | Op::Symlink { .. } | Op::Restore { .. } if is_dir => {
             return Err(format!("{path} is a directory; not replaced"));
         }
-        Op::Write { .. } | Op::Symlink { .. } => {
+        Op::Write { contents, .. } => {
+            rec.saved = saved;
+            rec.tmp = tmp_for(path);
+            rec.written = Some(hex_sha256(contents));
+        }
+        Op::Symlink { .. } => {
             rec.saved = saved;
             rec.tmp = tmp_for(path);
         }
@@ -263,196 +292,394 @@ fn preflight(root: &Path, id: &str, i: usize, op: &Op) -> Result<OpRecord, Strin
         Op::MkDir { .. } => {}
         Op::RmDir { .. } => {
             let m = meta
-                .filter(|m| m.is_dir())
+                .filter(fsx::is_dir)
                 .ok_or(format!("{path} is not a directory"))?;
-            use std::os::unix::fs::MetadataExt;
-            rec.mode = Some(format!("{:04o}", m.mode() & 0o777));
+            rec.mode = Some(format!("{:04o}", m.st_mode & 0o777));
         }
         Op::Restore { from, .. } => {
-            if !lexists(&root.join(from)) {
-                return Err(format!("{from} is not in history"));
+            let st = fsx::lstat_rel(root, from)
+                .map_err(|e| e.to_string())?
+                .ok_or(format!("{from} is not in history"))?;
+            if !(fsx::is_file(&st) || fsx::is_symlink(&st) || fsx::is_dir(&st)) {
+                return Err(format!("{from} is not a file, link or directory"));
             }
+            rec.from = Some(Ident::of(&st));
             rec.saved = saved;
         }
     }
     Ok(rec)
 }
 
-fn execute(root: &Path, op: &Op, rec: &OpRecord) -> io::Result<()> {
-    let path = resolve(root, &rec.path)?;
-    let saved = rec
-        .saved
-        .as_deref()
-        .map(|s| resolve_history(root, s))
-        .transpose()?;
-    match op {
-        Op::Write { contents, mode, .. } => {
-            let tmp = resolve_tmp(root, rec.tmp.as_deref().unwrap_or_default())?;
-            write_new(&tmp, contents, *mode)?;
-            place(&tmp, &path, saved.as_deref())
-        }
-        Op::Symlink { target, .. } => {
-            let tmp = resolve_tmp(root, rec.tmp.as_deref().unwrap_or_default())?;
-            std::os::unix::fs::symlink(target, &tmp)?;
-            place(&tmp, &path, saved.as_deref())
-        }
-        Op::MoveToHistory { .. } => {
-            save_to_history(&path, saved.as_deref().unwrap_or(&path), false)
-        }
-        Op::MkDir { mode, .. } if !rec.existed => mkdir_mode(&path, *mode),
-        Op::MkDir { .. } => Ok(()),
-        Op::RmDir { .. } => {
-            fs::remove_dir(&path)?;
-            fsync_parent(&path)
-        }
-        Op::Restore { from, .. } => {
-            let from = resolve_history(root, from)?;
-            if let Some(saved) = &saved {
-                save_to_history(&path, saved, true)?;
-            }
-            rename_durable(&from, &path)
-        }
-    }
+/// The last component of a temp path (checked to be certdeck's and beside `path`).
+fn tmp_name(rec: &OpRecord) -> io::Result<&str> {
+    let tmp = rec.tmp.as_deref().unwrap_or_default();
+    check_tmp(tmp)?;
+    Ok(tmp.rsplit_once('/').map_or(tmp, |(_, n)| n))
 }
 
-/// History paths are generated by certdeck (`history/<id>/<rel>`); the journal could still be
-/// edited by hand, so they get the same lexical checks and must stay under `history/`. (Their
-/// parents may not exist yet, so `resolve`'s ancestor walk does not apply.)
-fn resolve_history(root: &Path, rel: &str) -> io::Result<PathBuf> {
+fn check_history(rel: &str) -> io::Result<()> {
     check_rel(rel).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    if !in_history(rel) {
+    if !in_history(rel) || rel == HISTORY_DIR {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("{rel}: not under history/"),
         ));
     }
-    Ok(root.join(rel))
+    Ok(())
+}
+
+fn execute(root: &Dir, op: &Op, rec: &OpRecord) -> io::Result<()> {
+    check_rel(&rec.path).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let (dir, name) = root.parent(&rec.path)?;
+    if let Some(s) = &rec.saved {
+        check_history(s)?;
+    }
+    let saved = rec.saved.as_deref();
+    match op {
+        Op::Write { contents, mode, .. } => {
+            let tmp = tmp_name(rec)?;
+            write_new_at(&dir, tmp, contents, *mode)?;
+            place(root, &dir, tmp, name, saved)
+        }
+        Op::Symlink { target, .. } => {
+            let tmp = tmp_name(rec)?;
+            dir.symlink(target, tmp)?;
+            place(root, &dir, tmp, name, saved)
+        }
+        Op::MoveToHistory { .. } => {
+            save_to_history(root, &dir, name, saved.unwrap_or_default(), false)
+        }
+        Op::MkDir { mode, .. } if !rec.existed => {
+            dir.mkdir(name, *mode)?;
+            dir.sync()
+        }
+        Op::MkDir { .. } => Ok(()),
+        Op::RmDir { .. } => {
+            dir.rmdir(name)?;
+            dir.sync()
+        }
+        Op::Restore { from, .. } => {
+            check_history(from)?;
+            let (fdir, fname) = root.parent(from)?;
+            let now = fdir.lstat(fname)?.map(|st| Ident::of(&st));
+            if now.is_none() || now != rec.from {
+                return Err(io::Error::other(format!(
+                    "{from} changed since the plan was made; not restored"
+                )));
+            }
+            if let Some(saved) = saved {
+                save_to_history(root, &dir, name, saved, true)?;
+                fdir.rename(fname, &dir, name)?;
+            } else {
+                fdir.rename_noreplace(fname, &dir, name)?;
+            }
+            dir.sync()?;
+            fdir.sync()
+        }
+    }
 }
 
 /// Old entry (if any) to history by hard link, then the new one renamed over it: servers see
-/// either the old or the new file at every instant, never neither.
-fn place(tmp: &Path, path: &Path, saved: Option<&Path>) -> io::Result<()> {
-    if let Some(saved) = saved {
-        save_to_history(path, saved, true)?;
+/// either the old or the new file at every instant, never neither. A create never replaces
+/// something that appeared since the plan was made.
+fn place(root: &Dir, dir: &Dir, tmp: &str, name: &str, saved: Option<&str>) -> io::Result<()> {
+    match saved {
+        Some(saved) => {
+            save_to_history(root, dir, name, saved, true)?;
+            dir.rename(tmp, dir, name)?;
+        }
+        None => dir.rename_noreplace(tmp, dir, name)?,
     }
-    rename_durable(tmp, path)
+    dir.sync()
 }
 
-/// Reverses `done` (newest first). Safe to run on partially applied or untouched ops.
-pub(crate) fn rollback(root: &Path, done: &[OpRecord]) -> io::Result<()> {
+/// Whether `name` in `dir` is what `rec` wrote: a regular file with its size and SHA-256, or
+/// a symlink with its target. Records without a digest (older or planted) prove nothing.
+fn is_written(dir: &Dir, name: &str, rec: &OpRecord) -> io::Result<bool> {
+    let Some(st) = dir.lstat(name)? else {
+        return Ok(false);
+    };
+    match rec.kind {
+        OpKind::Symlink => {
+            Ok(fsx::is_symlink(&st) && rec.other.as_deref() == Some(dir.read_link(name)?.as_str()))
+        }
+        OpKind::Write => {
+            let (Some(size), Some(want)) = (rec.size, rec.written.as_deref()) else {
+                return Ok(false);
+            };
+            if !fsx::is_file(&st) || st.st_size as u64 != size {
+                return Ok(false);
+            }
+            let mut buf = Vec::with_capacity(size as usize);
+            dir.open_read(name)?.take(size + 1).read_to_end(&mut buf)?;
+            Ok(buf.len() as u64 == size && hex_sha256(&buf) == want)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// `is_written` for the store path of `rec` (undo's check).
+pub(crate) fn holds_written(root: &Dir, rec: &OpRecord) -> io::Result<bool> {
+    match root.parent(&rec.path) {
+        Ok((dir, name)) => is_written(&dir, name, rec),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reverses `done` (newest first). Safe to run on partially applied or untouched ops, and on
+/// records read back from a journal someone may have edited: anything that is not provably
+/// the plan's own is left where it is, with a note in `left`. Nothing is unlinked except a
+/// hard link whose other name still holds the same file.
+pub(crate) fn rollback(
+    root: &Dir,
+    id: &str,
+    done: &[OpRecord],
+    left: &mut Vec<String>,
+) -> io::Result<()> {
     for rec in done.iter().rev() {
-        revert(root, rec)?;
+        revert(root, id, rec, left)?;
     }
     Ok(())
 }
 
-fn revert(root: &Path, rec: &OpRecord) -> io::Result<()> {
-    if let Some(tmp) = &rec.tmp {
-        if let Ok(tmp) = resolve_tmp(root, tmp) {
-            if lexists(&tmp) {
-                fs::remove_file(&tmp)?;
+/// Moves an entry the plan made (a temp file, a new file) into `history/<id>/rolled-back/`
+/// (with a `.N` suffix if that name is taken: a rollback may run more than once).
+fn retire(root: &Dir, id: &str, dir: &Dir, name: &str, rel: &str) -> io::Result<()> {
+    let base = format!("{HISTORY_DIR}/{id}/rolled-back/{rel}");
+    let (hdir, hname) = history_parent(root, &base)?;
+    let mut n = 0;
+    loop {
+        let to = if n == 0 {
+            hname.to_string()
+        } else {
+            format!("{hname}.{n}")
+        };
+        match dir.rename_noreplace(name, &hdir, &to) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            r => break r?,
+        }
+    }
+    dir.sync()?;
+    hdir.sync()
+}
+
+fn revert(root: &Dir, id: &str, rec: &OpRecord, left: &mut Vec<String>) -> io::Result<()> {
+    let Ok(()) = check_rel(&rec.path) else {
+        left.push(format!("{:?}: not a store path", rec.path));
+        return Ok(());
+    };
+    let (dir, name) = match root.parent(&rec.path) {
+        Ok(p) => p,
+        // The parent is gone (a planned mkdir never happened), or is a symlink now: nothing
+        // there was written by us; leave whatever is behind it alone.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            left.push(format!("{}: {e}", rec.path));
+            return Ok(());
+        }
+    };
+    if rec.tmp.is_some() {
+        if let Ok(tmp) = tmp_name(rec) {
+            // Our own temp file (we created it, so we own it): retired, not deleted.
+            if let Some(st) = dir.lstat(tmp)? {
+                if (fsx::is_file(&st) || fsx::is_symlink(&st)) && st.st_uid == fsx::euid() {
+                    let dir_part = rec.path.rsplit_once('/').map_or("", |(d, _)| d);
+                    let rel = if dir_part.is_empty() {
+                        tmp.to_string()
+                    } else {
+                        format!("{dir_part}/{tmp}")
+                    };
+                    retire(root, id, &dir, tmp, &rel)?;
+                }
             }
         }
     }
-    // A path that does not resolve safely (symlinked parent) was never written by us: leave
-    // whatever is behind it alone.
-    let Ok(path) = resolve(root, &rec.path) else {
-        return Ok(());
-    };
+    let here = dir.lstat(name)?;
     match rec.kind {
         OpKind::MkDir => {
-            if !rec.existed && lexists(&path) {
-                match fs::remove_dir(&path) {
-                    Ok(()) => fsync_parent(&path)?,
-                    // Something foreign appeared inside: keep it (nothing is deleted).
-                    Err(e) if e.raw_os_error() == Some(libc::ENOTEMPTY) => {}
-                    Err(e) => return Err(e),
+            if !rec.existed {
+                if let Some(st) = &here {
+                    if fsx::is_dir(st) && st.st_uid == fsx::euid() {
+                        match dir.rmdir(name) {
+                            Ok(()) => dir.sync()?,
+                            // Something appeared inside: keep it (nothing is deleted).
+                            Err(e) if e.raw_os_error() == Some(libc::ENOTEMPTY) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
                 }
             }
             return Ok(());
         }
         OpKind::RmDir => {
-            if !lexists(&path) {
+            if here.is_none() {
                 let mode = rec.mode.as_deref().unwrap_or("0755");
-                mkdir_mode(&path, u32::from_str_radix(mode, 8).unwrap_or(0o755))?;
+                dir.mkdir(name, u32::from_str_radix(mode, 8).unwrap_or(0o755) & 0o777)?;
+                dir.sync()?;
             }
             return Ok(());
         }
         OpKind::Restore => {
-            let from = resolve_history(root, rec.other.as_deref().unwrap_or_default())?;
-            if !lexists(&from) && lexists(&path) {
-                rename_durable(&path, &from)?;
+            let from = rec.other.as_deref().unwrap_or_default();
+            if check_history(from).is_err() {
+                left.push(format!("{from:?}: not under history/"));
+                return Ok(());
+            }
+            let (fdir, fname) = history_parent(root, from)?;
+            let ours = here.as_ref().map(Ident::of);
+            if fdir.lstat(fname)?.is_none() && ours.is_some() {
+                if ours == rec.from {
+                    dir.rename_noreplace(name, &fdir, fname)?;
+                    dir.sync()?;
+                    fdir.sync()?;
+                } else {
+                    left.push(format!("{}: not the file restored from {from}", rec.path));
+                    return Ok(());
+                }
             }
         }
         OpKind::Write | OpKind::Symlink => {
-            // Only our own new entry can be here: the plan saw nothing and held the lock.
-            if !rec.existed && fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir()) {
-                fs::remove_file(&path)?;
-                fsync_parent(&path)?;
+            if !rec.existed && here.is_some() {
+                if is_written(&dir, name, rec)? {
+                    retire(root, id, &dir, name, &rec.path)?;
+                } else {
+                    left.push(format!("{}: not the file this plan wrote", rec.path));
+                }
             }
         }
         OpKind::MoveToHistory => {}
     }
-    if let Some(saved) = &rec.saved {
-        let saved = resolve_history(root, saved)?;
-        if lexists(&saved) {
-            if same_inode(&saved, &path) {
-                // Only the hard link was made: `path` still holds the old file.
-                fs::remove_file(&saved)?;
-                fsync_parent(&saved)?;
-            } else {
-                rename_durable(&saved, &path)?;
-            }
+    let Some(saved) = &rec.saved else {
+        return Ok(());
+    };
+    if check_history(saved).is_err() {
+        left.push(format!("{saved:?}: not under history/"));
+        return Ok(());
+    }
+    let (hdir, hname) = match root.parent(saved) {
+        Ok(p) => p,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let Some(hst) = hdir.lstat(hname)? else {
+        return Ok(());
+    };
+    if rec.old.is_none() || rec.old != Some(Ident::of(&hst)) {
+        left.push(format!(
+            "{saved}: not the entry this plan saved; left in history"
+        ));
+        return Ok(());
+    }
+    let here = dir.lstat(name)?;
+    if here.as_ref().map(Ident::of) == rec.old {
+        // Only the hard link was made: `path` still holds the old entry, the history name is
+        // a second link to it and can go without losing anything.
+        hdir.unlink(hname)?;
+        return hdir.sync();
+    }
+    if here.is_some() {
+        if matches!(rec.kind, OpKind::Write | OpKind::Symlink) && is_written(&dir, name, rec)? {
+            retire(root, id, &dir, name, &rec.path)?;
+        } else {
+            left.push(format!(
+                "{}: changed since; the old one stays in {saved}",
+                rec.path
+            ));
+            return Ok(());
         }
     }
-    Ok(())
+    hdir.rename_noreplace(hname, &dir, name)?;
+    dir.sync()?;
+    hdir.sync()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::path::Path;
+
+    fn lexists(p: &Path) -> bool {
+        fs::symlink_metadata(p).is_ok()
+    }
 
     /// A crash can stop a replace after any of its steps; rollback must restore the old file
-    /// from each of those states, and be harmless when run twice.
+    /// from each of those states, and be harmless when run twice. What the plan wrote is
+    /// retired into history, never deleted.
     #[test]
     fn rollback_restores_a_replace_interrupted_at_every_step() {
         for stage in 0..4 {
             let d = tempfile::tempdir().unwrap();
             let root = d.path();
             fs::write(root.join("a.pem"), b"old").unwrap();
+            let dir = Dir::open_root(root).unwrap();
             let op = Op::write_public("a.pem", b"new".to_vec());
-            let rec = preflight(root, "ID", 0, &op).unwrap();
-            let tmp = root.join(rec.tmp.as_deref().unwrap());
-            let saved = root.join(rec.saved.as_deref().unwrap());
+            let rec = preflight(&dir, "ID", 0, &op).unwrap();
+            let tmp = rec.tmp.clone().unwrap();
+            let saved = rec.saved.clone().unwrap();
             if stage >= 1 {
-                write_new(&tmp, b"new", 0o644).unwrap();
+                write_new_at(&dir, &tmp, b"new", 0o644).unwrap();
             }
             if stage >= 2 {
-                save_to_history(&root.join("a.pem"), &saved, true).unwrap();
+                save_to_history(&dir, &dir, "a.pem", &saved, true).unwrap();
             }
             if stage >= 3 {
-                fs::rename(&tmp, root.join("a.pem")).unwrap();
+                dir.rename(&tmp, &dir, "a.pem").unwrap();
             }
             for _ in 0..2 {
-                rollback(root, std::slice::from_ref(&rec)).unwrap();
+                let mut left = vec![];
+                rollback(&dir, "ID", std::slice::from_ref(&rec), &mut left).unwrap();
+                assert!(left.is_empty(), "{left:?}");
                 assert_eq!(
                     fs::read(root.join("a.pem")).unwrap(),
                     b"old",
                     "stage {stage}"
                 );
-                assert!(!lexists(&tmp) && !lexists(&saved), "stage {stage}");
+                assert!(
+                    !lexists(&root.join(&tmp)) && !lexists(&root.join(&saved)),
+                    "stage {stage}"
+                );
+            }
+            if stage >= 1 {
+                let retired = root.join("history/ID/rolled-back");
+                assert!(retired.exists(), "stage {stage}: the new file is kept");
             }
         }
     }
 
     #[test]
-    fn rollback_removes_only_what_a_create_made() {
+    fn rollback_retires_only_what_a_create_made() {
         let d = tempfile::tempdir().unwrap();
+        let dir = Dir::open_root(d.path()).unwrap();
         let op = Op::write_public("c.pem", b"c".to_vec());
-        let rec = preflight(d.path(), "ID", 0, &op).unwrap();
+        let rec = preflight(&dir, "ID", 0, &op).unwrap();
         assert!(!rec.existed);
-        execute(d.path(), &op, &rec).unwrap();
-        rollback(d.path(), std::slice::from_ref(&rec)).unwrap();
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 0);
+        execute(&dir, &op, &rec).unwrap();
+        let mut left = vec![];
+        rollback(&dir, "ID", std::slice::from_ref(&rec), &mut left).unwrap();
+        assert!(!lexists(&d.path().join("c.pem")));
+        assert_eq!(
+            fs::read(d.path().join("history/ID/rolled-back/c.pem")).unwrap(),
+            b"c"
+        );
+    }
+
+    /// A record claiming a plan created the CA key (planted, or a file replaced since) must
+    /// not make rollback remove it: the digest does not match, so it stays.
+    #[test]
+    fn rollback_leaves_a_file_the_plan_did_not_write() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("root.key"), b"precious key").unwrap();
+        let dir = Dir::open_root(d.path()).unwrap();
+        let mut rec = preflight(&dir, "ID", 0, &Op::write_public("x.pem", b"x".to_vec())).unwrap();
+        rec.path = "root.key".into();
+        let mut left = vec![];
+        rollback(&dir, "ID", std::slice::from_ref(&rec), &mut left).unwrap();
+        assert_eq!(
+            fs::read(d.path().join("root.key")).unwrap(),
+            b"precious key"
+        );
+        assert_eq!(left.len(), 1, "{left:?}");
     }
 }

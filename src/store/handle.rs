@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::apply::{self, ApplyError, ApplyReport};
-use super::history::{self, RecoverReport, UndoReport};
+use super::history::{self, Books, RecoverReport, UndoReport};
 use super::inventory::Inventory;
 use super::plan::Plan;
 use super::scan::{scan, spawn_scan, ScanEvent, ScanOptions};
@@ -86,6 +86,8 @@ pub enum WriteOpenError {
         waited: Duration,
     },
     Lock(PathBuf, std::io::Error),
+    /// The lock file is not one certdeck can trust (a link elsewhere, another account's).
+    UntrustedLock(PathBuf, String),
     /// An interrupted plan could not be rolled back; the store needs a look by hand.
     Recover(PathBuf, std::io::Error),
 }
@@ -108,6 +110,7 @@ impl std::fmt::Display for WriteOpenError {
             WriteOpenError::Lock(p, e) => {
                 write!(f, "store {}: cannot take the lock: {e}", p.display())
             }
+            WriteOpenError::UntrustedLock(p, why) => write!(f, "store {}: {why}", p.display()),
             WriteOpenError::Recover(p, e) => write!(
                 f,
                 "store {}: an interrupted change could not be rolled back: {e}",
@@ -124,6 +127,7 @@ impl std::error::Error for WriteOpenError {}
 #[derive(Debug)]
 pub struct WritableStore {
     root: PathBuf,
+    books: Books,
     _lock: StoreLock,
     waited: Duration,
     recovered: RecoverReport,
@@ -141,9 +145,11 @@ impl WritableStore {
             .map_err(WriteOpenError::Open)?
             .root
             .clone();
+        // Every write below goes through this one descriptor of the root.
+        let books = Books::open(&root).map_err(|e| WriteOpenError::Lock(root.clone(), e))?;
         let start = Instant::now();
         let lock = loop {
-            match StoreLock::try_acquire(&root) {
+            match StoreLock::try_acquire(&books.root) {
                 Ok(lock) => break lock,
                 Err(LockError::Held { pid }) if start.elapsed() >= timeout => {
                     return Err(WriteOpenError::Locked {
@@ -153,17 +159,21 @@ impl WritableStore {
                     })
                 }
                 Err(LockError::Held { .. }) => std::thread::sleep(Duration::from_millis(50)),
+                Err(LockError::Untrusted(why)) => {
+                    return Err(WriteOpenError::UntrustedLock(root, why))
+                }
                 Err(LockError::Io(e)) => return Err(WriteOpenError::Lock(root, e)),
             }
         };
         let mut store = WritableStore {
             root,
+            books,
             _lock: lock,
             waited: start.elapsed(),
             recovered: RecoverReport::default(),
         };
-        store.recovered =
-            history::recover(&store).map_err(|e| WriteOpenError::Recover(store.root.clone(), e))?;
+        store.recovered = history::recover(&store.books)
+            .map_err(|e| WriteOpenError::Recover(store.root.clone(), e))?;
         Ok(store)
     }
 
@@ -184,7 +194,11 @@ impl WritableStore {
     /// Applies `plan`, or on any error part-way restores the store and returns the error.
     pub fn apply(&self, plan: &Plan) -> Result<ApplyReport, ApplyError> {
         super::layout::check_plan(&self.root, plan).map_err(ApplyError::Invalid)?;
-        apply::apply(&self.root, plan, None)
+        apply::apply(&self.books, plan, None)
+    }
+
+    pub(crate) fn books(&self) -> &Books {
+        &self.books
     }
 
     /// Reverses the last applied plan (see `history::undo`).

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod checks;
+pub mod fsx;
 pub mod handle;
 pub mod history;
 pub mod inventory;

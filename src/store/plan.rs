@@ -330,7 +330,7 @@ pub(crate) fn in_history(p: &str) -> bool {
 
 /// A link target must be relative and, resolved from the link's directory, stay inside the
 /// store and out of history (servers must never be pointed outside the store by certdeck).
-fn check_link_target(path: &str, target: &str) -> Result<(), String> {
+pub(crate) fn check_link_target(path: &str, target: &str) -> Result<(), String> {
     if target.is_empty() || target.starts_with('/') {
         return Err(format!("{path}: link target {target:?} must be relative"));
     }

@@ -1,18 +1,20 @@
-//! Write primitives: path checks, atomic file/link creation, directory fsync, the store lock.
+//! Write primitives over held directory descriptors (see `fsx`): atomic file creation, history
+//! moves, directory fsync, the store lock.
 //!
-//! Everything here works on paths under a canonical store root. Before touching a path, every
-//! ancestor between the root and the file is `lstat`ed and must be a real directory, so a
-//! symlinked parent can never redirect a write out of the store; the final component is
-//! created with `O_CREAT|O_EXCL|O_NOFOLLOW` at a temp name and renamed into place (rename
-//! replaces a symlink, it does not follow it).
+//! Every function takes the store root as a `Dir` and store-relative paths; each parent is
+//! opened from the root without following symlinks, and the final component is created with
+//! `O_CREAT|O_EXCL|O_NOFOLLOW` at a temp name and renamed into place (rename replaces a
+//! symlink, it does not follow it). No path is checked first and used later.
 //!
 //! The helpers that change the filesystem are `pub(crate)`: outside this crate the only way
 //! to write is through a `WritableStore`, which holds the lock and journals every change.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read, Seek, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use super::fsx::{self, Dir, Ident};
 
 /// Prefix of every temp file certdeck makes; scanners (ours included) skip these names.
 pub const TMP_PREFIX: &str = ".certdeck-tmp-";
@@ -23,13 +25,17 @@ fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
 
-/// Lexical checks on a store-relative path: not empty, not absolute, no `.`/`..`, no temp names.
+/// Lexical checks on a store-relative path: not empty, not absolute, no `.`/`..`, no temp
+/// names, no control characters (a name with a newline forges lines in plans and journals).
 pub fn check_rel(rel: &str) -> Result<(), String> {
     if rel.is_empty() {
         return Err("empty path".into());
     }
     if rel.starts_with('/') {
-        return Err(format!("{rel}: absolute path"));
+        return Err(format!("{rel:?}: absolute path"));
+    }
+    if rel.chars().any(char::is_control) {
+        return Err(format!("{rel:?}: control character in a path"));
     }
     for part in rel.split('/') {
         match part {
@@ -41,67 +47,37 @@ pub fn check_rel(rel: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `root/rel`, after checking that every existing ancestor inside the store is a real
-/// directory (not a symlink). Missing ancestors are an error: plans create them explicitly.
-pub(crate) fn resolve(root: &Path, rel: &str) -> io::Result<PathBuf> {
-    check_rel(rel).map_err(invalid)?;
-    resolve_checked(root, rel)
-}
-
-/// Like `resolve`, for certdeck's own temp names (`<dir>/.certdeck-tmp-...`), which
+/// Lexical check of one of certdeck's own temp names (`<dir>/.certdeck-tmp-...`), which
 /// `check_rel` refuses so that plans can never target them.
-pub(crate) fn resolve_tmp(root: &Path, rel: &str) -> io::Result<PathBuf> {
+pub(crate) fn check_tmp(rel: &str) -> io::Result<()> {
     let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
     if !name.starts_with(TMP_PREFIX)
-        || name.contains("..")
+        || name.contains('/')
+        || name.chars().any(char::is_control)
         || (!dir.is_empty() && check_rel(dir).is_err())
     {
         return Err(invalid(format!("{rel}: not a certdeck temp name")));
     }
-    resolve_checked(root, rel)
+    Ok(())
 }
 
-fn resolve_checked(root: &Path, rel: &str) -> io::Result<PathBuf> {
-    let mut cur = root.to_path_buf();
-    let parts: Vec<&str> = rel.split('/').collect();
-    let (last, parents) = parts.split_last().expect("check_rel: not empty");
-    for part in parents {
-        cur.push(part);
-        let m = fs::symlink_metadata(&cur)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", cur.display())))?;
-        if m.file_type().is_symlink() {
-            return Err(invalid(format!(
-                "{rel}: parent {} is a symlink; refusing to write through it",
-                cur.strip_prefix(root).unwrap_or(&cur).display()
-            )));
-        }
-        if !m.is_dir() {
-            return Err(invalid(format!(
-                "{rel}: parent {} is not a directory",
-                cur.display()
-            )));
+/// Creates `name` in `dir` exclusively with `mode` from the first byte, writes `contents`
+/// and fsyncs it. On error the partial file is removed (only if it is still the one we made).
+pub(crate) fn write_new_at(dir: &Dir, name: &str, contents: &[u8], mode: u32) -> io::Result<()> {
+    let mut f = dir.create(name, mode)?;
+    let r = f.write_all(contents).and_then(|_| f.sync_all());
+    if r.is_err() {
+        if let (Ok(mine), Ok(Some(now))) = (rustix::fs::fstat(&f), dir.lstat(name)) {
+            if Ident::of(&mine) == Ident::of(&now) {
+                let _ = dir.unlink(name);
+            }
         }
     }
-    cur.push(last);
-    Ok(cur)
+    r
 }
 
-/// Whether anything (file, dir, symlink, dangling or not) is at `p`, without following it.
-pub fn lexists(p: &Path) -> bool {
-    fs::symlink_metadata(p).is_ok()
-}
-
-/// fsync a directory so a rename/creation in it survives a crash.
-pub(crate) fn fsync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-pub(crate) fn fsync_parent(p: &Path) -> io::Result<()> {
-    fsync_dir(p.parent().unwrap_or(Path::new("/")))
-}
-
-/// Creates `path` exclusively (never an existing file, never through a symlink) with `mode`
-/// from the first byte, writes `contents` and fsyncs it. On error the partial file is removed.
+/// For files outside any store (exports the admin named): exclusive, never through a
+/// symlink, `mode` from the first byte. Store writes use `write_new_at`.
 pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
     let mut f = OpenOptions::new()
         .write(true)
@@ -110,9 +86,6 @@ pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> io::Result<(
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)?;
     let r = (|| {
-        // The umask may have narrowed `mode` (e.g. 0644 -> 0600 under umask 077); servers need
-        // the exact mode, so set it on the descriptor before the first byte. For secrets the
-        // created mode is already within 0600, so no byte is ever readable by others.
         if f.metadata()?.permissions().mode() & 0o7777 != mode {
             f.set_permissions(fs::Permissions::from_mode(mode))?;
         }
@@ -125,59 +98,42 @@ pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> io::Result<(
     r
 }
 
-/// Creates a directory with exactly `mode` (see `write_new` about the umask).
-pub(crate) fn mkdir_mode(path: &Path, mode: u32) -> io::Result<()> {
-    fs::DirBuilder::new().mode(mode).create(path)?;
-    if fs::symlink_metadata(path)?.mode() & 0o7777 != mode {
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
-    }
-    fsync_parent(path)
-}
-
-/// `mkdir -p` for history directories: 0700, because old private keys end up in them.
-pub(crate) fn mkdir_private_all(path: &Path) -> io::Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path)
-}
-
-/// Whether two paths name the same inode (a hard link pair), without following symlinks.
-pub fn same_inode(a: &Path, b: &Path) -> bool {
-    match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        _ => false,
-    }
-}
-
-/// Puts what is at `path` into history at `saved`. With `keep_in_place`, a hard link is made
-/// so `path` stays valid until the caller renames the new file over it (servers never see a
-/// gap); otherwise (or if hard links are unsupported) the entry is renamed. Never a copy.
-pub(crate) fn save_to_history(path: &Path, saved: &Path, keep_in_place: bool) -> io::Result<()> {
-    if let Some(parent) = saved.parent() {
-        mkdir_private_all(parent)?;
-    }
-    let linked = keep_in_place && fs::hard_link(path, saved).is_ok();
+/// Puts the entry `name` of `dir` into history at the store-relative `saved`. With
+/// `keep_in_place`, a hard link is made so the entry stays valid until the caller renames the
+/// new file over it (servers never see a gap); otherwise (or if hard links are unsupported)
+/// the entry is renamed. Never a copy. History directories are 0700: old keys end up there.
+pub(crate) fn save_to_history(
+    root: &Dir,
+    dir: &Dir,
+    name: &str,
+    saved: &str,
+    keep_in_place: bool,
+) -> io::Result<()> {
+    let (hdir, hname) = history_parent(root, saved)?;
+    let linked = keep_in_place && dir.hard_link(name, &hdir, hname).is_ok();
     if !linked {
-        fs::rename(path, saved)?;
-        fsync_parent(path)?;
+        dir.rename_noreplace(name, &hdir, hname)?;
+        dir.sync()?;
     }
-    fsync_parent(saved)
+    hdir.sync()
 }
 
-/// rename + fsync of both directories.
-pub(crate) fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
-    fs::rename(from, to)?;
-    fsync_parent(to)?;
-    if from.parent() != to.parent() {
-        fsync_parent(from)?;
-    }
-    Ok(())
+/// The (created if missing, 0700) parent directory of a history path, and its last component.
+pub(crate) fn history_parent<'a>(root: &Dir, saved: &'a str) -> io::Result<(Dir, &'a str)> {
+    let (parent, name) = saved
+        .rsplit_once('/')
+        .ok_or_else(|| invalid(format!("{saved}: not under history/")))?;
+    Ok((root.mkdir_all(parent, 0o700)?, name))
 }
 
-/// The exclusive store lock: an flock on `<store>/.certdeck.lock` holding the owner's pid.
-/// Released when dropped (closing the descriptor drops the flock). The file itself stays:
-/// unlinking lock files races with the next opener.
+/// The store lock: an flock on `<store>/.certdeck.lock` holding the owner's pid. Released
+/// when dropped (closing the descriptor drops the flock). The file itself stays: unlinking
+/// lock files races with the next opener.
+///
+/// The lock file is in a directory others may write, so it is input: opened without following
+/// a symlink or blocking on a fifo, and used only if it is a regular file with one link, owned
+/// by us. A hard link to a file elsewhere, or a lock file planted by another account, is
+/// refused rather than truncated.
 #[derive(Debug)]
 pub struct StoreLock {
     _file: File,
@@ -189,26 +145,44 @@ pub enum LockError {
     Held {
         pid: Option<u32>,
     },
+    /// The lock file is not one certdeck can trust; nothing was written to it.
+    Untrusted(String),
     Io(io::Error),
 }
 
 impl StoreLock {
-    pub(crate) fn try_acquire(root: &Path) -> Result<StoreLock, LockError> {
-        let path = root.join(LOCK_FILE);
-        let mut f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&path)
+    pub(crate) fn try_acquire(root: &Dir) -> Result<StoreLock, LockError> {
+        let mut f = root
+            .open_rw_create(LOCK_FILE, 0o600, false)
             .map_err(LockError::Io)?;
+        let st = rustix::fs::fstat(&f).map_err(|e| LockError::Io(e.into()))?;
+        let me = fsx::euid();
+        let why = if !fsx::is_file(&st) {
+            Some("is not a regular file".to_string())
+        } else if st.st_nlink != 1 {
+            Some(format!(
+                "has {} hard links (one may be a file elsewhere)",
+                st.st_nlink
+            ))
+        } else if st.st_uid != me {
+            Some(format!(
+                "is owned by uid {}, not by you (uid {me})",
+                st.st_uid
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(LockError::Untrusted(format!(
+                "{LOCK_FILE} {why}; refusing to use it. If no certdeck is running, remove it \
+                 (`rm <store>/{LOCK_FILE}`) and try again"
+            )));
+        }
         match f.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
                 let mut s = String::new();
-                let _ = f.read_to_string(&mut s);
+                let _ = (&f).take(32).read_to_string(&mut s);
                 return Err(LockError::Held {
                     pid: s.trim().parse().ok(),
                 });
@@ -217,6 +191,7 @@ impl StoreLock {
         }
         // Only the holder writes the pid, so a waiting process can name who it waits for.
         f.set_len(0).map_err(LockError::Io)?;
+        f.rewind().map_err(LockError::Io)?;
         writeln!(f, "{}", std::process::id()).map_err(LockError::Io)?;
         Ok(StoreLock { _file: f })
     }
@@ -225,34 +200,39 @@ impl StoreLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::MetadataExt;
 
     #[test]
     fn secret_file_is_0600_and_names_are_never_reused() {
         let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("k");
-        write_new(&p, b"k", 0o600).unwrap();
-        assert_eq!(fs::metadata(&p).unwrap().mode() & 0o7777, 0o600);
-        // create_new: never reuses an existing name.
-        assert!(write_new(&p, b"k", 0o600).is_err());
+        let root = Dir::open_root(d.path()).unwrap();
+        write_new_at(&root, "k", b"k", 0o600).unwrap();
+        assert_eq!(
+            fs::metadata(d.path().join("k")).unwrap().mode() & 0o7777,
+            0o600
+        );
+        assert!(write_new_at(&root, "k", b"k", 0o600).is_err());
     }
 
     #[test]
-    fn write_new_does_not_follow_a_symlink() {
-        let d = tempfile::tempdir().unwrap();
-        let outside = d.path().join("outside");
-        std::os::unix::fs::symlink(&outside, d.path().join("l")).unwrap();
-        assert!(write_new(&d.path().join("l"), b"x", 0o644).is_err());
-        assert!(!outside.exists());
+    fn check_rel_refuses_control_characters() {
+        assert!(check_rel("a\nb.pem").is_err());
+        assert!(check_rel("a\x1b[2J.pem").is_err());
+        assert!(check_rel("ok/b.pem").is_ok());
     }
 
     #[test]
-    fn resolve_rejects_symlinked_parents() {
+    fn lock_refuses_a_hard_link_and_leaves_it_alone() {
         let d = tempfile::tempdir().unwrap();
-        let other = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(other.path(), d.path().join("evil")).unwrap();
-        fs::create_dir(d.path().join("ok")).unwrap();
-        assert!(resolve(d.path(), "evil/x.pem").is_err());
-        assert!(resolve(d.path(), "ok/x.pem").is_ok());
-        assert!(resolve(d.path(), "ok/../x").is_err());
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        fs::hard_link(&victim, d.path().join(LOCK_FILE)).unwrap();
+        let root = Dir::open_root(d.path()).unwrap();
+        assert!(matches!(
+            StoreLock::try_acquire(&root),
+            Err(LockError::Untrusted(_))
+        ));
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
     }
 }

@@ -269,12 +269,32 @@ fn prepare_export(
     })
 }
 
+/// Opening a store for writing may first roll back an interrupted plan: never silently.
+fn recovered_note(store: &WritableStore) -> String {
+    let r = store.recovered();
+    if r.is_empty() {
+        return String::new();
+    }
+    let mut s = String::new();
+    if !r.rolled_back.is_empty() {
+        s.push_str(&format!(
+            "first rolled back interrupted change(s) {}; ",
+            r.rolled_back.join(", ")
+        ));
+    }
+    if !r.notes.is_empty() {
+        s.push_str(&format!("journal: {} line(s) skipped; ", r.notes.len()));
+    }
+    s
+}
+
 fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
     let everything = |report: String| (report, Some(Change::Everything));
     match &p.work {
         Work::Plan(plan) => {
             let store =
                 WritableStore::open_wait(&env.store, env.lock_wait).map_err(|e| e.to_string())?;
+            let recovered = recovered_note(&store);
             let r = store.apply(plan).map_err(|e| e.to_string())?;
             let hint = env
                 .after_apply
@@ -288,7 +308,7 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
                 .map(|op| op.path.clone())
                 .collect();
             let report = format!(
-                "applied: {} ({} changes; undo with u){hint}",
+                "{recovered}applied: {} ({} changes; undo with u){hint}",
                 r.action,
                 r.ops.len()
             );
@@ -297,8 +317,12 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
         Work::Undo => {
             let store =
                 WritableStore::open_wait(&env.store, env.lock_wait).map_err(|e| e.to_string())?;
+            let recovered = recovered_note(&store);
             let r = store.undo().map_err(|e| e.to_string())?;
-            Ok(everything(format!("undone: {}", r.undone_action)))
+            Ok(everything(format!(
+                "{recovered}undone: {}",
+                r.undone_action
+            )))
         }
         Work::Reload(cmd) => {
             let r = crate::servers::reload::run(cmd, Duration::from_secs(120))
