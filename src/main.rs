@@ -397,6 +397,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 format!("undone: {} ({})", r.undone_action, r.undone_id)
             });
         }
+        Some(Command::History {
+            cmd:
+                HistoryCmd::Prune {
+                    plaintext_keys: _,
+                    yes,
+                    dry_run,
+                    json,
+                },
+        }) => return cmd::history::prune(&g, yes, dry_run, json),
         Some(Command::Keystore { cmd }) => return keystore_cmd(&g, cmd),
         Some(Command::Key { cmd }) => {
             use certdeck::actions::keyfile::{key_passphrase, KeyPassOp};
@@ -410,6 +419,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 Some(new_passphrase(&write)?)
             };
+            if op == KeyPassOp::Encrypt && !write.dry_run {
+                eprintln!(
+                    "certdeck: note: the unencrypted key is kept in history/ (undo needs it); \
+                     remove it for good with `certdeck history prune --plaintext-keys`"
+                );
+            }
             if op == KeyPassOp::Decrypt && !write.dry_run {
                 eprintln!(
                     "certdeck: warning: the key will be stored unencrypted (mode 0600); anyone who can read the file has the key"

@@ -26,6 +26,24 @@ pub fn passphrase(prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
     Ok(first)
 }
 
+/// A yes/no question on /dev/tty (echo on); anything but y/yes is no.
+pub fn confirm(question: &str) -> Result<bool> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .context("no terminal to ask on (pass --yes to confirm)")?;
+    let mut w = &tty;
+    write!(w, "{question} [y/N] ")?;
+    w.flush()?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty).read_line(&mut line)?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
 fn ask(tty: &std::fs::File, prompt: &str) -> Result<Zeroizing<String>> {
     let fd = tty.as_raw_fd();
     // SAFETY: termios is plain data; tcgetattr fills it for a valid fd.

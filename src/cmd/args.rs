@@ -273,6 +273,11 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
+    /// certdeck's own history/ (what plans replaced or removed).
+    History {
+        #[command(subcommand)]
+        cmd: HistoryCmd,
+    },
     /// Create a demo store (generated now, no committed keys) and open it.
     Demo {
         /// Directory to create (default: a new directory under the system temp dir).
@@ -347,6 +352,26 @@ pub(crate) enum KeystoreCmd {
         file: String,
         #[command(flatten)]
         write: WriteArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum HistoryCmd {
+    /// Remove unencrypted private keys kept in history/ for good (what `key encrypt` and
+    /// replaced keys leave behind). Lists them and asks first; undo of those plans then stops
+    /// working. The only command that deletes.
+    Prune {
+        /// Required: what to remove (plaintext private keys).
+        #[arg(long, required = true)]
+        plaintext_keys: bool,
+        /// Do not ask (for scripts).
+        #[arg(long)]
+        yes: bool,
+        /// Only list what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
     },
 }
 

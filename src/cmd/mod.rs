@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod args;
 pub mod audit;
+pub mod history;
 pub mod keystore;
 pub mod probe;
 pub mod tui;

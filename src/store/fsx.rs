@@ -267,6 +267,19 @@ impl Dir {
         rfs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR).map_err(|e| errno_msg(e, name))
     }
 
+    /// The names in this directory (not `.`/`..`), read through the held descriptor.
+    pub fn entries(&self) -> io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for e in rfs::Dir::read_from(&self.fd)? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name != "." && name != ".." {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
     /// fsync the directory, so creations and renames in it survive a crash.
     pub fn sync(&self) -> io::Result<()> {
         Ok(rfs::fsync(&self.fd)?)

@@ -71,6 +71,13 @@ pub enum Record {
         by: String,
         time: String,
     },
+    /// Files the admin removed from history on purpose (`certdeck history prune`).
+    Pruned {
+        id: String,
+        time: String,
+        user: String,
+        paths: Vec<String>,
+    },
 }
 
 impl Record {
@@ -79,7 +86,8 @@ impl Record {
             Record::Pending { id, .. }
             | Record::Applied { id, .. }
             | Record::RolledBack { id, .. }
-            | Record::Undone { id, .. } => id,
+            | Record::Undone { id, .. }
+            | Record::Pruned { id, .. } => id,
         }
     }
 }
@@ -456,7 +464,7 @@ pub(crate) fn recover(books: &Books) -> io::Result<RecoverReport> {
         Record::Applied { id, .. } | Record::RolledBack { id, .. } => {
             open.remove(&id);
         }
-        Record::Undone { .. } => {}
+        Record::Undone { .. } | Record::Pruned { .. } => {}
     })?;
     let mut report = RecoverReport {
         notes,
@@ -613,4 +621,75 @@ fn undo_plan(books: &Books, verify: bool) -> Result<(String, String, Plan), Appl
         }
     }
     Ok((id, action, plan))
+}
+
+/// Unencrypted private keys kept in history (what `key encrypt`, `key decrypt` or a replaced
+/// key leave behind), as store-relative paths. Only small regular files are read.
+pub fn plaintext_keys_in_history(root: &Path) -> io::Result<Vec<String>> {
+    let books = Books::open(root)?;
+    let Some(dir) = books.history_dir(false)? else {
+        return Ok(vec![]);
+    };
+    let mut out = Vec::new();
+    walk_keys(&dir, HISTORY_DIR, 0, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk_keys(dir: &Dir, rel: &str, depth: usize, out: &mut Vec<String>) -> io::Result<()> {
+    if depth > 32 {
+        return Ok(());
+    }
+    for name in dir.entries()? {
+        let Some(st) = dir.lstat(&name)? else {
+            continue;
+        };
+        let path = format!("{rel}/{name}");
+        if fsx::is_dir(&st) {
+            if let Ok(sub) = dir.open_dir(&name) {
+                walk_keys(&sub, &path, depth + 1, out)?;
+            }
+        } else if fsx::is_file(&st) && st.st_size < (1 << 20) && name != JOURNAL {
+            let mut data = Vec::new();
+            dir.open_read(&name)?.take(1 << 20).read_to_end(&mut data)?;
+            let items = crate::pki::decode::decode_file(&data, &name, &Default::default());
+            let plain = items.iter().any(
+                |i| matches!(&i.detail, crate::pki::model::Detail::PrivateKey(k) if !k.encrypted),
+            );
+            if plain {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the given history files (store-relative, under `history/<id>/`) for good and
+/// journals it: the one place certdeck deletes, and only on the admin's explicit request.
+pub fn prune(store: &WritableStore, paths: &[String]) -> io::Result<()> {
+    let books = store.books();
+    for p in paths {
+        super::write::check_rel(p).map_err(io::Error::other)?;
+        if !p.starts_with("history/") || p.ends_with(JOURNAL) {
+            return Err(io::Error::other(format!("{p}: not a history file")));
+        }
+    }
+    let (user, _) = current_user();
+    append(
+        books,
+        &Record::Pruned {
+            id: new_id(&books.root),
+            time: now_rfc3339(),
+            user,
+            paths: paths.to_vec(),
+        },
+    )?;
+    for p in paths {
+        let (dir, name) = books.root.parent(p)?;
+        if dir.lstat(name)?.is_some_and(|st| fsx::is_file(&st)) {
+            dir.unlink(name)?;
+            dir.sync()?;
+        }
+    }
+    Ok(())
 }
