@@ -86,8 +86,9 @@ pub enum WriteOpenError {
         waited: Duration,
     },
     Lock(PathBuf, std::io::Error),
-    /// The lock file is not one certdeck can trust (a link elsewhere, another account's).
-    UntrustedLock(PathBuf, String),
+    /// The lock file or history/ is not one certdeck can trust (a link elsewhere, another
+    /// account's).
+    Untrusted(PathBuf, String),
     /// An interrupted plan could not be rolled back; the store needs a look by hand.
     Recover(PathBuf, std::io::Error),
 }
@@ -110,7 +111,7 @@ impl std::fmt::Display for WriteOpenError {
             WriteOpenError::Lock(p, e) => {
                 write!(f, "store {}: cannot take the lock: {e}", p.display())
             }
-            WriteOpenError::UntrustedLock(p, why) => write!(f, "store {}: {why}", p.display()),
+            WriteOpenError::Untrusted(p, why) => write!(f, "store {}: {why}", p.display()),
             WriteOpenError::Recover(p, e) => write!(
                 f,
                 "store {}: an interrupted change could not be rolled back: {e}",
@@ -147,9 +148,14 @@ impl WritableStore {
             .clone();
         // Every write below goes through this one descriptor of the root.
         let books = Books::open(&root).map_err(|e| WriteOpenError::Lock(root.clone(), e))?;
+        // Another account's history/ is refused before anything is created (the lock
+        // included), so the admin hears about the journal, the real problem, first.
+        if let Err(e) = books.history_dir(false) {
+            return Err(WriteOpenError::Untrusted(root, e.to_string()));
+        }
         let start = Instant::now();
         let lock = loop {
-            match StoreLock::try_acquire(&books.root) {
+            match StoreLock::try_acquire(&books.root, books.foreign_ok) {
                 Ok(lock) => break lock,
                 Err(LockError::Held { pid }) if start.elapsed() >= timeout => {
                     return Err(WriteOpenError::Locked {
@@ -159,9 +165,7 @@ impl WritableStore {
                     })
                 }
                 Err(LockError::Held { .. }) => std::thread::sleep(Duration::from_millis(50)),
-                Err(LockError::Untrusted(why)) => {
-                    return Err(WriteOpenError::UntrustedLock(root, why))
-                }
+                Err(LockError::Untrusted(why)) => return Err(WriteOpenError::Untrusted(root, why)),
                 Err(LockError::Io(e)) => return Err(WriteOpenError::Lock(root, e)),
             }
         };

@@ -171,8 +171,8 @@ impl Books {
         Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
-                "{}/{what} {problem}: another account could have planted what certdeck replays \
-                 from it, so it is not used. If that account is trusted, add the store to \
+                "{}/{what} {problem}: that account could have planted journal records that \
+                 certdeck would replay, so it is not used. If that account is trusted, add the store to \
                  `safe_stores` in the config or pass --safe-store; otherwise give it to you: \
                  chown -R {me} {0}/{HISTORY_DIR} && chmod -R go-w {0}/{HISTORY_DIR}",
                 self.path.display(),

@@ -151,7 +151,9 @@ pub enum LockError {
 }
 
 impl StoreLock {
-    pub(crate) fn try_acquire(root: &Dir) -> Result<StoreLock, LockError> {
+    /// `foreign_ok`: the admin opted in to another account's bookkeeping for this store
+    /// (`--safe-store`): a lock file that account made is used (still: regular, one link).
+    pub(crate) fn try_acquire(root: &Dir, foreign_ok: bool) -> Result<StoreLock, LockError> {
         let mut f = root
             .open_rw_create(LOCK_FILE, 0o600, false)
             .map_err(LockError::Io)?;
@@ -164,9 +166,10 @@ impl StoreLock {
                 "has {} hard links (one may be a file elsewhere)",
                 st.st_nlink
             ))
-        } else if st.st_uid != me {
+        } else if st.st_uid != me && !foreign_ok {
             Some(format!(
-                "is owned by uid {}, not by you (uid {me})",
+                "is owned by uid {}, not by you (uid {me}); if that account is trusted, pass \
+                 --safe-store or add the store to safe_stores in the config",
                 st.st_uid
             ))
         } else {
@@ -230,7 +233,7 @@ mod tests {
         fs::hard_link(&victim, d.path().join(LOCK_FILE)).unwrap();
         let root = Dir::open_root(d.path()).unwrap();
         assert!(matches!(
-            StoreLock::try_acquire(&root),
+            StoreLock::try_acquire(&root, false),
             Err(LockError::Untrusted(_))
         ));
         assert_eq!(fs::read(&victim).unwrap(), b"precious");
