@@ -142,7 +142,7 @@ impl Drop for Racer {
 }
 
 /// One entry of a snapshot: everything an attack could change about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Entry {
     pub kind: &'static str,
     pub mode: u32,
@@ -151,6 +151,23 @@ pub struct Entry {
     pub mtime_ns: i128,
     pub sha256: Option<String>,
     pub link: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {:04o} uid {} links {} mtime {}",
+            self.kind, self.mode, self.uid, self.nlink, self.mtime_ns
+        )?;
+        if let Some(s) = &self.sha256 {
+            write!(f, " sha256 {}", &s[..16])?;
+        }
+        if let Some(l) = &self.link {
+            write!(f, " -> {}", l.display())?;
+        }
+        Ok(())
+    }
 }
 
 pub type Snapshot = BTreeMap<PathBuf, Entry>;
@@ -238,7 +255,11 @@ impl Decoy {
             "-----BEGIN PRIVATE KEY-----\nDECOY ROOT-OWNED KEY, MUST NOT MOVE\n-----END PRIVATE KEY-----\n",
             0o600,
         );
-        file("target.conf", "# decoy root-owned config\nlisten 443;\n", 0o644);
+        file(
+            "target.conf",
+            "# decoy root-owned config\nlisten 443;\n",
+            0o644,
+        );
         std::fs::create_dir(dir.join("sub")).unwrap();
         std::fs::set_permissions(dir.join("sub"), std::fs::Permissions::from_mode(0o700)).unwrap();
         file("sub/inner.conf", "decoy inner\n", 0o600);
@@ -330,8 +351,16 @@ impl Outcome {
             "{:?}: exit {:?}{}{} in {:.1}s, rss {} MB\n  stderr: {}\n  stdout: {}",
             self.args,
             self.code,
-            if self.timed_out { " TIMED OUT (killed)" } else { "" },
-            if self.oom { " MEMORY WATCHDOG (killed)" } else { "" },
+            if self.timed_out {
+                " TIMED OUT (killed)"
+            } else {
+                ""
+            },
+            if self.oom {
+                " MEMORY WATCHDOG (killed)"
+            } else {
+                ""
+            },
             self.elapsed.as_secs_f64(),
             self.peak_rss_kb / 1024,
             self.stderr.trim(),
