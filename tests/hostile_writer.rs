@@ -522,9 +522,11 @@ fn directory_swapped_between_mkdir_and_chmod_cannot_rechmod_outside() {
         ..s.opts()
     };
     let start = Instant::now();
+    let mut succeeded = 0;
     for i in 0..50 {
         let dir = format!("svc/t{i}");
         let out = s.run_with(&["trust", CA_CERT, "--dir", &dir], &o);
+        succeeded += out.ok() as u32;
         if !out.bounded() {
             problems.push(format!("run {i} not bounded: {}", out.brief()));
             break;
@@ -553,9 +555,11 @@ fn directory_swapped_between_mkdir_and_chmod_cannot_rechmod_outside() {
                 .starts_with(".stash-")
         })
         .count();
+    // A certdeck that refuses every run (e.g. will not write into a directory another user
+    // owns) gives the racer nothing to win; one that succeeds unraced proved nothing.
     assert!(
-        swapped > 0,
-        "the racer never won a swap: the test proves nothing"
+        swapped > 0 || succeeded == 0,
+        "the racer never won a swap ({succeeded} runs succeeded): the test proves nothing"
     );
     for d in s.damage() {
         problems.push(d);
