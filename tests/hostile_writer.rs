@@ -568,10 +568,11 @@ fn directory_swapped_between_mkdir_and_chmod_cannot_rechmod_outside() {
 }
 
 /// Swaps DIR/NAME (a real directory) with DIR/NAME-link (a symlink outside) back and forth,
-/// atomically (renameat2 RENAME_EXCHANGE), dwelling ~0.3 ms in each state.
+/// atomically (renameat2 RENAME_EXCHANGE), dwelling REAL and LINK seconds in each state.
 const EXCHANGER: &str = r#"
 import ctypes, os, sys, time
 d, name = sys.argv[1], sys.argv[2]
+real, link = float(sys.argv[3]), float(sys.argv[4])
 libc = ctypes.CDLL(None, use_errno=True)
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
 a = os.path.join(d, name).encode()
@@ -580,12 +581,15 @@ print("ready", flush=True)
 end = time.time() + 60
 while time.time() < end:
     libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)
-    time.sleep(0.0003)
+    time.sleep(link)
+    libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)
+    time.sleep(real)
 "#;
 
 // 6. Check, then use: `key encrypt` of svc/keys/kN.key while the attacker flips svc/keys to a
-// symlink to an outside directory holding files of the same names. lstat calls are delayed
-// 1 ms to widen the window between each check and the use that follows it.
+// symlink to an outside directory holding files of the same names. lstat calls return 3 ms
+// late, widening the window between each check and the use that follows it (1 ms in each
+// state: today's code lost within 1-25 runs in 8 of 8 tries; 0.3 ms took up to 40 runs).
 #[test]
 fn folder_swapped_during_key_encrypt_cannot_redirect_the_write() {
     let Some(a) = attacker() else { return };
@@ -621,16 +625,16 @@ fn folder_swapped_during_key_encrypt_cannot_redirect_the_write() {
         &a,
         &s.root,
         EXCHANGER,
-        &[s.p("svc").to_str().unwrap(), "keys"],
+        &[s.p("svc").to_str().unwrap(), "keys", "0.001", "0.001"],
     );
     let o = Bounded {
         env: vec![("CERTDECK_NEW_PASSPHRASE", "correct horse".into())],
-        strace_delay: Some(("statx,newfstatat,lstat", 1_000)),
+        strace_delay: Some(("statx,newfstatat,lstat", 3_000)),
         ..s.opts()
     };
     let start = Instant::now();
     let (mut next, mut encrypted, mut runs) = (0, 0, 0);
-    while next < KEYS && start.elapsed() < Duration::from_secs(15) {
+    while next < KEYS && start.elapsed() < Duration::from_secs(18) {
         let sel = format!("svc/keys/k{next}.key");
         let out = s.run_with(&["key", "encrypt", &sel], &o);
         runs += 1;
@@ -665,7 +669,9 @@ fn folder_swapped_during_key_encrypt_cannot_redirect_the_write() {
             problems.push(format!("{} has {} links", p.display(), e.nlink));
         }
     }
-    assert!(runs >= 3, "too few runs ({runs}) to race");
+    if problems.is_empty() {
+        assert!(runs >= 3, "too few runs ({runs}) to race");
+    }
     report(problems);
 }
 
@@ -768,14 +774,14 @@ fn journal_torn_inside_a_multibyte_char_is_skipped() {
     );
 }
 
-// 7e. A 32 MB journal of valid lines: a write and undo stay within ~3x its size in memory
+// 7e. A 32 MB journal of valid lines: a write and undo stay within 2.5x its size in memory
 // (today's read-it-all costs 4x: 200 MB for 50 MB; a line-by-line reader needs a few MB more
 // than the 40 MB an ordinary write takes).
 #[test]
 fn large_journal_is_read_in_bounded_memory() {
     let Some(a) = attacker() else { return };
     const SIZE_MB: usize = 32;
-    const LIMIT_MB: u64 = 100;
+    const LIMIT_MB: u64 = 80;
     let mut problems = vec![];
     let mut s = Scene::new(a);
     let mut buf = String::with_capacity((SIZE_MB + 1) << 20);
