@@ -253,7 +253,7 @@ fn prepare_export(
         title: format!("export {}", out.display()),
         lines: vec![format!(
             "write   {}  ({} bytes, mode {mode}{})",
-            out.display(),
+            crate::text::escape_control(&out.display().to_string()),
             bytes.len(),
             if secret {
                 ", contains the private key"
