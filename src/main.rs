@@ -43,10 +43,18 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // Errors quote store names and paths: one line, nothing a terminal acts on.
-            eprintln!("certdeck: {}", esc(&format!("{e:#}")));
+            eprintln!("certdeck: {}", error_text(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Errors quote store names and paths: shown escaped, as one line, nothing a terminal acts on.
+/// A selector's candidate list is the one message meant as several lines.
+fn error_text(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<select::SelectError>() {
+        Some(s) if e.chain().count() == 1 => s.escaped(),
+        _ => esc(&format!("{e:#}")).into_owned(),
     }
 }
 
