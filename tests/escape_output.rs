@@ -192,3 +192,34 @@ fn errors_quote_store_text_escaped() {
     assert_ne!(r.status.code(), Some(0));
     assert_escaped("--store error", &r.stderr);
 }
+
+#[path = "tui_support/mod.rs"]
+mod tui_support;
+
+/// The TUI shows the same visible escapes in the list row and the details pane (ratatui alone
+/// would drop C0 controls silently and pass the bidi override to the terminal).
+#[test]
+fn tui_row_and_details_show_store_text_escaped() {
+    let mut evil = tui_support::cert(EVIL_FILE, EVIL_CN, 30, "Some CA");
+    evil.path = EVIL_FILE.into();
+    let app = tui_support::app_with(vec![evil], 140, 30);
+    let buf = tui_support::render(&app);
+    for cell in buf.content() {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c != '\\' && certdeck::text::needs_escape(c)),
+            "cell {:?} reaches the terminal",
+            cell.symbol()
+        );
+    }
+    let screen = tui_support::text(&buf);
+    let row = screen
+        .lines()
+        .find(|l| l.contains('›'))
+        .unwrap_or_else(|| panic!("no selected row:\n{screen}"));
+    assert!(row.contains("\\x1b]0;pwned\\x07"), "{row}");
+    assert!(screen.contains("\\u{202e}mep.yek"), "{screen}");
+    assert!(screen.contains("evil\\x1b[2J\\n\\u{202e}.pem"), "{screen}");
+}
