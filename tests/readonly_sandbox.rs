@@ -289,3 +289,44 @@ fn sandbox_refuses_connect_exec_and_write() {
     );
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
 }
+
+/// In the read-only TUI `p` cannot reach a listening port: the probe says why, and the
+/// listener never sees a connection.
+#[test]
+fn read_only_tui_probe_is_refused_by_the_sandbox() {
+    let abi = landlock_abi();
+    if abi < 4 {
+        println!("skipped: kernel Landlock ABI {abi} has no network rules (needs 4)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    demo(&store);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let t = Tmux::start(
+        &format!(
+            "{} --read-only --store {}; sleep 60",
+            bin(),
+            store.display()
+        ),
+        120,
+        40,
+    );
+    t.wait("the list", |l| fills(l, 120, 40));
+    t.run(&["send-keys", "-t", "t", "p"]);
+    t.wait("the probe form", |l| l.concat().contains("Host:port"));
+    t.run(&["send-keys", "-t", "t", "-l", &format!("127.0.0.1:{port}")]);
+    t.run(&["send-keys", "-t", "t", "Enter"]);
+    t.wait("the refusal", |l| {
+        l.concat()
+            .contains("network connections are denied in read-only mode")
+    });
+    let e = listener.accept().unwrap_err();
+    assert_eq!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock,
+        "a connection came in"
+    );
+}
