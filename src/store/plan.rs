@@ -482,4 +482,27 @@ mod tests {
             assert!(!s.contains("sha256\":\""), "{s}");
         }
     }
+
+    #[test]
+    fn preview_text_shows_store_names_escaped_and_keeps_paths_exact() {
+        let evil = "a\x1b[2J\nFORGED \u{202e}b.pem";
+        let mut p = Plan::new(format!("trust CN={evil}"));
+        p.push(Op::write_public(format!("trusted/{evil}"), b"x".to_vec()))
+            .push(Op::Symlink {
+                path: "trusted/0.0".into(),
+                target: evil.into(),
+            });
+        let dir = tempfile::tempdir().unwrap();
+        let text = p.preview_text(dir.path());
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(
+            !text.contains('\x1b') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("create  trusted/a\\x1b[2J\\nFORGED \\u{202e}b.pem"));
+        assert!(text.contains("-> a\\x1b[2J"), "{text}");
+        let lines = p.preview(dir.path());
+        assert_eq!(lines[0].path, format!("trusted/{evil}"));
+        assert_eq!(lines[1].target.as_deref(), Some(evil));
+    }
 }
