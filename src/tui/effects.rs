@@ -174,7 +174,7 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             };
             return Ok(Prepared {
                 title: "reload the server".into(),
-                lines: vec![format!("run     {cmd}")],
+                lines: vec![format!("run     {}", crate::text::escape_control(&cmd))],
                 work: Work::Reload(cmd),
             });
         }
