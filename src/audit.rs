@@ -9,6 +9,7 @@ use crate::store::checks;
 use crate::store::handle::ReadOnlyStore;
 use crate::store::inventory::Inventory;
 use crate::store::scan::ScanOptions;
+use crate::text::escape_control as esc;
 
 #[derive(Debug, Serialize)]
 pub struct Summary {
@@ -94,7 +95,12 @@ impl Report {
         let s = &self.summary;
         let mut out = format!(
             "CERTDECK {} - {} critical, {} warning, {} info; {} certificates in {}\n",
-            self.status, s.critical, s.warning, s.info, s.certificates, self.store
+            self.status,
+            s.critical,
+            s.warning,
+            s.info,
+            s.certificates,
+            esc(&self.store)
         );
         if self.findings.is_empty() {
             return out;
@@ -105,18 +111,18 @@ impl Report {
         ));
         for f in &self.findings {
             let path = if f.index > 0 {
-                format!("{}#{}", f.path, f.index)
+                format!("{}#{}", esc(&f.path), f.index)
             } else {
-                f.path.clone()
+                esc(&f.path).into_owned()
             };
             out.push_str(&format!(
                 "{:<8} {:<18} {:<36} {}\n{:<64}   fix: {}\n",
                 f.severity.label(),
                 f.code,
                 path,
-                f.message,
+                esc(&f.message),
                 "",
-                f.fix
+                esc(&f.fix)
             ));
         }
         out

@@ -12,5 +12,6 @@ pub mod pki;
 pub mod sandbox;
 pub mod servers;
 pub mod store;
+pub mod text;
 pub mod timing;
 pub mod tui;

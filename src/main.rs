@@ -13,6 +13,7 @@ use certdeck::cli;
 use certdeck::store::inventory::Inventory;
 use certdeck::store::scan::{scan, ScanOptions};
 use certdeck::store::select;
+use certdeck::text::escape_control as esc;
 use cmd::apply::{apply_action, new_passphrase, trust_dir_action, write_export};
 use cmd::args::*;
 use cmd::{audit::audit, keystore::keystore_cmd, probe::probe, tui::run_tui};
@@ -42,9 +43,18 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("certdeck: {e:#}");
+            eprintln!("certdeck: {}", error_text(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Errors quote store names and paths: shown escaped, as one line, nothing a terminal acts on.
+/// A selector's candidate list is the one message meant as several lines.
+fn error_text(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<select::SelectError>() {
+        Some(s) if e.chain().count() == 1 => s.escaped(),
+        _ => esc(&format!("{e:#}")).into_owned(),
     }
 }
 
@@ -148,7 +158,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if *json {
                 out(&serde_json::json!({"status": "UNKNOWN", "exit_code": 3, "error": format!("{e:#}")}).to_string());
             } else {
-                out(&format!("CERTDECK UNKNOWN - {e:#}"));
+                out(&format!("CERTDECK UNKNOWN - {}", esc(&format!("{e:#}"))));
             }
             return Ok(ExitCode::from(3));
         }
@@ -358,7 +368,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 format!(
                     "wrote {} ({} bytes, mode {})",
-                    out_path.display(),
+                    esc(&out_path.display().to_string()),
                     bytes.len(),
                     if secret { "0600" } else { "0644" }
                 )
@@ -394,7 +404,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out(&if json {
                 serde_json::to_string_pretty(&r)?
             } else {
-                format!("undone: {} ({})", r.undone_action, r.undone_id)
+                format!("undone: {} ({})", esc(&r.undone_action), esc(&r.undone_id))
             });
         }
         Some(Command::History {
@@ -445,7 +455,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             certdeck::demo::create_demo_store(&dir, time::OffsetDateTime::now_utc())
                 .with_context(|| format!("cannot create demo store in {}", dir.display()))?;
             if no_tui {
-                println!("{}", dir.display());
+                println!("{}", esc(&dir.display().to_string()));
             } else {
                 let g = Global {
                     store: Some(dir),

@@ -3,6 +3,7 @@
 use crate::pki::{Detail, Item};
 use crate::store::inventory::Inventory;
 use crate::store::layout::{certbot_lineages, Lineage};
+use crate::text::escape_control as esc;
 use serde::Serialize;
 use std::io::Write;
 
@@ -97,12 +98,13 @@ pub fn to_table(inv: &Inventory) -> String {
             _ => ("-".into(), "-".into()),
         };
         let loc = if it.index > 0 {
-            format!("{}#{}", it.path, it.index)
+            format!("{}#{}", esc(&it.path), it.index)
         } else {
-            it.path.clone()
+            esc(&it.path).into_owned()
         };
         let status = it.status().label();
-        let mut name = it.display_name();
+        // Escape before cutting, so a cut never splits an escape into something else.
+        let mut name = esc(&it.display_name()).into_owned();
         if name.chars().count() > 32 {
             name = name.chars().take(31).collect::<String>() + "…";
         }
@@ -116,7 +118,7 @@ pub fn to_table(inv: &Inventory) -> String {
             loc
         ));
         if let Some(e) = &it.error {
-            out.push_str(&format!("  ({e})"));
+            out.push_str(&format!("  ({})", esc(e)));
         }
         out.push('\n');
     }
@@ -129,12 +131,12 @@ pub fn to_table(inv: &Inventory) -> String {
         for l in &lineages {
             out.push_str(&format!(
                 "{:<24} {:>7} {:>6} {:<10} {:<12} {}\n",
-                l.name,
+                esc(&l.name),
                 format!("cert{}", l.version),
                 l.days_left,
                 l.not_after.get(..10).unwrap_or(&l.not_after),
                 if l.renewal_due { "due" } else { "not due" },
-                l.domains.join(",")
+                esc(&l.domains.join(","))
             ));
         }
     }

@@ -142,5 +142,8 @@ pub fn to_text(it: &Item) -> String {
         Detail::None => {}
     }
     let w = l.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
-    l.iter().map(|(k, v)| format!("{k:<w$}  {v}\n")).collect()
+    // Every value may carry store text (names, paths, aliases, errors): one escape for all.
+    l.iter()
+        .map(|(k, v)| format!("{k:<w$}  {}\n", crate::text::escape_control(v)))
+        .collect()
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use certdeck::cli;
+use certdeck::text::escape_control as esc;
 use zeroize::Zeroizing;
 
 use super::args::{Global, WriteArgs};
@@ -100,11 +101,12 @@ pub(crate) fn recovery_text(r: &certdeck::store::history::RecoverReport) -> Stri
     let mut s = String::new();
     for id in &r.rolled_back {
         s.push_str(&format!(
-            "rolled back interrupted change {id} (journaled; see history/journal.jsonl)\n"
+            "rolled back interrupted change {} (journaled; see history/journal.jsonl)\n",
+            esc(id)
         ));
     }
     for n in &r.notes {
-        s.push_str(&format!("journal: {n}\n"));
+        s.push_str(&format!("journal: {}\n", esc(n)));
     }
     s.trim_end().to_string()
 }
@@ -138,10 +140,12 @@ pub(crate) fn after_apply(
     };
     match &g.reload_command {
         Some(cmd) if w.reload => {
-            say(&format!("reload: {cmd}"));
+            say(&format!("reload: {}", esc(cmd)));
             let r = certdeck::servers::reload::run(cmd, std::time::Duration::from_secs(120))?;
             if !r.output.is_empty() {
-                say(r.output.trim_end());
+                // The command's own lines stay lines; what is inside each is escaped.
+                let lines: Vec<_> = r.output.trim_end().lines().map(esc).collect();
+                say(&lines.join("\n"));
             }
             if !r.success {
                 bail!(
@@ -150,7 +154,7 @@ pub(crate) fn after_apply(
                 );
             }
         }
-        Some(cmd) => say(&format!("reload with: {cmd}   (or pass --reload)")),
+        Some(cmd) => say(&format!("reload with: {}   (or pass --reload)", esc(cmd))),
         None => {
             if w.reload {
                 eprintln!(
@@ -158,7 +162,11 @@ pub(crate) fn after_apply(
                 );
             }
             for (server, why) in &affected {
-                say(&format!("restart {server} for this to take effect ({why})"));
+                say(&format!(
+                    "restart {} for this to take effect ({})",
+                    esc(server),
+                    esc(why)
+                ));
             }
         }
     }

@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use certdeck::text::escape_control as esc;
+
 use super::args::Global;
 use crate::{out, scan_options};
 
@@ -25,7 +27,7 @@ pub(crate) fn audit(
             if json {
                 out(&serde_json::json!({"store": dir.display().to_string(), "status": "UNKNOWN", "exit_code": 3, "error": e.to_string()}).to_string());
             } else {
-                out(&format!("CERTDECK UNKNOWN - {e}"));
+                out(&format!("CERTDECK UNKNOWN - {}", esc(&e.to_string())));
             }
             return ExitCode::from(3);
         }
@@ -33,7 +35,7 @@ pub(crate) fn audit(
     let mut scan_opts = match scan_options(g) {
         Ok(o) => o,
         Err(e) => {
-            out(&format!("CERTDECK UNKNOWN - {e:#}"));
+            out(&format!("CERTDECK UNKNOWN - {}", esc(&format!("{e:#}"))));
             return ExitCode::from(3);
         }
     };

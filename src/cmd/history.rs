@@ -20,7 +20,7 @@ pub(crate) fn prune(g: &Global, yes: bool, dry_run: bool, json: bool) -> Result<
         } else {
             let mut s = format!("{verb} ({}):\n", keys.len());
             for k in &keys {
-                s.push_str(&format!("  {}\n", k.escape_debug()));
+                s.push_str(&format!("  {}\n", certdeck::text::escape_control(k)));
             }
             s
         }

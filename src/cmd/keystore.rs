@@ -64,7 +64,8 @@ pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
                     };
                     s.push_str(&format!(
                         "{}, {kind}, chain length {}\n",
-                        e.alias, e.certificates
+                        certdeck::text::escape_control(&e.alias),
+                        e.certificates
                     ));
                 }
                 out(&s);

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use certdeck::store::scan::scan;
+use certdeck::text::escape_control as esc;
 
 use super::args::Global;
 use crate::{out, scan_options, store_dir};
@@ -48,27 +49,27 @@ pub(crate) fn probe(
     }
     let mut s = format!(
         "{} ({}, {}){}\n",
-        result.address,
+        esc(&result.address),
         result.protocol,
         result.cipher_suite,
         result
             .servername
             .as_deref()
-            .map(|n| format!(", SNI {n}"))
+            .map(|n| format!(", SNI {}", esc(n)))
             .unwrap_or_default()
     );
     for (i, c) in result.chain.iter().enumerate() {
         s.push_str(&format!(
             "  {i} {}\n    issuer  {}\n    serial  {}\n    expires {} ({} days)\n    sha256  {}\n",
-            c.subject,
-            c.issuer,
-            c.serial,
+            esc(&c.subject),
+            esc(&c.issuer),
+            esc(&c.serial),
             c.not_after,
             c.days_left,
             certdeck::pki::cert::colon_hex(&c.sha256)
         ));
         if !c.sans.is_empty() {
-            s.push_str(&format!("    SANs    {}\n", c.sans.join(", ")));
+            s.push_str(&format!("    SANs    {}\n", esc(&c.sans.join(", "))));
         }
     }
     if let Some(c) = &comparison {
@@ -77,7 +78,7 @@ pub(crate) fn probe(
             Verdict::NotReloaded => "WARNING",
             Verdict::NotOnDisk => "NOTE",
         };
-        s.push_str(&format!("{tag}: {}\n", c.message));
+        s.push_str(&format!("{tag}: {}\n", esc(&c.message)));
     }
     out(&s);
     Ok(code)

@@ -314,7 +314,7 @@ impl Plan {
 
     /// The preview as text, one op per line, headed by the action.
     pub fn preview_text(&self, store: &Path) -> String {
-        let mut s = format!("{}\n", self.action);
+        let mut s = format!("{}\n", crate::text::escape_control(&self.action));
         for l in self.preview(store) {
             s.push_str("  ");
             s.push_str(&l.text);
@@ -358,6 +358,10 @@ pub(crate) fn describe(op: &Op, existed: bool) -> PreviewLine {
     let (size, sha256) = op.content_facts();
     let path = op.path().to_string();
     let mode = op.mode().map(|m| format!("{m:04o}"));
+    // `text` is for people (the CLI plan, the TUI confirm dialog): store names in it are
+    // escaped; `path` and `target` stay exact for JSON.
+    let esc = crate::text::escape_control;
+    let shown = esc(&path);
     let (verb, to_history, text) = match op {
         Op::Write { secret, .. } => {
             let m = mode.as_deref().unwrap_or("");
@@ -370,26 +374,28 @@ pub(crate) fn describe(op: &Op, existed: bool) -> PreviewLine {
                 (
                     "replace",
                     true,
-                    format!("replace {path}  ({what}; old -> history)"),
+                    format!("replace {shown}  ({what}; old -> history)"),
                 )
             } else {
-                ("create", false, format!("create  {path}  ({what})"))
+                ("create", false, format!("create  {shown}  ({what})"))
             }
         }
         Op::Symlink { target, .. } if existed => (
             "relink",
             true,
-            format!("link    {path} -> {target}  (old -> history)"),
+            format!("link    {shown} -> {}  (old -> history)", esc(target)),
         ),
-        Op::Symlink { target, .. } => ("link", false, format!("link    {path} -> {target}")),
-        Op::MoveToHistory { .. } => ("move", true, format!("move    {path} -> history")),
+        Op::Symlink { target, .. } => {
+            ("link", false, format!("link    {shown} -> {}", esc(target)))
+        }
+        Op::MoveToHistory { .. } => ("move", true, format!("move    {shown} -> history")),
         Op::MkDir { mode: m, .. } if existed => (
             "mkdir",
             false,
-            format!("mkdir   {path}  ({m:04o}; exists, kept)"),
+            format!("mkdir   {shown}  ({m:04o}; exists, kept)"),
         ),
-        Op::MkDir { mode: m, .. } => ("mkdir", false, format!("mkdir   {path}  ({m:04o})")),
-        Op::RmDir { .. } => ("rmdir", false, format!("rmdir   {path}  (empty)")),
+        Op::MkDir { mode: m, .. } => ("mkdir", false, format!("mkdir   {shown}  ({m:04o})")),
+        Op::RmDir { .. } => ("rmdir", false, format!("rmdir   {shown}  (empty)")),
         Op::Restore { from, .. } => {
             let extra = if existed {
                 "  (current -> history)"
@@ -399,7 +405,7 @@ pub(crate) fn describe(op: &Op, existed: bool) -> PreviewLine {
             (
                 "restore",
                 existed,
-                format!("restore {from} -> {path}{extra}"),
+                format!("restore {} -> {shown}{extra}", esc(from)),
             )
         }
     };
@@ -475,5 +481,28 @@ mod tests {
             assert!(!s.contains("SEKRIT"), "{s}");
             assert!(!s.contains("sha256\":\""), "{s}");
         }
+    }
+
+    #[test]
+    fn preview_text_shows_store_names_escaped_and_keeps_paths_exact() {
+        let evil = "a\x1b[2J\nFORGED \u{202e}b.pem";
+        let mut p = Plan::new(format!("trust CN={evil}"));
+        p.push(Op::write_public(format!("trusted/{evil}"), b"x".to_vec()))
+            .push(Op::Symlink {
+                path: "trusted/0.0".into(),
+                target: evil.into(),
+            });
+        let dir = tempfile::tempdir().unwrap();
+        let text = p.preview_text(dir.path());
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(
+            !text.contains('\x1b') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("create  trusted/a\\x1b[2J\\nFORGED \\u{202e}b.pem"));
+        assert!(text.contains("-> a\\x1b[2J"), "{text}");
+        let lines = p.preview(dir.path());
+        assert_eq!(lines[0].path, format!("trusted/{evil}"));
+        assert_eq!(lines[1].target.as_deref(), Some(evil));
     }
 }

@@ -31,6 +31,21 @@ impl std::fmt::Display for SelectError {
 
 impl std::error::Error for SelectError {}
 
+impl SelectError {
+    /// The message for a terminal: its lines kept, the store text in each escaped.
+    pub fn escaped(&self) -> String {
+        use crate::text::escape_control as esc;
+        match self {
+            SelectError::NotFound(s) => SelectError::NotFound(esc(s).into_owned()).to_string(),
+            SelectError::Ambiguous(s, c) => SelectError::Ambiguous(
+                esc(s).into_owned(),
+                c.iter().map(|l| esc(l).into_owned()).collect(),
+            )
+            .to_string(),
+        }
+    }
+}
+
 pub fn describe(it: &Item) -> String {
     let sha = it
         .cert()

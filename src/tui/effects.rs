@@ -174,7 +174,7 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             };
             return Ok(Prepared {
                 title: "reload the server".into(),
-                lines: vec![format!("run     {cmd}")],
+                lines: vec![format!("run     {}", crate::text::escape_control(&cmd))],
                 work: Work::Reload(cmd),
             });
         }
@@ -201,8 +201,18 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
 /// Connect, and say in one line what is served and whether the store has it.
 fn probe(target: &str, inv: &Inventory) -> Result<String, String> {
     use crate::servers::probe::{compare, probe};
-    let r = probe(target, None, Duration::from_secs(10))
-        .map_err(|e| format!("probe {target}: {e:#}"))?;
+    let r = probe(target, None, Duration::from_secs(10)).map_err(|e| {
+        // The read-only sandbox denies TCP connect (EACCES): say so, not "permission denied".
+        let denied = e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+        });
+        if denied {
+            format!("probe {target}: network connections are denied in read-only mode; run `certdeck probe {target}`")
+        } else {
+            format!("probe {target}: {e:#}")
+        }
+    })?;
     let Some(leaf) = r.chain.first() else {
         return Err(format!("probe {target}: no certificate served"));
     };
@@ -253,7 +263,7 @@ fn prepare_export(
         title: format!("export {}", out.display()),
         lines: vec![format!(
             "write   {}  ({} bytes, mode {mode}{})",
-            out.display(),
+            crate::text::escape_control(&out.display().to_string()),
             bytes.len(),
             if secret {
                 ", contains the private key"

@@ -4,6 +4,7 @@
 use super::super::app::App;
 use super::super::flow::Confirm;
 use super::popup;
+use crate::text::escape_control;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -18,7 +19,7 @@ pub fn draw(frame: &mut Frame, app: &App, dlg: &Confirm, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(true))
-        .title(format!(" Apply? {} ", p.title));
+        .title(format!(" Apply? {} ", escape_control(&p.title)));
     frame.render_widget(Clear, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -40,6 +40,8 @@ const LABEL: usize = 12;
 /// Wrap long lines by character (fingerprints and DNs have few spaces), indenting continuations
 /// to the value column.
 fn wrap(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
+    // Every value here can be store text: escaped before it is measured and cut.
+    let lines: Vec<Line<'_>> = lines.into_iter().map(super::escape_line).collect();
     if width <= LABEL + 4 {
         return lines;
     }

@@ -59,6 +59,8 @@ pub fn lines(app: &App, form: &Form) -> (Vec<Line<'static>>, usize) {
         "* required   Enter submit · Esc cancel · ←/→ change choice",
         t.dim(),
     ));
+    // Choices (signing CAs) and errors quote store text.
+    let out = out.into_iter().map(super::escape_line).collect();
     (out, focus_line)
 }
 
@@ -68,7 +70,7 @@ pub fn draw(frame: &mut Frame, app: &App, form: &Form, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.border(true))
-        .title(format!(" {} ", form.title));
+        .title(format!(" {} ", crate::text::escape_control(&form.title)));
     frame.render_widget(Clear, area);
     // Keep the focused field visible on short terminals.
     let inner_h = area.height.saturating_sub(2) as usize;

@@ -5,6 +5,7 @@ use super::super::app::{App, Focus};
 use super::super::fmt;
 use super::super::listing::{self, Row};
 use crate::pki::{Detail, Item, ItemKind, Status};
+use crate::text::escape_control as esc;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row as TableRow, Table};
@@ -30,7 +31,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let rows = window.iter().enumerate().map(|(n, row)| match *row {
         Row::Header(i) => TableRow::new(vec![Cell::from(format!(
             "▾ {}",
-            listing::header_label(app.group, app.items(), &app.metas, i)
+            esc(&listing::header_label(
+                app.group,
+                app.items(),
+                &app.metas,
+                i
+            ))
         ))])
         .style(t.group()),
         Row::Item(i) => {
@@ -88,13 +94,13 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> Tab
             (
                 fmt::date(c.not_after_unix),
                 left,
-                fmt::cn_of(&c.issuer).to_string(),
+                esc(fmt::cn_of(&c.issuer)).into_owned(),
             )
         }
         Detail::Crl(c) => (
             c.next_update_unix.map(fmt::date).unwrap_or_default(),
             Span::raw(""),
-            fmt::cn_of(&c.issuer).to_string(),
+            esc(fmt::cn_of(&c.issuer)).into_owned(),
         ),
         _ => (String::new(), Span::raw(""), String::new()),
     };
@@ -106,6 +112,7 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> Tab
             _ => ratatui::style::Style::default(),
         },
     );
+    let name = esc(name);
     let name_cell = if item.error.is_some() {
         Span::styled(format!("{marker}{indent}{name}"), t.error())
     } else {

@@ -11,11 +11,24 @@ mod status;
 
 use super::app::App;
 use super::flow::Overlay;
+use crate::text::escape_control;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 /// Side-by-side list and details from this width on; below it details go under the list.
 pub const WIDE: u16 = 100;
+
+/// `line` with store text shown visibly, as the CLI shows it (ratatui would drop C0 controls
+/// silently and pass bidi overrides through to the terminal).
+pub(crate) fn escape_line(mut line: Line<'_>) -> Line<'_> {
+    for span in &mut line.spans {
+        if let std::borrow::Cow::Owned(e) = escape_control(&span.content) {
+            *span = Span::styled(e, span.style);
+        }
+    }
+    line
+}
 
 pub fn is_wide(area: Rect) -> bool {
     area.width >= WIDE

@@ -30,13 +30,18 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     }
     if app.filter_editing || !app.filter.is_empty() {
         let cursor = if app.filter_editing { "▏" } else { "" };
-        spans.push(Span::styled(format!("/{}{cursor}  ", app.filter), t.key()));
+        let filter = crate::text::escape_control(&app.filter);
+        spans.push(Span::styled(format!("/{filter}{cursor}  "), t.key()));
     }
     spans.push(Span::raw(format!(
         "{} certs · {} expired · {} expiring · {} errors  ",
         c.certs, c.expired, c.expiring, c.errors
     )));
-    spans.push(Span::styled(app.store.display().to_string(), t.header()));
+    let store = app.store.display().to_string();
+    spans.push(Span::styled(
+        crate::text::escape_control(&store).into_owned(),
+        t.header(),
+    ));
     frame.render_widget(Line::from(spans), area);
 }
 
@@ -45,7 +50,8 @@ pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     if let Some(n) = &app.notice {
         let style = if n.error { t.error() } else { t.key() };
-        frame.render_widget(Line::styled(n.text.clone(), style), area);
+        let text = crate::text::escape_control(&n.text).into_owned();
+        frame.render_widget(Line::styled(text, style), area);
         return;
     }
     let mut spans = Vec::new();
