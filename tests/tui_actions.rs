@@ -323,7 +323,8 @@ fn trust_revoke_rehash_undo_go_straight_to_build_plan() {
         }
         app.update(Msg::PlanReady(Err("nothing".into())));
     }
-    // Export and import open forms.
+    // Export and import open forms; the export path starts in the working directory.
+    app.cwd = "/home/admin/exports".into();
     press(&mut app, KeyCode::Char('e'));
     assert!(matches!(&app.overlay, Overlay::Form(f) if f.title == "Export old.example.com"));
     press(&mut app, KeyCode::Right); // Format field is not focused: ignored on the path field
@@ -335,7 +336,7 @@ fn trust_revoke_rehash_undo_go_straight_to_build_plan() {
             ActionRequest::Export {
                 sel: sha.clone(),
                 format: certdeck::actions::ExportFormat::Der,
-                out: "old.example.com.der".into(),
+                out: "/home/admin/exports/old.example.com.der".into(),
             }
         ),
         other => panic!("{other:?}"),

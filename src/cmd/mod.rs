@@ -3,6 +3,8 @@
 pub mod apply;
 pub mod args;
 pub mod audit;
+pub mod export;
 pub mod keystore;
 pub mod probe;
 pub mod tui;
+pub mod writes;
