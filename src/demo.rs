@@ -118,6 +118,7 @@ pub fn create_demo_dir(dir: Option<&Path>, now: OffsetDateTime) -> Result<PathBu
         Some(d) => d.to_path_buf(),
         None => tempfile::Builder::new()
             .prefix("certdeck-demo-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
             .context("cannot create a demo directory under the temp dir")?
             .keep(),
