@@ -436,6 +436,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// A FILE argument as a store-relative path (absolute paths must be inside the store).
 fn store_rel(g: &Global, file: &str) -> Result<String> {
+    if let Some(c) = file.chars().find(|c| c.is_control()) {
+        bail!("{}: holds the control character {c:?}", file.escape_debug());
+    }
     let p = std::path::Path::new(file);
     if p.is_absolute() {
         let dir = store_dir(g)?;

@@ -325,8 +325,23 @@ fn generate_refuses_an_absolute_dir_and_keeps_cert_dirs_readable() {
     assert_ne!(r.code, Some(0), "{r:?}");
     assert!(r.stderr.contains("relative"), "{}", r.stderr);
     assert!(!st.join(abs.strip_prefix("/").unwrap()).exists());
-    let r = cd(&st, &["generate", "dhparam", "--out", "/tmp/ff.pem"]);
-    assert_ne!(r.code, Some(0), "{r:?}");
+    for bad in [
+        &["generate", "dhparam", "--out", "/tmp/ff.pem"][..],
+        &["generate", "dhparam", "--out", "ff\nforged.pem"][..],
+        &["trust", "Root CA", "--dir", "/etc/ssl/certs"][..],
+        &[
+            "keystore",
+            "genkeypair",
+            "k\n.p12",
+            "--alias",
+            "a",
+            "--cn",
+            "x",
+        ][..],
+    ] {
+        let r = cd(&st, bad);
+        assert_ne!(r.code, Some(0), "{bad:?} {r:?}");
+    }
 
     // --dir sub: sub holds certificates (0755), sub/private the key (0700).
     cd(

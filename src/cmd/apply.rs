@@ -204,7 +204,11 @@ pub(crate) fn trust_dir_action(
     build: impl FnOnce(&certdeck::actions::Ctx, &str) -> Result<certdeck::store::plan::Plan>,
 ) -> Result<ExitCode> {
     let dir = g.trust_dir(dir);
+    certdeck::actions::check_store_arg("--dir", &dir)?;
     let bundle = bundle.or(g.trust_bundle.clone());
+    if let Some(b) = &bundle {
+        certdeck::actions::check_store_arg("--bundle", b)?;
+    }
     apply_action(g, w, |ctx| {
         let plan = build(ctx, &dir)?;
         certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
