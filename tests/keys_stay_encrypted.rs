@@ -307,3 +307,51 @@ fn export_cert_key_of_an_encrypted_key_stays_encrypted_unless_decrypt() {
     assert_plain(Path::new(&out3));
     assert_eq!(mode_of(Path::new(&out3)), 0o600);
 }
+
+#[test]
+fn import_of_a_legacy_encrypted_pem_key_keeps_its_form() {
+    let f = fixture();
+    let o = openssl(
+        &f.w,
+        &[
+            "ec",
+            "-in",
+            "plain.key",
+            "-aes256",
+            "-passout",
+            &format!("pass:{PASS}"),
+            "-out",
+            "legacy.key",
+        ],
+    );
+    assert!(o.status.success(), "{o:?}");
+    cd(
+        &f.st,
+        &[
+            "--passphrase-file",
+            &f.pass_file,
+            "import",
+            &wp(&f, "enc.pem"),
+            &wp(&f, "legacy.key"),
+        ],
+    )
+    .ok();
+    let written = std::fs::read_to_string(f.st.join(KEY)).unwrap();
+    assert_eq!(
+        written,
+        std::fs::read_to_string(f.w.join("legacy.key")).unwrap()
+    );
+    assert!(written.contains("Proc-Type: 4,ENCRYPTED"), "{written}");
+    let o = openssl(
+        &f.st,
+        &[
+            "pkey",
+            "-in",
+            KEY,
+            "-passin",
+            &format!("pass:{PASS}"),
+            "-noout",
+        ],
+    );
+    assert!(o.status.success(), "{o:?}");
+}

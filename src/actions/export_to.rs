@@ -72,10 +72,12 @@ pub fn plan_in_store(
     force: bool,
 ) -> Result<Plan> {
     super::guard_owned(inv, rel)?;
-    let holds_key = inv
-        .items
-        .iter()
-        .any(|it| it.path == rel && it.kind == ItemKind::PrivateKey);
+    // By what the scan found there (keys, keystores) and by the bytes (a key the scan could
+    // not classify, e.g. one that appeared since).
+    let holds_key =
+        inv.items.iter().any(|it| {
+            it.path == rel && matches!(it.kind, ItemKind::PrivateKey | ItemKind::Keystore)
+        }) || looks_like_key(&inv.store.join(rel));
     if holds_key {
         bail!("{rel} holds a private key of the store; an export never replaces it");
     }
@@ -90,6 +92,29 @@ pub fn plan_in_store(
     });
     plan.validate().map_err(|e| anyhow!(e))?;
     Ok(plan.with_missing_dirs(&inv.store))
+}
+
+/// A regular file (not followed through a symlink; a fifo is not waited on) whose first
+/// MiB holds a PEM private key.
+fn looks_like_key(path: &Path) -> bool {
+    use rustix::fs::{FileType, Mode, OFlags};
+    use std::io::Read;
+    let Ok(fd) = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return false;
+    };
+    let regular = rustix::fs::fstat(&fd)
+        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile);
+    let mut buf = Vec::new();
+    regular
+        && std::fs::File::from(fd)
+            .take(1 << 20)
+            .read_to_end(&mut buf)
+            .is_ok()
+        && memchr::memmem::find(&buf, b"PRIVATE KEY-----").is_some()
 }
 
 #[cfg(test)]

@@ -16,8 +16,13 @@ pub enum Protection {
     Pkcs8 {
         der: Vec<u8>,
     },
-    /// Encrypted another way (legacy PEM `Proc-Type`, a PKCS#12 password): this passphrase
-    /// opened it, and re-encrypts it as PKCS#8.
+    /// A legacy OpenSSL PEM key (`Proc-Type: 4,ENCRYPTED`): written back as it was.
+    LegacyPem {
+        label: String,
+        dek_info: String,
+        body: Vec<u8>,
+    },
+    /// A PKCS#12 password opened it: re-encrypted as PKCS#8 with it.
     Passphrase(Zeroizing<String>),
 }
 
@@ -81,12 +86,16 @@ pub fn load(data: &[u8], passphrases: &[Zeroizing<String>]) -> Result<LoadedKey>
             .is_some_and(|v| v.contains("ENCRYPTED"))
         {
             let dek = block.header("DEK-Info").unwrap_or_default().to_string();
-            let (der, pass) = try_decrypt(passphrases, |p| {
+            let (der, _) = try_decrypt(passphrases, |p| {
                 keycrypt::decrypt_legacy_pem(&dek, &body, p)
             })?;
             return Ok(LoadedKey {
                 key: issue::key_from_der(&der, Some(fmt))?,
-                protection: Protection::Passphrase(pass),
+                protection: Protection::LegacyPem {
+                    label: block.label.clone(),
+                    dek_info: dek,
+                    body: body.to_vec(),
+                },
             });
         }
         return issue::key_from_der(&body, Some(fmt)).map(plain);
@@ -158,6 +167,18 @@ pub fn key_pem(
                 pem::encode("ENCRYPTED PRIVATE KEY", der).into_bytes(),
             ))
         }
+        Protection::LegacyPem {
+            label,
+            dek_info,
+            body,
+        } => {
+            notes.info.push(format!(
+                "the private key of {what} stays encrypted (as it was)"
+            ));
+            Ok(Zeroizing::new(
+                legacy_pem(label, dek_info, body).into_bytes(),
+            ))
+        }
         Protection::Passphrase(p) => {
             notes.info.push(format!(
                 "the private key of {what} stays encrypted (encrypted PKCS#8, same passphrase)"
@@ -165,4 +186,11 @@ pub fn key_pem(
             encrypted_pem(&k.key, p)
         }
     }
+}
+
+/// A legacy encrypted PEM block with its RFC 1421 headers, as OpenSSL writes it.
+fn legacy_pem(label: &str, dek_info: &str, body: &[u8]) -> String {
+    let plain = pem::encode(label, body);
+    let (begin, rest) = plain.split_once('\n').unwrap_or((&plain, ""));
+    format!("{begin}\nProc-Type: 4,ENCRYPTED\nDEK-Info: {dek_info}\n\n{rest}")
 }
