@@ -16,7 +16,9 @@ use crate::store::plan::{Op, Plan};
 use crate::store::select;
 use crate::store::trustdir;
 
+pub mod export_to;
 pub mod keyfile;
+pub mod keyout;
 pub mod keystore;
 pub mod servercert;
 
@@ -62,6 +64,24 @@ fn join(dir: &str, name: &str) -> String {
     } else {
         format!("{dir}/{name}")
     }
+}
+
+/// A `--dir`/`--out` argument that names a place in the store: store-relative, without `..`
+/// or control characters. `/abs/path` is refused rather than quietly read as `abs/path`.
+pub fn check_store_arg(flag: &str, v: &str) -> Result<()> {
+    if v.starts_with('/') {
+        bail!("{flag} {v}: must be relative to the store root (an absolute path is not accepted)");
+    }
+    if v.split('/').any(|p| p == "..") {
+        bail!("{flag} {v}: `..` would leave the store");
+    }
+    if let Some(c) = v.chars().find(|c| c.is_control()) {
+        bail!(
+            "{flag} {}: holds the control character {c:?}",
+            v.escape_debug()
+        );
+    }
+    Ok(())
 }
 
 fn exists(inv: &Inventory, rel: &str) -> bool {
@@ -251,56 +271,7 @@ pub fn load_private_key(
 
 /// The first private key in `data` (PEM blocks or DER).
 pub fn key_from_bytes(data: &[u8], passphrases: &[Zeroizing<String>]) -> Result<KeyPair> {
-    use issue::KeyFormat as F;
-    if !pem::looks_like_pem(data) {
-        return issue::key_from_der(data, None);
-    }
-    for block in pem::parse_blocks(data) {
-        let Ok(body) = &block.body else { continue };
-        let body = Zeroizing::new(body.clone());
-        let fmt = match block.label.as_str() {
-            "PRIVATE KEY" => F::Pkcs8,
-            "RSA PRIVATE KEY" => F::Pkcs1,
-            "EC PRIVATE KEY" => F::Sec1,
-            "ENCRYPTED PRIVATE KEY" => {
-                let plain = try_decrypt(passphrases, |p| keycrypt::decrypt_pkcs8(&body, p))?;
-                return issue::key_from_der(&plain, Some(F::Pkcs8));
-            }
-            _ => continue,
-        };
-        if block
-            .header("Proc-Type")
-            .is_some_and(|v| v.contains("ENCRYPTED"))
-        {
-            let dek = block.header("DEK-Info").unwrap_or_default().to_string();
-            let plain = try_decrypt(passphrases, |p| {
-                keycrypt::decrypt_legacy_pem(&dek, &body, p)
-            })?;
-            return issue::key_from_der(&plain, Some(fmt));
-        }
-        return issue::key_from_der(&body, Some(fmt));
-    }
-    bail!("no private key found")
-}
-
-fn try_decrypt(
-    passphrases: &[Zeroizing<String>],
-    f: impl Fn(&[u8]) -> Result<Zeroizing<Vec<u8>>, keycrypt::KeyCryptError>,
-) -> Result<Zeroizing<Vec<u8>>> {
-    if passphrases.is_empty() {
-        bail!("the key is encrypted: give its passphrase (--passphrase-file)");
-    }
-    let mut last = None;
-    for p in passphrases {
-        match f(p.as_bytes()) {
-            Ok(v) => return Ok(v),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(anyhow!(
-        "cannot decrypt key: {}",
-        last.map(|e| e.to_string()).unwrap_or_default()
-    ))
+    keyout::load(data, passphrases).map(|l| l.key)
 }
 
 /// generate ca|server|client|csr
@@ -311,6 +282,7 @@ pub fn generate(ctx: &Ctx, args: &GenerateArgs) -> Result<Plan> {
     if args.subject.cn.trim().is_empty() {
         bail!("a common name (--cn) is required");
     }
+    check_store_arg("--dir", &args.dir)?;
     guard_owned(ctx.inv, &args.dir)?;
     let name = slug(&args.subject.cn);
     let key_rel = join(&join(&args.dir, "private"), &format!("{name}.key"));
@@ -430,6 +402,7 @@ pub fn sign_csr(
     let out = out_rel
         .map(str::to_string)
         .unwrap_or_else(|| format!("{}.pem", slug(&cn)));
+    check_store_arg("--out", &out)?;
     guard_new(ctx.inv, &out, false)?;
     let mut plan = Plan::new(format!("sign CSR {cn} with {}", ca.item.display_name()));
     plan.push(Op::write_public(out, issued.cert_pem.into_bytes()));
@@ -714,9 +687,18 @@ pub struct ImportArgs<'a> {
     pub files: &'a [(String, Vec<u8>)],
     pub dir: String,
     pub allow_orphan_key: bool,
+    /// Encrypted keys stay encrypted unless this says `decrypt`.
+    pub keys: keyout::KeyPolicy,
 }
 
 pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
+    import_noted(ctx, args).map(|(p, _)| p)
+}
+
+/// `import`, and what it did to encrypted keys (the plan's action says it too; warnings go to
+/// stderr).
+pub fn import_noted(ctx: &Ctx, args: &ImportArgs) -> Result<(Plan, keyout::Notes)> {
+    check_store_arg("--dir", &args.dir)?;
     guard_owned(ctx.inv, &args.dir)?;
     use crate::pki::decode::{decode_file, DecodeOptions};
     let opts = DecodeOptions {
@@ -725,7 +707,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
         passphrases: ctx.passphrases.to_vec(),
     };
     let mut certs: Vec<Item> = vec![];
-    let mut keys: Vec<(Item, Zeroizing<Vec<u8>>)> = vec![];
+    let mut keys: Vec<(Item, keyout::LoadedKey, String)> = vec![];
     for (name, data) in args.files {
         let items = decode_file(data, name, &opts);
         for it in items {
@@ -739,10 +721,9 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
                         // p12 keys: re-open the keystore to get the key bytes.
                         p12_key(data, it.alias.as_deref(), ctx.passphrases)?
                     } else {
-                        key_from_bytes(data, ctx.passphrases).with_context(|| name.to_string())?
+                        keyout::load(data, ctx.passphrases).with_context(|| name.to_string())?
                     };
-                    let pem = Zeroizing::new(issue::key_to_pkcs8_pem(&key).into_bytes());
-                    keys.push((it, pem));
+                    keys.push((it, key, name.clone()));
                 }
                 ItemKind::Keystore => {}
                 other => bail!("{name}: cannot import a {}", other.label()),
@@ -818,7 +799,8 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
             wrote_any = true;
         }
     }
-    for (kitem, pem_bytes) in keys {
+    let mut notes = keyout::Notes::default();
+    for (kitem, loaded, from) in keys {
         let Some(k) = kitem.key() else { continue };
         let bits = k.public_bits.clone().unwrap_or_default();
         let pairs_import = certs
@@ -850,12 +832,17 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
             });
         let key_rel = join(&join(&args.dir, "private"), &format!("{name}.key"));
         guard_new(ctx.inv, &key_rel, false)?;
+        let pem_bytes = keyout::key_pem(&loaded, &args.keys, &from, &mut notes)?;
         plan.push(Op::MkDir {
             path: join(&args.dir, "private"),
             mode: PRIVATE_DIR_MODE,
         });
         plan.push(Op::write_secret(key_rel, pem_bytes));
         wrote_any = true;
+    }
+    for n in notes.info.iter().chain(&notes.warnings) {
+        plan.action.push_str("; ");
+        plan.action.push_str(n);
     }
     if !wrote_any {
         bail!(
@@ -865,10 +852,15 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<Plan> {
                 .unwrap_or_default()
         );
     }
-    Ok(plan.with_missing_dirs(&ctx.inv.store))
+    Ok((plan.with_missing_dirs(&ctx.inv.store), notes))
 }
 
-fn p12_key(data: &[u8], alias: Option<&str>, passphrases: &[Zeroizing<String>]) -> Result<KeyPair> {
+/// The key of a PKCS#12 entry; a non-empty password that opened it protects it further.
+fn p12_key(
+    data: &[u8],
+    alias: Option<&str>,
+    passphrases: &[Zeroizing<String>],
+) -> Result<keyout::LoadedKey> {
     use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
     let mut cands: Vec<&str> = passphrases.iter().map(|p| p.as_str()).collect();
     cands.push("");
@@ -877,10 +869,14 @@ fn p12_key(data: &[u8], alias: Option<&str>, passphrases: &[Zeroizing<String>]) 
             for (a, e) in ks.entries() {
                 if let KeyStoreEntry::PrivateKeyChain(c) = e {
                     if alias.is_none_or(|x| x == a) {
-                        return issue::key_from_der(
-                            c.key().as_der(),
-                            Some(issue::KeyFormat::Pkcs8),
-                        );
+                        let key =
+                            issue::key_from_der(c.key().as_der(), Some(issue::KeyFormat::Pkcs8))?;
+                        let protection = if p.is_empty() {
+                            keyout::Protection::Plain
+                        } else {
+                            keyout::Protection::Passphrase(Zeroizing::new(p.to_string()))
+                        };
+                        return Ok(keyout::LoadedKey { key, protection });
                     }
                 }
             }
@@ -915,13 +911,52 @@ impl std::str::FromStr for ExportFormat {
     }
 }
 
-/// The bytes of an export and whether they hold a secret (file mode 0600).
+impl ExportFormat {
+    /// Does an export in this format hold the private key (mode 0600)?
+    pub fn holds_key(self) -> bool {
+        matches!(self, ExportFormat::CertKey | ExportFormat::P12)
+    }
+}
+
+/// The bytes of an export, whether they hold a secret (file mode 0600), and what happened to
+/// an encrypted key.
+pub struct Exported {
+    pub bytes: Zeroizing<Vec<u8>>,
+    pub secret: bool,
+    pub notes: keyout::Notes,
+    /// The certificate's display name.
+    pub name: String,
+}
+
+/// Export `sel`. An encrypted key stays encrypted in `cert+key` unless `keys.decrypt`.
 pub fn export(
     ctx: &Ctx,
     sel: &str,
     format: ExportFormat,
     p12_password: Option<&Zeroizing<String>>,
     legacy_p12: bool,
+    keys: &keyout::KeyPolicy,
+) -> Result<Exported> {
+    let mut notes = keyout::Notes::default();
+    let (bytes, secret) =
+        export_bytes(ctx, sel, format, p12_password, legacy_p12, keys, &mut notes)?;
+    let name = resolve_cert(ctx.inv, sel)?.display_name();
+    Ok(Exported {
+        bytes,
+        secret,
+        notes,
+        name,
+    })
+}
+
+fn export_bytes(
+    ctx: &Ctx,
+    sel: &str,
+    format: ExportFormat,
+    p12_password: Option<&Zeroizing<String>>,
+    legacy_p12: bool,
+    keys: &keyout::KeyPolicy,
+    notes: &mut keyout::Notes,
 ) -> Result<(Zeroizing<Vec<u8>>, bool)> {
     let item = resolve_cert(ctx.inv, sel)?;
     let cert = item
@@ -941,7 +976,7 @@ pub fn export(
             })
             .collect()
     };
-    let key = || -> Result<KeyPair> {
+    let key = || -> Result<keyout::LoadedKey> {
         let kp = cert
             .paired_keys
             .iter()
@@ -952,7 +987,11 @@ pub fn export(
                     item.display_name()
                 )
             })?;
-        load_private_key(&ctx.inv.store, kp, ctx.passphrases)
+        let data = Zeroizing::new(
+            std::fs::read(ctx.inv.store.join(kp))
+                .with_context(|| format!("cannot read key {kp}"))?,
+        );
+        keyout::load(&data, ctx.passphrases).with_context(|| format!("key {kp}"))
     };
     Ok(match format {
         ExportFormat::Pem => (
@@ -969,9 +1008,10 @@ pub fn export(
         }
         ExportFormat::CertKey => {
             let k = key()?;
-            let mut s = pem::encode("CERTIFICATE", der);
-            s.push_str(&issue::key_to_pkcs8_pem(&k));
-            (Zeroizing::new(s.into_bytes()), true)
+            let kpem = keyout::key_pem(&k, keys, &item.display_name(), notes)?;
+            let mut s = Zeroizing::new(pem::encode("CERTIFICATE", der).into_bytes());
+            s.extend_from_slice(&kpem);
+            (s, true)
         }
         ExportFormat::P12 => {
             use p12_keystore::{
@@ -980,7 +1020,7 @@ pub fn export(
             };
             let pass = p12_password
                 .ok_or_else(|| anyhow!("a PKCS#12 export needs a password (--passphrase-file)"))?;
-            let k = key()?;
+            let k = key()?.key;
             let mut certs = vec![Certificate::from_der(der).map_err(|e| anyhow!("{e}"))?];
             for c in chain_ders() {
                 certs.push(Certificate::from_der(&c).map_err(|e| anyhow!("{e}"))?);

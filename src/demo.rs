@@ -30,15 +30,14 @@
 //! Private keys are unencrypted PKCS#8 PEM created with mode 0600; `private/` directories are
 //! 0700; certificates and other public files are 0644.
 
-use std::fs::{self, DirBuilder, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use rcgen::KeyPair;
 use time::{Duration, OffsetDateTime};
 
+use crate::outfile::Dir;
 use crate::pki::issue::{
     generate_key, issue, key_to_pkcs8_pem, make_crl, make_csr, IssueRequest, Issued, KeyType,
     Profile, Signer, SubjectSpec,
@@ -62,45 +61,34 @@ trusted/                              OpenSSL hashed trust dir (<subject_hash>.0
 */private/, keys/                     private keys (mode 0600)
 ";
 
-/// Writes files below the store root with fixed modes; never overwrites.
+/// Writes below the held store root: directories and files are created through descriptors
+/// (O_EXCL | O_NOFOLLOW) with their final mode set on the descriptor, never by path; nothing
+/// existing is overwritten or followed.
 struct StoreWriter {
-    root: PathBuf,
+    root: Dir,
+}
+
+/// (`a/b`, `c`) of `a/b/c`.
+fn split(rel: &str) -> (&str, &str) {
+    rel.rsplit_once('/').unwrap_or(("", rel))
 }
 
 impl StoreWriter {
-    fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-
     fn dir(&self, rel: &str, mode: u32) -> Result<()> {
-        let p = self.path(rel);
-        if !p.is_dir() {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(mode)
-                .create(&p)
-                .with_context(|| format!("creating {}", p.display()))?;
-        }
-        fs::set_permissions(&p, fs::Permissions::from_mode(mode))
-            .with_context(|| format!("setting the mode of {}", p.display()))?;
+        let (parent, name) = split(rel);
+        self.root
+            .sub(parent)
+            .and_then(|d| d.mkdir(name, mode))
+            .with_context(|| format!("creating {rel}"))?;
         Ok(())
     }
 
-    /// Create `rel` (parents must exist) with `mode` from the start, then pin the mode so the
-    /// umask cannot change it.
     fn file(&self, rel: &str, data: &[u8], mode: u32) -> Result<()> {
-        let p = self.path(rel);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&p)
-            .with_context(|| format!("creating {}", p.display()))?;
-        f.write_all(data)
-            .and_then(|_| f.sync_all())
-            .with_context(|| format!("writing {}", p.display()))?;
-        fs::set_permissions(&p, fs::Permissions::from_mode(mode))
-            .with_context(|| format!("setting the mode of {}", p.display()))?;
+        let (parent, name) = split(rel);
+        self.root
+            .sub(parent)
+            .and_then(|d| d.create(OsStr::new(name), data, mode))
+            .with_context(|| format!("creating {rel}"))?;
         Ok(())
     }
 
@@ -111,6 +99,82 @@ impl StoreWriter {
     fn key(&self, rel: &str, key: &KeyPair) -> Result<()> {
         self.file(rel, key_to_pkcs8_pem(key).as_bytes(), 0o600)
     }
+
+    fn symlink(&self, rel: &str, target: &str) -> Result<()> {
+        let (parent, name) = split(rel);
+        self.root
+            .sub(parent)
+            .and_then(|d| d.symlink(name, target))
+            .with_context(|| format!("linking {rel}"))?;
+        Ok(())
+    }
+}
+
+/// `certdeck demo [DIR]`: without DIR a fresh directory with a random name (0700) under the
+/// temp dir; a DIR that exists must be an empty real directory owned by the running user.
+/// Returns the store's path.
+pub fn create_demo_dir(dir: Option<&Path>, now: OffsetDateTime) -> Result<PathBuf> {
+    let path = match dir {
+        Some(d) => d.to_path_buf(),
+        None => tempfile::Builder::new()
+            .prefix("certdeck-demo-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .context("cannot create a demo directory under the temp dir")?
+            .keep(),
+    };
+    create_demo_store(&path, now)
+        .with_context(|| format!("cannot create demo store in {}", path.display()))?;
+    Ok(path)
+}
+
+/// Open `dir` for the demo: created (0700) when missing; otherwise an empty real directory
+/// (not a symlink) owned by the running user, checked on the opened descriptor.
+fn open_demo_root(dir: &Path) -> Result<Dir> {
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = dir
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| anyhow::anyhow!("{}: not a directory name", dir.display()))?;
+            crate::outfile::check_name(dir).map_err(anyhow::Error::msg)?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+            return Dir::open(parent)
+                .and_then(|p| p.mkdir(name, 0o700))
+                .with_context(|| format!("creating {}", dir.display()));
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        Ok(m) if m.file_type().is_symlink() => {
+            bail!(
+                "{} is a symlink; the demo store needs a real, empty directory",
+                dir.display()
+            )
+        }
+        Ok(m) if !m.is_dir() => bail!("{} exists and is not a directory", dir.display()),
+        Ok(_) => {}
+    }
+    let d = Dir::open(dir).with_context(|| format!("opening {}", dir.display()))?;
+    let st = d.stat()?;
+    let me = rustix::process::geteuid().as_raw();
+    if st.st_uid != me {
+        bail!(
+            "{} is owned by uid {}, not by you (uid {me}); the demo store needs a directory of your own",
+            dir.display(),
+            st.st_uid
+        );
+    }
+    if !d.is_empty()? {
+        bail!(
+            "{} is not empty; the demo store needs an empty or new directory",
+            dir.display()
+        );
+    }
+    Ok(d)
 }
 
 fn subject(cn: &str, ou: Option<&str>) -> SubjectSpec {
@@ -147,25 +211,11 @@ fn new_cert(kt: KeyType, req: &IssueRequest, signer: Option<Signer>) -> Result<(
     Ok((key, cert))
 }
 
-/// Create the demo store in `dir` (created if missing; refused if it exists and is not empty).
+/// Create the demo store in `dir` (created 0700 if missing; an existing one must be empty,
+/// a real directory and the running user's).
 pub fn create_demo_store(dir: &Path, now: OffsetDateTime) -> Result<()> {
-    if dir.exists() {
-        if !dir.is_dir() {
-            bail!("{} exists and is not a directory", dir.display());
-        }
-        let mut entries =
-            fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
-        if entries.next().is_some() {
-            bail!(
-                "{} is not empty; the demo store needs an empty or new directory",
-                dir.display()
-            );
-        }
-    } else {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
     let w = StoreWriter {
-        root: dir.to_path_buf(),
+        root: open_demo_root(dir)?,
     };
     let day = Duration::days(1);
     for (rel, mode) in [
@@ -357,9 +407,7 @@ pub fn create_demo_store(dir: &Path, now: OffsetDateTime) -> Result<()> {
     w.public("trusted/rpc.user.1.pem", &rpc.cert_pem)?;
     w.key("clients/private/rpc.user.1.key", &rpc_key)?;
     let hash = x509_subject_hash(&rpc.cert_der)?;
-    let link = w.path(&format!("trusted/{hash}.0"));
-    std::os::unix::fs::symlink("rpc.user.1.pem", &link)
-        .with_context(|| format!("linking {}", link.display()))?;
+    w.symlink(&format!("trusted/{hash}.0"), "rpc.user.1.pem")?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use certdeck::store::inventory::Inventory;
 use certdeck::store::scan::{scan, ScanOptions};
 use certdeck::store::select;
 use certdeck::text::escape_control as esc;
-use cmd::apply::{apply_action, new_passphrase, trust_dir_action, write_export};
+use cmd::apply::{apply_action, new_passphrase, trust_dir_action};
 use cmd::args::*;
 use cmd::{audit::audit, keystore::keystore_cmd, probe::probe, tui::run_tui};
 
@@ -37,6 +37,8 @@ fn tune_allocator() {
 }
 
 fn main() -> ExitCode {
+    // First, while the process has one thread: nothing later (reload children) may find it.
+    cmd::apply::take_env_passphrase();
     tune_allocator();
     certdeck::timing::init();
     let cli = Cli::parse();
@@ -152,6 +154,11 @@ fn resolve_config(g: &mut Global) -> Result<()> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut g = cli.global;
+    if g.read_only {
+        if let Some(what) = cli.command.as_ref().and_then(cmd::writes::writes) {
+            bail!("read-only: `{what}` writes; refused (without --read-only it would write)");
+        }
+    }
     if let Err(e) = resolve_config(&mut g) {
         if let Some(Command::Audit { json, .. }) = &cli.command {
             // Monitoring reads exit 3 as UNKNOWN.
@@ -267,6 +274,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             files,
             dir,
             allow_orphan_key,
+            decrypt,
             write,
         }) => {
             let mut data = vec![];
@@ -283,8 +291,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 files: &data,
                 dir,
                 allow_orphan_key,
+                keys: certdeck::actions::keyout::KeyPolicy {
+                    decrypt,
+                    new_passphrase: write
+                        .new_passphrase_file
+                        .as_deref()
+                        .map(cmd::apply::passphrase_from_file)
+                        .transpose()?,
+                },
             };
-            return apply_action(&g, &write, |ctx| certdeck::actions::import(ctx, &args));
+            return apply_action(&g, &write, |ctx| {
+                let (plan, notes) = certdeck::actions::import_noted(ctx, &args)?;
+                if !write.dry_run {
+                    for w in &notes.warnings {
+                        eprintln!("certdeck: warning: {w}");
+                    }
+                }
+                Ok(plan)
+            });
         }
         Some(Command::ReplaceCert {
             cert,
@@ -338,46 +362,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             out: out_path,
             legacy,
+            force,
+            decrypt,
+            new_passphrase_file,
+            dry_run,
             json,
         }) => {
-            let opts = scan_options(&g)?;
-            let store = certdeck::store::handle::ReadOnlyStore::open(&store_dir(&g)?)?;
-            let inv = store.scan(&opts);
-            let ctx = certdeck::actions::Ctx {
-                inv: &inv,
-                passphrases: &opts.decode.passphrases,
-                now: time::OffsetDateTime::now_utc(),
-            };
-            let p12_pass = if format == certdeck::actions::ExportFormat::P12 {
-                Some(new_passphrase(&WriteArgs {
-                    dry_run: false,
+            return cmd::export::export_cmd(
+                &g,
+                &cmd::export::ExportCmd {
+                    selector,
+                    format,
+                    out: out_path,
+                    legacy,
+                    force,
+                    decrypt,
+                    new_passphrase_file,
+                    dry_run,
                     json,
-                    wait: 0,
-                    new_passphrase_file: g.passphrase_file.clone(),
-                    reload: false,
-                })?)
-            } else {
-                None
-            };
-            let (bytes, secret) =
-                certdeck::actions::export(&ctx, &selector, format, p12_pass.as_ref(), legacy)?;
-            write_export(&out_path, &bytes, secret)?;
-            let msg = serde_json::json!({"exported": selector, "out": out_path.display().to_string(), "bytes": bytes.len(), "mode": if secret {"0600"} else {"0644"}});
-            out(&if json {
-                msg.to_string()
-            } else {
-                format!(
-                    "wrote {} ({} bytes, mode {})",
-                    esc(&out_path.display().to_string()),
-                    bytes.len(),
-                    if secret { "0600" } else { "0644" }
-                )
-            });
+                },
+            );
         }
         Some(Command::Recover { json }) => {
-            if g.read_only {
-                bail!("read-only: recover may change the store");
-            }
             let store = certdeck::store::handle::WritableStore::open_wait(
                 &store_dir(&g)?,
                 std::time::Duration::from_secs(10),
@@ -392,9 +398,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             });
         }
         Some(Command::Undo { json }) => {
-            if g.read_only {
-                bail!("read-only: undo changes the store");
-            }
             let store = certdeck::store::handle::WritableStore::open_wait(
                 &store_dir(&g)?,
                 std::time::Duration::from_secs(10),
@@ -445,15 +448,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             });
         }
         Some(Command::Demo { dir, no_tui }) => {
-            let dir = match dir {
-                Some(d) => d,
-                None => std::env::temp_dir().join(format!(
-                    "certdeck-demo-{}",
-                    time::OffsetDateTime::now_utc().unix_timestamp()
-                )),
-            };
-            certdeck::demo::create_demo_store(&dir, time::OffsetDateTime::now_utc())
-                .with_context(|| format!("cannot create demo store in {}", dir.display()))?;
+            let dir =
+                certdeck::demo::create_demo_dir(dir.as_deref(), time::OffsetDateTime::now_utc())?;
             if no_tui {
                 println!("{}", esc(&dir.display().to_string()));
             } else {
@@ -471,6 +467,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// A FILE argument as a store-relative path (absolute paths must be inside the store).
 fn store_rel(g: &Global, file: &str) -> Result<String> {
+    if let Some(c) = file.chars().find(|c| c.is_control()) {
+        bail!("{}: holds the control character {c:?}", file.escape_debug());
+    }
     let p = std::path::Path::new(file);
     if p.is_absolute() {
         let dir = store_dir(g)?;

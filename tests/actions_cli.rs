@@ -503,7 +503,18 @@ fn import_pkcs12_orphans_and_replacement() {
     assert_eq!(mode_of(&st.join("private/p12user.key")), 0o600);
     assert_eq!(mode_of(&st.join("private")), 0o700);
     let a = verify_ok(st, &["x509", "-in", "p12user.pem", "-noout", "-pubkey"]);
-    let b = verify_ok(st, &["pkey", "-in", "private/p12user.key", "-pubout"]);
+    // The PKCS#12's key stays encrypted under its password (no --decrypt).
+    let b = verify_ok(
+        st,
+        &[
+            "pkey",
+            "-in",
+            "private/p12user.key",
+            "-passin",
+            "pass:s3cret-p12",
+            "-pubout",
+        ],
+    );
     assert_eq!(a, b);
     assert_eq!(
         verify_ok(

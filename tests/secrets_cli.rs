@@ -256,6 +256,7 @@ fn no_key_material_in_output_or_journal() {
         vec!["trust", "t.example"],
         vec!["revoke", "t.example"],
         vec!["undo"],
+        // Over an earlier export: only with --force.
         vec![
             "export",
             "t.example",
@@ -263,6 +264,7 @@ fn no_key_material_in_output_or_journal() {
             "cert+key",
             "--out",
             &o_ck,
+            "--force",
         ],
     ] {
         let r = cd(st, &step);

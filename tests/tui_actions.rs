@@ -323,7 +323,8 @@ fn trust_revoke_rehash_undo_go_straight_to_build_plan() {
         }
         app.update(Msg::PlanReady(Err("nothing".into())));
     }
-    // Export and import open forms.
+    // Export and import open forms; the export path starts in the working directory.
+    app.cwd = "/home/admin/exports".into();
     press(&mut app, KeyCode::Char('e'));
     assert!(matches!(&app.overlay, Overlay::Form(f) if f.title == "Export old.example.com"));
     press(&mut app, KeyCode::Right); // Format field is not focused: ignored on the path field
@@ -335,7 +336,7 @@ fn trust_revoke_rehash_undo_go_straight_to_build_plan() {
             ActionRequest::Export {
                 sel: sha.clone(),
                 format: certdeck::actions::ExportFormat::Der,
-                out: "old.example.com.der".into(),
+                out: "/home/admin/exports/old.example.com.der".into(),
             }
         ),
         other => panic!("{other:?}"),
@@ -695,4 +696,114 @@ fn p_probes_a_tls_port_even_read_only() {
         notice.text.contains("localhost.pem"),
         "not compared with the store: {notice:?}"
     );
+}
+
+/// Select the first row whose name is `name` (filter, then leave the filter).
+fn select_by_filter(app: &mut App, name: &str) {
+    press(app, KeyCode::Char('/'));
+    type_str(app, name);
+    press(app, KeyCode::Enter);
+}
+
+#[test]
+fn export_asks_for_the_path_shows_it_absolute_and_never_overwrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize(dir.path()).unwrap();
+    let root = base.join("store");
+    let outside = base.join("exports");
+    std::fs::create_dir(&outside).unwrap();
+    certdeck::demo::create_demo_store(&root, time::OffsetDateTime::now_utc()).unwrap();
+    let mut env = effects::Env::new(&root);
+    env.cwd = outside.clone();
+    let mut app = App::new(
+        root.clone(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.cwd = outside.clone();
+    app.update(Msg::Resize(160, 40));
+    scan_into(&mut app, &root);
+    select_by_filter(&mut app, "alice");
+
+    // e: the path field holds the working directory and a suggested name, editable.
+    press(&mut app, KeyCode::Char('e'));
+    let want = outside.join("alice.pem");
+    let Overlay::Form(f) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(f.title, "Export alice");
+    assert_eq!(f.fields[1].value(), want.to_str().unwrap());
+    assert!(screen(&app).contains(want.to_str().unwrap()));
+    // cert+key (the format cycles pem -> der -> fullchain -> cert+key).
+    press(&mut app, KeyCode::Up);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Right);
+    }
+    let build = press(&mut app, KeyCode::Enter);
+    assert!(run_effects(&mut app, &env, build).is_empty());
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    let shown = format!(
+        "{}\n{}",
+        dlg.prepared.0.title,
+        dlg.prepared.0.lines.join("\n")
+    );
+    assert!(shown.contains(want.to_str().unwrap()), "{shown}");
+    assert!(
+        shown.contains("mode 0600") && shown.contains("private key"),
+        "{shown}"
+    );
+    assert!(
+        screen(&app).contains(want.to_str().unwrap()),
+        "{}",
+        screen(&app)
+    );
+    assert!(!want.exists(), "nothing before y");
+    let apply = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, apply);
+    assert!(want.is_file(), "{:?}", app.notice);
+    assert_eq!(
+        std::fs::metadata(&want).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let first = std::fs::read(&want).unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("PRIVATE KEY"));
+
+    // The same path again: refused in the form, the file untouched.
+    press(&mut app, KeyCode::Char('e'));
+    let build = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, build);
+    match &app.overlay {
+        Overlay::Form(f) => assert!(
+            f.error.as_deref().unwrap_or("").contains("already exists"),
+            "{:?}",
+            f.error
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&want).unwrap(), first);
+    press(&mut app, KeyCode::Esc);
+
+    // A relative path from the store's directory lands in the store: a plan (journaled).
+    app.cwd = root.clone();
+    env.cwd = root.clone();
+    press(&mut app, KeyCode::Char('e'));
+    let build = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, build);
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    assert!(matches!(dlg.prepared.0.work, Work::Plan(_)));
+    assert!(
+        dlg.prepared.0.lines[0].contains(root.join("alice.pem").to_str().unwrap()),
+        "{:?}",
+        dlg.prepared.0.lines
+    );
+    let apply = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, apply);
+    assert!(root.join("alice.pem").is_file(), "{:?}", app.notice);
+    let journal = std::fs::read_to_string(root.join("history/journal.jsonl")).unwrap();
+    assert!(journal.contains("export alice to alice.pem"), "{journal}");
 }

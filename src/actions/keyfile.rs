@@ -141,6 +141,7 @@ pub fn dhparam(ctx: &Ctx, bits: u32, out: Option<&str>) -> Result<Plan> {
     let out = out
         .map(str::to_string)
         .unwrap_or_else(|| format!("ffdhe{bits}.pem"));
+    super::check_store_arg("--out", &out)?;
     guard_new(ctx.inv, &out, false)?;
     let mut plan = Plan::new(format!("generate dhparam ffdhe{bits}"));
     plan.push(Op::write_public(

@@ -11,16 +11,73 @@ use zeroize::Zeroizing;
 use super::args::{Global, WriteArgs};
 use crate::{out, scan_options, store_dir};
 
+/// CERTDECK_NEW_PASSPHRASE, taken out of the environment at start (`take_env_passphrase`).
+static ENV_PASSPHRASE: std::sync::OnceLock<Option<Zeroizing<String>>> = std::sync::OnceLock::new();
+
+/// Read CERTDECK_NEW_PASSPHRASE once and remove it from our own environment, so no child
+/// (a reload command, a pager) can read it from /proc/<our pid>/environ. Called first thing in
+/// `main`, before any thread starts (`remove_var` is only sound single-threaded).
+pub(crate) fn take_env_passphrase() {
+    let v = scrub_env_value(b"CERTDECK_NEW_PASSPHRASE");
+    std::env::remove_var("CERTDECK_NEW_PASSPHRASE");
+    let _ = ENV_PASSPHRASE.set(v);
+}
+
+extern "C" {
+    static mut environ: *mut *mut libc::c_char;
+}
+
+/// The value of `name`, overwritten with NULs where it lies. `remove_var` alone only unlinks
+/// the entry from `environ`: the kernel's /proc/<pid>/environ shows the original block of
+/// strings, which still holds the value.
+fn scrub_env_value(name: &[u8]) -> Option<Zeroizing<String>> {
+    let mut found = None;
+    // SAFETY: called first in `main`, before any thread exists, so nothing reads or changes
+    // the environment meanwhile; `environ` is a NULL-terminated array of NUL-terminated
+    // strings that are writable (process stack or libc's heap copies); only the bytes before
+    // each string's NUL are written.
+    unsafe {
+        let mut p = environ;
+        if p.is_null() {
+            return None;
+        }
+        while !(*p).is_null() {
+            let s = *p;
+            let bytes = std::ffi::CStr::from_ptr(s).to_bytes();
+            if bytes.len() > name.len() && bytes.starts_with(name) && bytes[name.len()] == b'=' {
+                let val = &bytes[name.len() + 1..];
+                found = Some(Zeroizing::new(String::from_utf8_lossy(val).into_owned()));
+                let start = s.add(name.len() + 1);
+                for i in 0..val.len() {
+                    std::ptr::write_volatile(start.add(i), 0);
+                }
+            }
+            p = p.add(1);
+        }
+    }
+    found
+}
+
+/// Whether CERTDECK_NEW_PASSPHRASE was set when certdeck started.
+pub(crate) fn env_passphrase_given() -> bool {
+    ENV_PASSPHRASE.get().is_some_and(Option::is_some)
+}
+
+/// The first line of a passphrase file.
+pub(crate) fn passphrase_from_file(f: &std::path::Path) -> Result<Zeroizing<String>> {
+    let raw = Zeroizing::new(
+        std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
+    );
+    Ok(Zeroizing::new(raw.lines().next().unwrap_or("").to_string()))
+}
+
 /// The passphrase protecting something we write: a file, or CERTDECK_NEW_PASSPHRASE.
 pub(crate) fn new_passphrase(w: &WriteArgs) -> Result<Zeroizing<String>> {
     if let Some(f) = &w.new_passphrase_file {
-        let raw = Zeroizing::new(
-            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
-        );
-        return Ok(Zeroizing::new(raw.lines().next().unwrap_or("").to_string()));
+        return passphrase_from_file(f);
     }
-    if let Ok(p) = std::env::var("CERTDECK_NEW_PASSPHRASE") {
-        return Ok(Zeroizing::new(p));
+    if let Some(Some(p)) = ENV_PASSPHRASE.get() {
+        return Ok(p.clone());
     }
     // Interactive: ask on the terminal, twice, echo off.
     cli::prompt::passphrase("new passphrase: ", true).context(
@@ -64,9 +121,7 @@ pub(crate) fn apply_action(
         });
         return Ok(ExitCode::SUCCESS);
     }
-    if g.read_only {
-        bail!("read-only: this command changes the store (use --dry-run to see the plan)");
-    }
+    // `--read-only` was refused before any command ran (`cmd::writes`).
     let store = certdeck::store::handle::WritableStore::open_wait(
         &dir,
         std::time::Duration::from_secs(w.wait),
@@ -183,36 +238,13 @@ pub(crate) fn trust_dir_action(
     build: impl FnOnce(&certdeck::actions::Ctx, &str) -> Result<certdeck::store::plan::Plan>,
 ) -> Result<ExitCode> {
     let dir = g.trust_dir(dir);
+    certdeck::actions::check_store_arg("--dir", &dir)?;
     let bundle = bundle.or(g.trust_bundle.clone());
+    if let Some(b) = &bundle {
+        certdeck::actions::check_store_arg("--bundle", b)?;
+    }
     apply_action(g, w, |ctx| {
         let plan = build(ctx, &dir)?;
         certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
     })
-}
-
-/// Exports go outside the store: still atomic, and 0600 from the first byte when secret.
-pub(crate) fn write_export(path: &std::path::Path, bytes: &[u8], secret: bool) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!(".certdeck-tmp-export-{}", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(if secret { 0o600 } else { 0o644 })
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
-    let r = f
-        .write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
-    }
-    Ok(())
 }

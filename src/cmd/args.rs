@@ -174,6 +174,10 @@ pub(crate) enum Command {
         /// Import a private key that matches no certificate.
         #[arg(long)]
         allow_orphan_key: bool,
+        /// Store encrypted keys (and PKCS#12 keys) unencrypted; without it they stay
+        /// encrypted (or take --new-passphrase-file's passphrase).
+        #[arg(long)]
+        decrypt: bool,
         #[command(flatten)]
         write: WriteArgs,
     },
@@ -231,11 +235,26 @@ pub(crate) enum Command {
         selector: String,
         #[arg(long)]
         format: certdeck::actions::ExportFormat,
+        /// Output file: a new file (inside the store, a store change with history; outside,
+        /// never an existing file unless --force).
         #[arg(long)]
         out: PathBuf,
         /// PKCS#12 with RC2/3DES + SHA-1 MAC for old consumers.
         #[arg(long)]
         legacy: bool,
+        /// Replace an existing file (outside the store: by rename, never through a symlink;
+        /// inside: the old one goes to history). A private key of the store is never replaced.
+        #[arg(long)]
+        force: bool,
+        /// cert+key: write an encrypted key unencrypted (warned); without it it stays encrypted.
+        #[arg(long)]
+        decrypt: bool,
+        /// Passphrase for the written key (cert+key) or PKCS#12 [p12 default: --passphrase-file].
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Inside the store: print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long)]
         json: bool,
     },

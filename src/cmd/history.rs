@@ -29,9 +29,6 @@ pub(crate) fn prune(g: &Global, yes: bool, dry_run: bool, json: bool) -> Result<
         out(&list(if dry_run { "would_remove" } else { "removed" }));
         return Ok(ExitCode::SUCCESS);
     }
-    if g.read_only {
-        bail!("read-only: history prune deletes files");
-    }
     if !yes {
         eprint!("{}", list("unencrypted private keys in history"));
         if !certdeck::cli::prompt::confirm(

@@ -12,8 +12,7 @@ use crate::{out, scan_options, store_dir, store_rel};
 pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
     use certdeck::actions::keystore as ks;
     let optional_new = |w: &WriteArgs| -> Result<Option<Zeroizing<String>>> {
-        if w.new_passphrase_file.is_some() || std::env::var_os("CERTDECK_NEW_PASSPHRASE").is_some()
-        {
+        if w.new_passphrase_file.is_some() || super::apply::env_passphrase_given() {
             Ok(Some(new_passphrase(w)?))
         } else {
             Ok(None)

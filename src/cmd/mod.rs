@@ -3,7 +3,9 @@
 pub mod apply;
 pub mod args;
 pub mod audit;
+pub mod export;
 pub mod history;
 pub mod keystore;
 pub mod probe;
 pub mod tui;
+pub mod writes;

@@ -271,7 +271,8 @@ impl Plan {
     }
 
     /// Adds `MkDir` ops for missing parent directories of writes and links: 0700 when a
-    /// secret goes into it, 0755 otherwise.
+    /// secret goes directly into it, 0755 otherwise (a directory above a key directory holds
+    /// certificates a non-root server must read).
     pub fn with_missing_dirs(mut self, store: &Path) -> Plan {
         let mut dirs: Vec<(String, bool)> = Vec::new();
         for op in &self.ops {
@@ -280,7 +281,9 @@ impl Plan {
             }
             let mut acc = String::new();
             let parts: Vec<&str> = op.path().split('/').collect();
-            for part in &parts[..parts.len().saturating_sub(1)] {
+            let n_dirs = parts.len().saturating_sub(1);
+            for (i, part) in parts[..n_dirs].iter().enumerate() {
+                let secret = op.is_secret() && i + 1 == n_dirs;
                 if !acc.is_empty() {
                     acc.push('/');
                 }
@@ -291,8 +294,8 @@ impl Plan {
                     continue;
                 }
                 match dirs.iter_mut().find(|(d, _)| *d == acc) {
-                    Some((_, secret)) => *secret |= op.is_secret(),
-                    None => dirs.push((acc.clone(), op.is_secret())),
+                    Some((_, s)) => *s |= secret,
+                    None => dirs.push((acc.clone(), secret)),
                 }
             }
         }
@@ -441,6 +444,28 @@ mod tests {
             });
         let order: Vec<&str> = p.ordered().iter().map(|o| o.path()).collect();
         assert_eq!(order, ["d", "k.key", "a.pem"]);
+    }
+
+    #[test]
+    fn only_the_directory_holding_a_key_is_0700() {
+        let d = tempfile::tempdir().unwrap();
+        let mut p = Plan::new("t");
+        p.push(Op::write_secret("sub/private/k.key", key()))
+            .push(Op::write_public("sub/c.pem", b"c".to_vec()));
+        let p = p.with_missing_dirs(d.path());
+        let modes: Vec<(String, Option<u32>)> = p
+            .ops
+            .iter()
+            .filter(|o| o.kind() == OpKind::MkDir)
+            .map(|o| (o.path().to_string(), o.mode()))
+            .collect();
+        assert_eq!(
+            modes,
+            [
+                ("sub".to_string(), Some(DIR_MODE)),
+                ("sub/private".to_string(), Some(SECRET_DIR_MODE))
+            ]
+        );
     }
 
     #[test]

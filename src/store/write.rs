@@ -9,10 +9,8 @@
 //! The helpers that change the filesystem are `pub(crate)`: outside this crate the only way
 //! to write is through a `WritableStore`, which holds the lock and journals every change.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
 
 use super::fsx::{self, Dir, Ident};
 
@@ -72,28 +70,6 @@ pub(crate) fn write_new_at(dir: &Dir, name: &str, contents: &[u8], mode: u32) ->
                 let _ = dir.unlink(name);
             }
         }
-    }
-    r
-}
-
-/// For files outside any store (exports the admin named): exclusive, never through a
-/// symlink, `mode` from the first byte. Store writes use `write_new_at`.
-pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)?;
-    let r = (|| {
-        if f.metadata()?.permissions().mode() & 0o7777 != mode {
-            f.set_permissions(fs::Permissions::from_mode(mode))?;
-        }
-        f.write_all(contents)?;
-        f.sync_all()
-    })();
-    if r.is_err() {
-        let _ = fs::remove_file(path);
     }
     r
 }

@@ -104,6 +104,9 @@ pub struct Counts {
 pub struct App {
     /// Shown in the status line.
     pub store: PathBuf,
+    /// Where an export's path starts (the export form is prefilled with it): certdeck's
+    /// working directory.
+    pub cwd: PathBuf,
     /// Audit mode / --read-only: shown as READ-ONLY; write actions must not be offered.
     pub read_only: bool,
     pub theme: Theme,
@@ -199,6 +202,7 @@ pub struct App {
 impl App {
     pub fn new(store: PathBuf, theme: Theme, now: i64) -> App {
         App {
+            cwd: std::env::current_dir().unwrap_or_else(|_| store.clone()),
             store,
             read_only: false,
             theme,

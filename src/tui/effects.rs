@@ -117,12 +117,16 @@ pub struct Env {
     pub after_apply: Option<String>,
     /// The store's reload command (config `reload_command`).
     pub reload_command: Option<String>,
+    /// What a relative export path is relative to.
+    pub cwd: PathBuf,
 }
 
 impl Env {
     pub fn new(store: impl Into<PathBuf>) -> Env {
+        let store = store.into();
         Env {
-            store: store.into(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| store.clone()),
+            store,
             passphrases: Vec::new(),
             lock_wait: Duration::from_secs(5),
             after_apply: None,
@@ -161,11 +165,13 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
                 files: &data,
                 dir: dir.clone(),
                 allow_orphan_key: false,
+                // Encrypted keys stay encrypted (the plan's title says so).
+                keys: Default::default(),
             };
             actions::import(&ctx, &args)?
         }
         ActionRequest::Export { sel, format, out } => {
-            return prepare_export(&ctx, sel, *format, out)
+            return prepare_export(&ctx, env, sel, *format, out)
         }
         ActionRequest::Probe { .. } => anyhow::bail!("a probe is not a change"),
         ActionRequest::Reload => {
@@ -247,36 +253,73 @@ fn read_files(files: &[PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         .collect()
 }
 
+/// An export: into the store it is a plan like any other; outside, a new file at the
+/// absolute path shown in the dialog (never an existing one; 0600 when it holds a key).
 fn prepare_export(
     ctx: &Ctx,
+    env: &Env,
     sel: &str,
     format: ExportFormat,
     out: &Path,
 ) -> anyhow::Result<Prepared> {
+    use crate::actions::export_to::{self, Target};
+    let root = env
+        .store
+        .canonicalize()
+        .unwrap_or_else(|_| env.store.clone());
+    let target = export_to::resolve(&root, &env.cwd, out)?;
     // The TUI never overwrites: check now so the user can pick another path before confirming.
-    if std::fs::symlink_metadata(out).is_ok() {
-        anyhow::bail!("{} already exists; choose another path", out.display());
+    let abs = target.absolute(&root);
+    if std::fs::symlink_metadata(&abs).is_ok() {
+        anyhow::bail!("{} already exists; choose another path", abs.display());
     }
-    let (bytes, secret) = actions::export(ctx, sel, format, None, false)?;
-    let mode = if secret { "0600" } else { "0644" };
-    Ok(Prepared {
-        title: format!("export {}", out.display()),
-        lines: vec![format!(
-            "write   {}  ({} bytes, mode {mode}{})",
-            crate::text::escape_control(&out.display().to_string()),
-            bytes.len(),
-            if secret {
-                ", contains the private key"
-            } else {
-                ""
-            }
-        )],
-        work: Work::Export {
-            out: out.to_path_buf(),
-            bytes,
-            secret,
-        },
-    })
+    let e = actions::export(ctx, sel, format, None, false, &Default::default())?;
+    let mut notes: Vec<String> = e
+        .notes
+        .info
+        .iter()
+        .map(|n| format!("note    {n}"))
+        .collect();
+    match target {
+        Target::InStore(rel) => {
+            let plan = export_to::plan_in_store(ctx.inv, &rel, &e.name, e.bytes, e.secret, false)?;
+            crate::store::layout::check_plan(&root, &plan).map_err(anyhow::Error::msg)?;
+            let mut lines = vec![format!(
+                "into the store: {}",
+                crate::text::escape_control(&abs.display().to_string())
+            )];
+            lines.extend(preview_lines(&plan, &env.store));
+            lines.append(&mut notes);
+            Ok(Prepared {
+                title: plan.action.clone(),
+                lines,
+                work: Work::Plan(plan),
+            })
+        }
+        Target::Outside(path) => {
+            let mode = if e.secret { SECRET_MODE } else { CERT_MODE };
+            let mut lines = vec![format!(
+                "write   {}  ({} bytes, mode {mode:04o}{})",
+                crate::text::escape_control(&path.display().to_string()),
+                e.bytes.len(),
+                if e.secret {
+                    ", contains the private key"
+                } else {
+                    ""
+                }
+            )];
+            lines.append(&mut notes);
+            Ok(Prepared {
+                title: format!("export {}", path.display()),
+                lines,
+                work: Work::Export {
+                    out: path,
+                    bytes: e.bytes,
+                    secret: e.secret,
+                },
+            })
+        }
+    }
 }
 
 /// Opening a store for writing may first roll back an interrupted plan: never silently.
@@ -362,12 +405,9 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
         }
         Work::Export { out, bytes, secret } => {
             let mode = if *secret { SECRET_MODE } else { CERT_MODE };
-            crate::store::write::write_new(out, bytes, mode)
+            // Outside the store (an export into it is a Plan): a new file, never replaced.
+            crate::outfile::write_file(out, bytes, mode, false)
                 .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-            // An export into the store is a new file of it.
-            let inside = (out.strip_prefix(&env.store).ok())
-                .and_then(|rel| rel.to_str())
-                .map(|rel| Change::Files([rel.to_string()].into()));
             Ok((
                 format!(
                     "exported {} ({} bytes, mode {:04o})",
@@ -375,7 +415,7 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
                     bytes.len(),
                     mode
                 ),
-                inside,
+                None,
             ))
         }
     }

@@ -108,7 +108,7 @@ impl App {
                     Action::Trust => ActionRequest::Trust { sel, dir },
                     Action::Revoke => ActionRequest::Revoke { sel, dir },
                     _ => {
-                        self.overlay = Overlay::Form(Form::export(sel, &label));
+                        self.overlay = Overlay::Form(Form::export(sel, &label, &self.cwd));
                         return Vec::new();
                     }
                 };

@@ -197,10 +197,14 @@ impl Form {
     }
 
     /// `name`: the certificate's display name, for the title and the default file name.
-    pub fn export(sel: String, name: &str) -> Form {
+    /// The output path is prefilled with `cwd` and a suggested name, and editable.
+    pub fn export(sel: String, name: &str, cwd: &std::path::Path) -> Form {
         use FieldId as F;
         let formats = FORMATS.iter().map(|(l, _)| Choice::new(*l, *l)).collect();
-        let out = format!("{}.pem", crate::actions::slug(name));
+        let out = cwd
+            .join(format!("{}.pem", crate::actions::slug(name)))
+            .display()
+            .to_string();
         Form {
             kind: FormKind::Export { sel },
             title: format!("Export {name}"),
