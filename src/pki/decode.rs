@@ -561,7 +561,7 @@ fn pkcs12(der: &[u8], source: &str, opts: &DecodeOptions) -> Vec<Item> {
                 P12Error::WrongPassword { mac: false } => {
                     Some("locked: wrong passphrase (no MAC; the contents do not decrypt)".into())
                 }
-                P12Error::Unsupported(m) => Some(format!("cannot open PKCS#12: unsupported {m}")),
+                P12Error::Unsupported(m) => Some(format!("unsupported PKCS#12 algorithm: {m}")),
                 P12Error::Malformed(m) => Some(if opts.passphrases.is_empty() {
                     format!("malformed PKCS#12: {m}")
                 } else {

@@ -111,6 +111,12 @@ enum DecErr {
     Malformed(String),
 }
 
+impl From<String> for ReadError {
+    fn from(s: String) -> Self {
+        ReadError::Malformed(s)
+    }
+}
+
 impl From<String> for DecErr {
     fn from(s: String) -> Self {
         DecErr::Malformed(s)
@@ -120,7 +126,7 @@ impl From<String> for DecErr {
 /// Verify and decrypt `der` with the first password (of `passwords`, then the empty one in both
 /// encodings) that opens it.
 pub fn read(der: &[u8], passwords: &[Zeroizing<String>]) -> Result<Plain, ReadError> {
-    let pfx = parse_pfx(der).map_err(ReadError::Malformed)?;
+    let pfx = parse_pfx(der)?;
     let mut cands: Vec<Pass<'_>> = vec![];
     for p in passwords {
         if !p.is_empty() && !cands.iter().any(|c| c.text() == p.as_str()) {
@@ -221,24 +227,28 @@ fn named(oid: &str) -> String {
     }
 }
 
-fn parse_pfx(der: &[u8]) -> Result<Pfx<'_>, String> {
+fn parse_pfx(der: &[u8]) -> Result<Pfx<'_>, ReadError> {
     let (top, _) = read_tlv(der)?;
     if top.tag != 0x30 {
-        return Err("not a PKCS#12 PFX (no outer SEQUENCE)".into());
+        return Err(ReadError::Malformed(
+            "not a PKCS#12 PFX (no outer SEQUENCE)".into(),
+        ));
     }
     let el = children(top.content)?;
     let version = expect(el.first(), 0x02, "PFX version")?;
     if uint(&version) != Some(3) {
-        return Err("PFX version is not 3".into());
+        return Err(ReadError::Malformed("PFX version is not 3".into()));
     }
     let ci = expect(el.get(1), 0x30, "authSafe")?;
     let ci = children(ci.content)?;
     match oid(ci.first(), "authSafe content type")?.as_str() {
         OID_DATA => {}
         OID_SIGNED_DATA => {
-            return Err("public-key integrity mode (signedData authSafe) is not supported".into())
+            return Err(ReadError::Unsupported(
+                "public-key integrity mode (signedData authSafe) is not supported".into(),
+            ))
         }
-        other => return Err(format!("authSafe content type {other} is not data")),
+        other => return Err(format!("authSafe content type {other} is not data").into()),
     }
     let wrapped = expect(ci.get(1), 0xa0, "authSafe content")?;
     let (octets, _) = read_tlv(wrapped.content)?;
@@ -256,7 +266,9 @@ fn parse_pfx(der: &[u8]) -> Result<Pfx<'_>, String> {
                 // iterations INTEGER DEFAULT 1
                 iterations: match m.get(2) {
                     None => 1,
-                    Some(t) => uint(t).ok_or("MAC iteration count is not a small INTEGER")?,
+                    Some(t) => uint(t).ok_or_else(|| {
+                        ReadError::Malformed("MAC iteration count is not a small INTEGER".into())
+                    })?,
                 },
             })
         }
@@ -342,7 +354,7 @@ fn mac_matches(m: &MacData<'_>, data: &[u8], pass: Pass<'_>) -> Result<bool, Rea
         "2.16.840.1.101.3.4.2.6" => hmac_matches::<sha2::Sha512_256>(m, data, pass),
         other => {
             return Err(ReadError::Unsupported(format!(
-                "MAC algorithm {} (only HMAC with SHA-1 or SHA-2)",
+                "MAC algorithm {} is not supported (only HMAC with SHA-1 or SHA-2)",
                 named(other)
             )))
         }
@@ -362,7 +374,7 @@ fn decrypt(alg: &Tlv<'_>, data: &[u8], pass: Pass<'_>) -> Result<Zeroizing<Vec<u
     }
     let Some(n) = scheme.strip_prefix(PKCS12_PBE_PREFIX) else {
         return Err(DecErr::Unsupported(format!(
-            "encryption {} (only PBES2 and PKCS#12 PBE with 3DES or RC2)",
+            "encryption {} is not supported (only PBES2 and PKCS#12 PBE with 3DES or RC2)",
             named(&scheme)
         )));
     };
@@ -374,7 +386,7 @@ fn decrypt(alg: &Tlv<'_>, data: &[u8], pass: Pass<'_>) -> Result<Zeroizing<Vec<u
         "6" => (5, 40),
         _ => {
             return Err(DecErr::Unsupported(format!(
-                "encryption {} (RC4 is not implemented)",
+                "encryption {} is not supported (RC4 is not implemented)",
                 named(&scheme)
             )))
         }
@@ -525,12 +537,12 @@ fn unpack(auth_safe: &[u8], pass: Pass<'_>) -> Result<Plain, DecErr> {
             }
             OID_ENVELOPED_DATA => {
                 return Err(DecErr::Unsupported(
-                    "public-key privacy mode (envelopedData safe)".into(),
+                    "public-key privacy mode (envelopedData safe) is not supported".into(),
                 ))
             }
             other => {
                 return Err(DecErr::Unsupported(format!(
-                    "safe content type {}",
+                    "safe content type {} is not supported",
                     named(other)
                 )))
             }
