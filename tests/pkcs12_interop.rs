@@ -460,3 +460,67 @@ fn import_opens_password_less_and_hmac_sha1_pkcs12() {
         assert_eq!(keys, 1, "{file}: {v:#}");
     }
 }
+
+/// The TUI scans with the same reader: in tmux, the certificates inside a password-less pyca file
+/// and inside the keytool HMAC-SHA1 file (with `--passphrase-file`) show as rows.
+#[test]
+fn tui_lists_the_entries_of_password_less_and_hmac_sha1_pkcs12() {
+    let c = corpus();
+    let store = c.pki.join("tui-store");
+    std::fs::create_dir(&store).unwrap();
+    copy(&c.dir.join("pyca-none.p12"), &store, "pyca-none.p12");
+    copy(
+        &c.dir.join("keytool-hmacsha1.p12"),
+        &store,
+        "keytool-hmacsha1.p12",
+    );
+    let socket = format!("certdeck-p12-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .expect("tmux is required (scripts/test.sh installs it)")
+    };
+    struct Kill<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["kill-server"]);
+        }
+    }
+    let cmd = format!(
+        "{} --store {} --passphrase-file {}",
+        bin(),
+        store.display(),
+        c.pki.join("pw").display()
+    );
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        "-e",
+        "NO_COLOR=1",
+        &cmd,
+    ]);
+    assert!(started.status.success());
+    let _kill = Kill(&tmux);
+    let start = std::time::Instant::now();
+    loop {
+        let screen =
+            String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned();
+        if screen.contains("leaf.p12.test") && screen.contains("java.p12.test") {
+            assert!(!screen.contains("wrong passphrase"), "{screen}");
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the PKCS#12 entries never showed:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
