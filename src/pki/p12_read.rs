@@ -665,6 +665,41 @@ mod tests {
     }
 
     #[test]
+    fn mac_keyed_with_no_password_at_all_opens_without_a_passphrase() {
+        // p12-keystore keys the MAC of "" with an empty BMPString; re-key it with zero password
+        // bytes, as PKCS12_create(NULL) does (pyca NoEncryption on OpenSSL 3.0).
+        let (mut der, key) = written("", false);
+        let (salt, iterations, digest, data, oid) = {
+            let pfx = parse_pfx(&der).unwrap();
+            let m = pfx.mac.unwrap();
+            let d = (
+                m.salt.to_vec(),
+                m.iterations,
+                m.digest.to_vec(),
+                pfx.auth_safe.to_vec(),
+            );
+            (d.0, d.1, d.2, d.3, m.digest_oid)
+        };
+        assert_eq!(oid, "2.16.840.1.101.3.4.2.1");
+        let k = pkcs12_kdf::<sha2::Sha256>(&[], &salt, 3, iterations, 32);
+        let mut h = <SimpleHmac<sha2::Sha256> as Mac>::new_from_slice(&k).unwrap();
+        h.update(&data);
+        let tag = h.finalize().into_bytes();
+        let at = der.windows(digest.len()).position(|w| w == digest).unwrap();
+        der[at..at + digest.len()].copy_from_slice(&tag);
+        let m = parse_pfx(&der).unwrap().mac.unwrap();
+        assert!(!mac_matches(&m, &data, Pass::Text("")).unwrap());
+        assert!(mac_matches(&m, &data, Pass::Absent).unwrap());
+        let plain = read(&der, &pw("given but wrong")).unwrap_or_else(|e| panic!("{e:?}"));
+        let ks = KeyStore::from_pkcs12(&plain.pfx, "", p12_keystore::Pkcs12ImportPolicy::Relaxed)
+            .unwrap();
+        assert_eq!(
+            ks.private_key_chain().unwrap().1.key().as_der(),
+            key.as_slice()
+        );
+    }
+
+    #[test]
     fn unsupported_mac_algorithm_is_named_not_a_wrong_password() {
         let (mut der, _) = written("s3cret", false);
         // The MAC's SHA-256 OID (2.16.840.1.101.3.4.2.1) becomes SHA3-256 (…2.8).
@@ -686,11 +721,16 @@ mod tests {
         for n in (0..der.len()).step_by(7) {
             assert!(read(&der[..n], &pw("s3cret")).is_err(), "prefix {n}");
         }
+        // A flipped byte is an error, or lands where nothing is read (e.g. the MAC algorithm's
+        // NULL parameters): then the content is unchanged.
+        let whole = read(&der, &pw("s3cret")).unwrap_or_else(|e| panic!("{e:?}"));
         for seed in 0u8..50 {
             let mut b = der.clone();
             let i = (usize::from(seed) * 53) % b.len();
             b[i] ^= 0x5a;
-            let _ = read(&b, &pw("s3cret"));
+            if let Ok(p) = read(&b, &pw("s3cret")) {
+                assert_eq!(p.pfx, whole.pfx, "flip at {i}");
+            }
         }
         assert!(matches!(
             read(b"\x30\x03\x02\x01\x03", &[]),
