@@ -441,6 +441,9 @@ fn decrypt(alg: &Tlv<'_>, data: &[u8], pass: Pass<'_>) -> Result<Zeroizing<Vec<u
 /// RC2-CBC with PKCS#7 padding, in place; the plaintext length, or None on bad padding.
 fn rc2_cbc_decrypt(key: &[u8], bits: usize, iv: &[u8], buf: &mut [u8]) -> Option<usize> {
     use rc2::cipher::BlockCipherDecrypt;
+    if buf.is_empty() || !buf.len().is_multiple_of(8) {
+        return None;
+    }
     let cipher = rc2::Rc2::new_with_eff_key_len(key, bits);
     let mut prev = [0u8; 8];
     prev.copy_from_slice(iv.get(..8)?);
@@ -474,8 +477,8 @@ fn tlv(tag: u8, parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
     out
 }
 
-/// Exactly one SEQUENCE whose elements are all SEQUENCEs (a SafeContents), or whose first
-/// element is an INTEGER (a PKCS#8 key): what a right password decrypts to.
+/// Exactly one SEQUENCE whose elements are all SEQUENCEs (`all`: a SafeContents, maybe empty),
+/// or whose first element is an INTEGER (a PKCS#8 key): what a right password decrypts to.
 fn is_sequence_of(data: &[u8], first_tag: u8, all: bool) -> bool {
     let Ok((t, rest)) = read_tlv(data) else {
         return false;
@@ -483,10 +486,12 @@ fn is_sequence_of(data: &[u8], first_tag: u8, all: bool) -> bool {
     let Ok(el) = children(t.content) else {
         return false;
     };
-    t.tag == 0x30
-        && rest.is_empty()
-        && el.first().is_some_and(|e| e.tag == first_tag)
-        && (!all || el.iter().all(|e| e.tag == first_tag))
+    let shape = if all {
+        el.iter().all(|e| e.tag == first_tag)
+    } else {
+        el.first().is_some_and(|e| e.tag == first_tag)
+    };
+    t.tag == 0x30 && rest.is_empty() && shape
 }
 
 #[derive(Default)]
