@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests drive (openssl, tmux, strace,
-# keytool, nginx, curl) when missing, then runs every test. README.md and .ci/run call this.
+# keytool, nginx, curl, pyca/cryptography) when missing, then runs every test. README.md and
+# .ci/run call this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,9 @@ missing=()
 for tool in "${!pkg_for[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${pkg_for[$tool]}")
 done
+# pyca/cryptography >= 38 (PKCS#12 encryption builder) for tests/pkcs12_interop.rs, in Debian's python3.
+/usr/bin/python3 -c 'from cryptography.hazmat.primitives.serialization import PrivateFormat
+PrivateFormat.PKCS12.encryption_builder' >/dev/null 2>&1 || missing+=(python3-cryptography)
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
   sudo=""

@@ -861,28 +861,28 @@ fn p12_key(
     alias: Option<&str>,
     passphrases: &[Zeroizing<String>],
 ) -> Result<keyout::LoadedKey> {
-    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
-    let mut cands: Vec<&str> = passphrases.iter().map(|p| p.as_str()).collect();
-    cands.push("");
-    for p in cands {
-        if let Ok(ks) = KeyStore::from_pkcs12(data, p, Pkcs12ImportPolicy::Relaxed) {
-            for (a, e) in ks.entries() {
-                if let KeyStoreEntry::PrivateKeyChain(c) = e {
-                    if alias.is_none_or(|x| x == a) {
-                        let key =
-                            issue::key_from_der(c.key().as_der(), Some(issue::KeyFormat::Pkcs8))?;
-                        let protection = if p.is_empty() {
-                            keyout::Protection::Plain
-                        } else {
-                            keyout::Protection::Passphrase(Zeroizing::new(p.to_string()))
-                        };
-                        return Ok(keyout::LoadedKey { key, protection });
-                    }
-                }
+    use p12_keystore::KeyStoreEntry;
+    let opened = crate::pki::p12::open(data, passphrases)
+        .map_err(|e| anyhow!("cannot open the PKCS#12 key: {e}"))?;
+    for (a, e) in opened.ks.entries() {
+        if let KeyStoreEntry::PrivateKeyChain(c) = e {
+            if alias.is_none_or(|x| x == a) {
+                let key = issue::key_from_der(c.key().as_der(), Some(issue::KeyFormat::Pkcs8))?;
+                let protection = if opened.password.is_empty() {
+                    keyout::Protection::Plain
+                } else {
+                    keyout::Protection::Passphrase(opened.password.clone())
+                };
+                return Ok(keyout::LoadedKey { key, protection });
             }
         }
     }
-    bail!("cannot open the PKCS#12 key (wrong passphrase?)")
+    bail!(
+        "the PKCS#12 file holds no private key{}",
+        alias
+            .map(|a| format!(" under alias {a}"))
+            .unwrap_or_default()
+    )
 }
 
 /// Export formats.

@@ -42,7 +42,7 @@ fn open(ctx: &Ctx, file: &str) -> Result<OpenedP12> {
         );
     }
     let opened = p12::open(&data, ctx.passphrases).map_err(|e| match e {
-        p12::P12Error::WrongPassword => {
+        p12::P12Error::WrongPassword { .. } => {
             anyhow!("cannot open keystore {file}: wrong password (give it with --passphrase-file)")
         }
         other => anyhow!("cannot open keystore {file}: {other}"),

@@ -547,23 +547,27 @@ fn pkcs12(der: &[u8], source: &str, opts: &DecodeOptions) -> Vec<Item> {
         locked: true,
         entries: vec![],
     };
-    // An empty password is common for exported bundles; p12::open tries it last.
+    // p12::open tries the empty password (both encodings) after the given ones, as openssl does.
     let ks = match super::p12::open(der, &opts.passphrases) {
         Ok(o) => o.ks,
         Err(e) => {
-            match e {
-                super::p12::P12Error::WrongPassword if !opts.passphrases.is_empty() => {
-                    ks_item.error = Some("locked: wrong passphrase (MAC check failed)".into())
+            use super::p12::P12Error;
+            ks_item.error = match e {
+                // Without a passphrase a locked keystore is no error: it only needs one.
+                P12Error::WrongPassword { .. } if opts.passphrases.is_empty() => None,
+                P12Error::WrongPassword { mac: true } => {
+                    Some("locked: wrong passphrase (MAC check failed)".into())
                 }
-                super::p12::P12Error::WrongPassword => {}
-                super::p12::P12Error::Malformed(m) => {
-                    ks_item.error = Some(if opts.passphrases.is_empty() {
-                        format!("malformed PKCS#12: {m}")
-                    } else {
-                        format!("cannot open PKCS#12: {m}")
-                    })
+                P12Error::WrongPassword { mac: false } => {
+                    Some("locked: wrong passphrase (no MAC; the contents do not decrypt)".into())
                 }
-            }
+                P12Error::Unsupported(m) => Some(format!("unsupported PKCS#12 algorithm: {m}")),
+                P12Error::Malformed(m) => Some(if opts.passphrases.is_empty() {
+                    format!("malformed PKCS#12: {m}")
+                } else {
+                    format!("cannot open PKCS#12: {m}")
+                }),
+            };
             ks_item.detail = Detail::Keystore(Box::new(info));
             return vec![ks_item];
         }

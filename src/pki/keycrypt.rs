@@ -425,10 +425,11 @@ fn probe(der: &[u8]) -> Option<Probe> {
     Some(p)
 }
 
+/// Without the conversion hint: PKCS#12 callers say what to do themselves ([`decrypt_pkcs8`]
+/// appends [`CONVERT_HINT`]).
 fn unsupported_scheme(what: &str) -> KeyCryptError {
     KeyCryptError::Unsupported(format!(
-        "{what} is not supported (only PBES2 with PBKDF2 or scrypt and AES-CBC or 3DES); \
-         {CONVERT_HINT}"
+        "{what} is not supported (only PBES2 with PBKDF2 or scrypt and AES-CBC or 3DES)"
     ))
 }
 
@@ -524,10 +525,12 @@ fn map_pkcs5_err(e: pkcs5::Error) -> KeyCryptError {
     }
 }
 
+/// `key`: the plaintext must look like a private key (else the passphrase was wrong).
 fn decrypt_pkcs8_limited(
     der: &[u8],
     passphrase: &[u8],
     limits: &Limits,
+    key: bool,
 ) -> Result<Zeroizing<Vec<u8>>, KeyCryptError> {
     let (alg, data) = split_epki(der).ok_or_else(|| {
         malformed("not a PKCS#8 EncryptedPrivateKeyInfo (SEQUENCE of algorithm and octet string)")
@@ -559,7 +562,7 @@ fn decrypt_pkcs8_limited(
         .map_err(map_pkcs5_err)?
         .len();
     buf.truncate(len);
-    if !plausible_key_der(&buf) {
+    if key && !plausible_key_der(&buf) {
         return Err(KeyCryptError::WrongPassphrase);
     }
     Ok(buf)
@@ -568,7 +571,30 @@ fn decrypt_pkcs8_limited(
 /// Encrypted PKCS#8 (EncryptedPrivateKeyInfo DER; PBES2 with PBKDF2/scrypt + AES/3DES). Returns
 /// plain PKCS#8 DER.
 pub fn decrypt_pkcs8(der: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyCryptError> {
-    decrypt_pkcs8_limited(der, passphrase, &DEFAULT_LIMITS)
+    decrypt_pkcs8_limited(der, passphrase, &DEFAULT_LIMITS, true).map_err(|e| match e {
+        KeyCryptError::Unsupported(s) => KeyCryptError::Unsupported(format!("{s}; {CONVERT_HINT}")),
+        e => e,
+    })
+}
+
+/// PBES2-decrypt `data` under the AlgorithmIdentifier `alg_der` (its whole DER), with the same
+/// support and work limits as [`decrypt_pkcs8`]; PKCS#12 encrypts its safes and shrouded key bags
+/// this way. The plaintext is not checked (bad padding is [`KeyCryptError::WrongPassphrase`]).
+pub fn decrypt_pbes2(
+    alg_der: &[u8],
+    data: &[u8],
+    passphrase: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, KeyCryptError> {
+    let mut body = Zeroizing::new(alg_der.to_vec());
+    body.extend_from_slice(&super::der::encode_tlv(0x04, data));
+    let epki = Zeroizing::new(super::der::encode_tlv(0x30, &body));
+    decrypt_pkcs8_limited(&epki, passphrase, &DEFAULT_LIMITS, false)
+}
+
+/// The name certdeck gives an algorithm OID (as in error messages), e.g. "AES-256-CBC" or
+/// "OID 1.2.3".
+pub fn algorithm_name(oid: &ObjectIdentifier) -> String {
+    name_of(oid)
 }
 
 fn encrypt_pkcs8_with(
@@ -829,7 +855,7 @@ mod tests {
         let enc = encrypt_pkcs8_with(&sample_pkcs8(), b"right", 1000).unwrap();
         for wrong in [&b"wrong"[..], b"", b"Right", b"right "] {
             assert_eq!(
-                decrypt_pkcs8_limited(&enc, wrong, &FAST),
+                decrypt_pkcs8_limited(&enc, wrong, &FAST, true),
                 Err(KeyCryptError::WrongPassphrase)
             );
         }
@@ -855,7 +881,7 @@ mod tests {
     fn pkcs8_garbage_and_truncation() {
         let enc = encrypt_pkcs8_with(&sample_pkcs8(), b"pw", 1000).unwrap();
         for i in 0..enc.len() {
-            let r = decrypt_pkcs8_limited(&enc[..i], b"pw", &FAST);
+            let r = decrypt_pkcs8_limited(&enc[..i], b"pw", &FAST, true);
             assert!(r.is_err(), "prefix {i} decrypted");
             let _ = describe_pkcs8_encryption(&enc[..i]);
         }
@@ -874,7 +900,7 @@ mod tests {
         // Trailing data after the structure is rejected too.
         let mut long = enc.clone();
         long.push(0);
-        assert!(decrypt_pkcs8_limited(&long, b"pw", &FAST).is_err());
+        assert!(decrypt_pkcs8_limited(&long, b"pw", &FAST, true).is_err());
     }
 
     #[test]
@@ -886,7 +912,7 @@ mod tests {
                 let mut b = enc.clone();
                 b[i] ^= bit;
                 let _ = describe_pkcs8_encryption(&b);
-                if let Ok(out) = decrypt_pkcs8_limited(&b, b"pw", &FAST) {
+                if let Ok(out) = decrypt_pkcs8_limited(&b, b"pw", &FAST, true) {
                     // CBC is malleable (an IV flip flips the same plaintext bit), so a flip may
                     // still "decrypt"; it must then at least have the shape of a key.
                     assert!(plausible_key_der(&out), "flip {bit:#x} at {i}");
@@ -957,12 +983,12 @@ mod tests {
             ..FAST
         };
         assert!(matches!(
-            decrypt_pkcs8_limited(&enc, b"pw", &tight),
+            decrypt_pkcs8_limited(&enc, b"pw", &tight, true),
             Err(KeyCryptError::Malformed(_))
         ));
         // Iteration count 0.
         let zero = patch(&enc, &[0x02, 0x02, 0x03, 0xe8], &[0x02, 0x02, 0x00, 0x00]);
-        assert!(decrypt_pkcs8_limited(&zero, b"pw", &FAST).is_err());
+        assert!(decrypt_pkcs8_limited(&zero, b"pw", &FAST, true).is_err());
         // Turn the AES-256-CBC OID (…4.1.42) into AES-256-GCM (…4.1.46): same length, known
         // to be outside what we implement.
         let gcm = patch(
@@ -970,7 +996,7 @@ mod tests {
             &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a],
             &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2e],
         );
-        let e = decrypt_pkcs8_limited(&gcm, b"pw", &FAST).unwrap_err();
+        let e = decrypt_pkcs8_limited(&gcm, b"pw", &FAST, true).unwrap_err();
         assert!(matches!(e, KeyCryptError::Unsupported(_)), "{e:?}");
         assert!(describe_pkcs8_encryption(&gcm).ends_with("(unsupported)"));
     }
@@ -1001,7 +1027,7 @@ mod tests {
             ..FAST
         };
         assert!(matches!(
-            decrypt_pkcs8_limited(&der, b"pw", &tight),
+            decrypt_pkcs8_limited(&der, b"pw", &tight, true),
             Err(KeyCryptError::Malformed(_))
         ));
     }

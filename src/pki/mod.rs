@@ -12,6 +12,7 @@ pub mod keycrypt;
 pub mod lint;
 pub mod model;
 pub mod p12;
+pub mod p12_read;
 pub mod pem;
 pub mod subject_hash;
 

@@ -10,58 +10,68 @@
 //! and has a friendly name (Java always writes the alias as friendly name) is listed as a trusted
 //! entry as well. Bags that still fit nowhere are counted in `unrepresented`, so a writer can
 //! refuse to rewrite a file it would lose data from.
+//!
+//! Before that, [`super::p12_read`] verifies the MAC and decrypts everything the way openssl does
+//! (empty password in both encodings, PBES2 with HMAC-SHA1, legacy PBE) and hands p12-keystore a
+//! plain PFX, so an algorithm p12-keystore lacks is never mistaken for a wrong password.
 
 use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12Archive, Pkcs12ImportPolicy};
 use zeroize::Zeroizing;
+
+use super::p12_read::{self, ReadError};
 
 /// An opened keystore and the password that opened it.
 pub struct OpenedP12 {
     pub ks: KeyStore,
     pub password: Zeroizing<String>,
-    /// Key or certificate bags that are not part of any entry (a rewrite would drop them).
+    /// Key, certificate or secret bags that are not part of any entry (a rewrite would drop them).
     pub unrepresented: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum P12Error {
-    /// No candidate password verified the MAC.
-    WrongPassword,
+    /// No candidate password opened it; `mac`: a MAC check said so (else decryption failed).
+    WrongPassword {
+        mac: bool,
+    },
+    /// An algorithm certdeck does not implement; the text names it.
+    Unsupported(String),
     Malformed(String),
 }
 
 impl std::fmt::Display for P12Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            P12Error::WrongPassword => f.write_str("wrong password (MAC check failed)"),
+            P12Error::WrongPassword { mac: true } => {
+                f.write_str("wrong password (MAC check failed)")
+            }
+            P12Error::WrongPassword { mac: false } => {
+                f.write_str("wrong password (no MAC; the contents do not decrypt)")
+            }
+            P12Error::Unsupported(s) => write!(f, "unsupported PKCS#12 algorithm: {s}"),
             P12Error::Malformed(e) => write!(f, "malformed PKCS#12: {e}"),
         }
     }
 }
 
-/// Try each password in order (then the empty one).
+/// Try each password in order, then the empty one (as an empty BMPString and as no password).
 pub fn open(der: &[u8], passwords: &[Zeroizing<String>]) -> Result<OpenedP12, P12Error> {
-    let mut cands: Vec<&str> = passwords.iter().map(|p| p.as_str()).collect();
-    cands.push("");
-    let mut last = String::new();
-    for pass in cands {
-        match open_with(der, pass) {
-            Ok(o) => return Ok(o),
-            Err(e) => last = e,
-        }
-    }
-    if last.to_lowercase().contains("mac") {
-        Err(P12Error::WrongPassword)
-    } else {
-        Err(P12Error::Malformed(last))
-    }
+    let plain = p12_read::read(der, passwords).map_err(|e| match e {
+        ReadError::WrongPassword { mac } => P12Error::WrongPassword { mac },
+        ReadError::Unsupported(s) => P12Error::Unsupported(s),
+        ReadError::Malformed(s) => P12Error::Malformed(s),
+    })?;
+    open_plain(&plain.pfx, &plain.password, plain.secret_bags).map_err(P12Error::Malformed)
 }
 
-fn open_with(der: &[u8], pass: &str) -> Result<OpenedP12, String> {
+/// Build the entries of a plain (decrypted, MAC-less) PFX; `pass` still decrypts secret bags.
+fn open_plain(der: &[u8], pass: &str, secret_bags: usize) -> Result<OpenedP12, String> {
     let mut ks =
         KeyStore::from_pkcs12(der, pass, Pkcs12ImportPolicy::Relaxed).map_err(|e| e.to_string())?;
     let archive = Pkcs12Archive::from_pkcs12(der, pass).map_err(|e| e.to_string())?;
     let mut in_entries: Vec<Vec<u8>> = vec![];
     let mut key_entries = 0usize;
+    let mut secret_entries = 0usize;
     for (_, e) in ks.entries() {
         match e {
             KeyStoreEntry::PrivateKeyChain(c) => {
@@ -69,10 +79,11 @@ fn open_with(der: &[u8], pass: &str) -> Result<OpenedP12, String> {
                 in_entries.extend(c.certs().iter().map(|c| c.as_der().to_vec()));
             }
             KeyStoreEntry::Certificate(c) => in_entries.push(c.as_der().to_vec()),
-            KeyStoreEntry::Secret(_) => {}
+            KeyStoreEntry::Secret(_) => secret_entries += 1,
         }
     }
-    let mut unrepresented = archive.keys.len().saturating_sub(key_entries);
+    let mut unrepresented =
+        archive.keys.len().saturating_sub(key_entries) + secret_bags.saturating_sub(secret_entries);
     for bag in archive.certs {
         if in_entries.iter().any(|d| d == bag.cert.as_der()) {
             continue;
