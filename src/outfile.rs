@@ -7,11 +7,10 @@
 
 use std::ffi::OsStr;
 use std::io::{self, Write};
-use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use crate::store::fsx;
 
 /// A name certdeck will create: no control characters (a newline in a file name forges lines
 /// in every listing that prints it), not empty, not `.`/`..`.
@@ -30,27 +29,28 @@ pub fn check_name(path: &Path) -> Result<(), String> {
     }
 }
 
-/// A directory held open (`O_DIRECTORY | O_NOFOLLOW` on its last component).
+/// A directory held open (`O_DIRECTORY | O_NOFOLLOW` on its last component), with the path
+/// it was opened as (for messages). The descriptor work is `store::fsx`'s, the one home of
+/// directory-handle I/O.
 pub struct Dir {
-    fd: OwnedFd,
+    dir: fsx::Dir,
     path: PathBuf,
 }
 
-fn mode(m: u32) -> Mode {
-    Mode::from_raw_mode(m & 0o777)
+fn utf8(name: &OsStr) -> io::Result<&str> {
+    name.to_str().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: the name is not UTF-8", name.to_string_lossy()),
+        )
+    })
 }
 
 impl Dir {
     /// Open `path`; its last component must be a real directory, not a symlink.
     pub fn open(path: &Path) -> io::Result<Dir> {
-        let fd = rustix::fs::open(
-            path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| io::Error::from_raw_os_error(e.raw_os_error()))?;
         Ok(Dir {
-            fd,
+            dir: fsx::Dir::open_nofollow(path)?,
             path: path.to_path_buf(),
         })
     }
@@ -61,49 +61,19 @@ impl Dir {
 
     /// fstat of the held directory (owner checks are made on what is open, not on the name).
     pub fn stat(&self) -> io::Result<rustix::fs::Stat> {
-        Ok(rustix::fs::fstat(&self.fd)?)
+        self.dir.stat()
     }
 
-    /// Names in the directory other than `.` and `..`.
+    /// Whether the directory has no names other than `.` and `..`.
     pub fn is_empty(&self) -> io::Result<bool> {
-        let dup = rustix::fs::openat(
-            &self.fd,
-            ".",
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
-        let mut d = rustix::fs::Dir::read_from(dup)?;
-        for e in d.by_ref() {
-            let e = e?;
-            let n = e.file_name().to_bytes();
-            if n != b"." && n != b".." {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        Ok(self.dir.entries()?.is_empty())
     }
 
-    /// Open the subdirectory path `rel` component by component, following no symlink.
+    /// Open the subdirectory path `rel` below this one, following no symlink.
     pub fn sub(&self, rel: &str) -> io::Result<Dir> {
-        let mut fd = rustix::fs::openat(
-            &self.fd,
-            ".",
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
-        for part in rel.split('/').filter(|p| !p.is_empty() && *p != ".") {
-            if part == ".." {
-                return Err(io::Error::other(format!("{rel}: `..` not allowed")));
-            }
-            fd = rustix::fs::openat(
-                &fd,
-                part,
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::empty(),
-            )?;
-        }
+        let rel = rel.trim_matches('/');
         Ok(Dir {
-            fd,
+            dir: self.dir.open_dir(rel)?,
             path: self.path.join(rel),
         })
     }
@@ -111,52 +81,38 @@ impl Dir {
     /// Make the subdirectory `name` with exactly `m` (fchmod on the opened directory, so the
     /// umask does not narrow it and a swapped name cannot redirect the chmod).
     pub fn mkdir(&self, name: &str, m: u32) -> io::Result<Dir> {
-        rustix::fs::mkdirat(&self.fd, name, mode(0o700))?;
-        let fd = rustix::fs::openat(
-            &self.fd,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
-        rustix::fs::fchmod(&fd, mode(m))?;
         Ok(Dir {
-            fd,
+            dir: self.dir.mkdir(name, m & 0o777)?,
             path: self.path.join(name),
         })
     }
 
-    /// Create the new file `name` holding `data` with mode `m` from the first byte (created at
-    /// `m` narrowed by the umask, then fchmod to exactly `m` before anything is written).
+    /// Create the new file `name` holding `data` with mode `m` from the first byte.
     pub fn create(&self, name: &OsStr, data: &[u8], m: u32) -> io::Result<()> {
-        let fd = rustix::fs::openat(
-            &self.fd,
-            name,
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            mode(m),
-        )?;
-        fill(fd, data, m)
+        let mut f = self.dir.create(utf8(name)?, m & 0o777)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        self.dir.sync()
     }
 
     /// Replace the file `name` (`--force`): a temp file created O_EXCL in the same directory,
     /// then renamed over it. Refused when `name` is a symlink or not a regular file.
     pub fn replace(&self, name: &OsStr, data: &[u8], m: u32) -> io::Result<()> {
-        match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) => {
-                let ft = FileType::from_raw_mode(st.st_mode);
-                if ft != FileType::RegularFile {
-                    return Err(io::Error::other(format!(
-                        "{} is a {}, not a regular file; refusing to replace it",
-                        self.path.join(name).display(),
-                        if ft == FileType::Symlink {
-                            "symlink"
-                        } else {
-                            "special file or directory"
-                        }
-                    )));
-                }
+        let name_s = utf8(name)?;
+        match self.dir.lstat(name_s)? {
+            None => return self.create(name, data, m),
+            Some(st) if !fsx::is_file(&st) => {
+                return Err(io::Error::other(format!(
+                    "{} is a {}, not a regular file; refusing to replace it",
+                    self.path.join(name).display(),
+                    if fsx::is_symlink(&st) {
+                        "symlink"
+                    } else {
+                        "special file or directory"
+                    }
+                )));
             }
-            Err(rustix::io::Errno::NOENT) => return self.create(name, data, m),
-            Err(e) => return Err(e.into()),
+            Some(_) => {}
         }
         let tmp = format!(
             ".certdeck-export-{}-{:016x}",
@@ -164,30 +120,22 @@ impl Dir {
             rand_u64()
         );
         self.create(OsStr::new(&tmp), data, m)?;
-        if let Err(e) = rustix::fs::renameat(&self.fd, tmp.as_str(), &self.fd, name) {
-            let _ = rustix::fs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
-            return Err(e.into());
+        if let Err(e) = self.dir.rename(&tmp, &self.dir, name_s) {
+            let _ = self.dir.unlink(&tmp);
+            return Err(e);
         }
-        rustix::fs::fsync(&self.fd)?;
-        Ok(())
+        self.dir.sync()
     }
 
     /// A symlink `name -> target` in this directory.
     pub fn symlink(&self, name: &str, target: &str) -> io::Result<()> {
-        Ok(rustix::fs::symlinkat(target, &self.fd, name)?)
+        self.dir.symlink(target, name)
     }
 }
 
 fn rand_u64() -> u64 {
     use rand::RngCore;
     rand::thread_rng().next_u64()
-}
-
-fn fill(fd: OwnedFd, data: &[u8], m: u32) -> io::Result<()> {
-    rustix::fs::fchmod(fd.as_fd(), mode(m))?;
-    let mut f = std::fs::File::from(fd);
-    f.write_all(data)?;
-    f.sync_all()
 }
 
 /// Write a new file at `path` outside the store: refused if anything exists there, unless

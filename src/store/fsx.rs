@@ -90,6 +90,19 @@ impl Dir {
         Ok(Dir { fd })
     }
 
+    /// Opens a directory the admin named outside any store (an export target's parent, the
+    /// demo directory): symlinks on the way are the admin's, but the last component must be a
+    /// real directory, not a symlink.
+    pub fn open_nofollow(path: &Path) -> io::Result<Dir> {
+        let fd = rfs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| errno_msg(e, &path.display().to_string()))?;
+        Ok(Dir { fd })
+    }
+
     pub fn try_clone(&self) -> io::Result<Dir> {
         Ok(Dir {
             fd: self.fd.try_clone()?,
