@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
 use crate::pki::issue::{self, IssueRequest, KeyType, Profile, Signer, SubjectSpec};
-use crate::pki::{keycrypt, pem, Detail, Item, ItemKind};
+use crate::pki::{pem, Detail, Item, ItemKind};
 use crate::store::inventory::Inventory;
 use crate::store::plan::{Op, Plan};
 use crate::store::select;
@@ -161,17 +161,7 @@ fn key_file_contents(
 ) -> Result<Zeroizing<Vec<u8>>> {
     match encrypt {
         None => Ok(Zeroizing::new(issue::key_to_pkcs8_pem(key).into_bytes())),
-        Some(pass) => {
-            if pass.is_empty() {
-                bail!("empty passphrase");
-            }
-            let der = Zeroizing::new(key.serialize_der());
-            let enc = keycrypt::encrypt_pkcs8(&der, pass.as_bytes())
-                .map_err(|e| anyhow!("cannot encrypt key: {e}"))?;
-            Ok(Zeroizing::new(
-                pem::encode("ENCRYPTED PRIVATE KEY", &enc).into_bytes(),
-            ))
-        }
+        Some(pass) => keyout::encrypted_pem(key, pass),
     }
 }
 

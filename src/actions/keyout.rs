@@ -124,7 +124,7 @@ fn try_decrypt(
     ))
 }
 
-fn encrypted_pem(key: &KeyPair, pass: &str) -> Result<Zeroizing<Vec<u8>>> {
+pub(crate) fn encrypted_pem(key: &KeyPair, pass: &str) -> Result<Zeroizing<Vec<u8>>> {
     if pass.is_empty() {
         bail!("empty passphrase");
     }
