@@ -107,6 +107,15 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
         match &it.detail {
             Detail::Certificate(c) => {
                 let name = it.display_name();
+                if let Some(r) = &c.revocation {
+                    out.push(finding(
+                        Critical,
+                        "revoked",
+                        it,
+                        format!("{name} (serial {}) is {}", c.serial, r.describe()),
+                        "replace the certificate with a newly issued one; peers checking the CRL reject it",
+                    ));
+                }
                 match c.status {
                     Status::Expired => out.push(finding(
                         Critical,

@@ -13,6 +13,7 @@ pub mod lint;
 pub mod model;
 pub mod p12;
 pub mod pem;
+pub mod revocation;
 pub mod subject_hash;
 
 pub use model::*;

@@ -53,7 +53,7 @@ impl Inventory {
         {
             self.apply_chains(results);
         }
-        self.check_crls();
+        self.check_crls(opts.now);
     }
 
     /// Key pairing by raw public key bits, from scratch. Keys are few and certificates many:
@@ -104,8 +104,8 @@ impl Inventory {
         }
     }
 
-    /// CRL signatures against an issuer in the store.
-    pub(crate) fn check_crls(&mut self) {
+    /// CRL signatures against an issuer in the store, then which certificates they revoke.
+    pub(crate) fn check_crls(&mut self, now: i64) {
         use crate::pki::chain::SigCheck;
         use crate::pki::Detail;
         if !self
@@ -113,6 +113,12 @@ impl Inventory {
             .iter()
             .any(|it| matches!(it.detail, Detail::Crl(_)))
         {
+            // A rescan may have taken the last CRL away.
+            for it in &mut self.items {
+                if let Some(c) = it.cert_mut() {
+                    c.revocation = None;
+                }
+            }
             return;
         }
         let issuers: Vec<crate::pki::CertDer> = self
@@ -139,6 +145,50 @@ impl Inventory {
                 }
             }
             crl.signature = verdict;
+        }
+        self.mark_revoked(now);
+    }
+
+    /// A certificate is revoked when a CRL of its issuer lists its serial, that CRL's signature
+    /// verified against a certificate of that name in the store, and `now` is within the CRL's
+    /// validity (an expired CRL is its own finding, `crl-expired`, and revokes nothing here).
+    fn mark_revoked(&mut self, now: i64) {
+        use crate::pki::revocation::Revocation;
+        use crate::pki::Detail;
+        use std::collections::HashMap;
+        // serial -> (issuer name, the first CRL in path order listing it) per issuer.
+        let mut revoked: HashMap<String, Vec<(Vec<u8>, Revocation)>> = HashMap::new();
+        for it in &self.items {
+            let Detail::Crl(crl) = &it.detail else {
+                continue;
+            };
+            if crl.signature != "verified" || !crl.current(now) {
+                continue;
+            }
+            for (i, serial) in crl.revoked.iter().enumerate() {
+                let by_issuer = revoked.entry(serial.clone()).or_default();
+                if !by_issuer.iter().any(|(n, _)| *n == crl.issuer_raw) {
+                    by_issuer.push((
+                        crl.issuer_raw.clone(),
+                        Revocation {
+                            crl_path: it.path.clone(),
+                            entry: crl.entries.get(i).copied().unwrap_or_default(),
+                        },
+                    ));
+                }
+            }
+        }
+        for it in &mut self.items {
+            if let Some(c) = it.cert_mut() {
+                c.revocation = if revoked.is_empty() {
+                    None
+                } else {
+                    revoked
+                        .get(c.serial.as_str())
+                        .and_then(|v| v.iter().find(|(n, _)| n.as_slice() == c.issuer_raw()))
+                        .map(|(_, r)| Box::new(r.clone()))
+                };
+            }
         }
     }
 
@@ -218,7 +268,8 @@ impl Inventory {
     }
 }
 
-fn verify_crl(crl_der: &[u8], issuer_der: &[u8]) -> crate::pki::chain::SigCheck {
+/// A CRL's signature checked against one issuer certificate (both DER).
+pub fn verify_crl(crl_der: &[u8], issuer_der: &[u8]) -> crate::pki::chain::SigCheck {
     use crate::pki::chain::SigCheck;
     use x509_parser::prelude::{FromDer, X509Certificate};
     use x509_parser::revocation_list::CertificateRevocationList;

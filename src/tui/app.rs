@@ -526,6 +526,7 @@ impl App {
             return Status::Error;
         }
         match item.cert() {
+            Some(c) if c.revocation.is_some() => Status::Revoked,
             Some(c) if c.not_before_unix > self.now => Status::NotYetValid,
             Some(c) => {
                 match fmt::urgency(fmt::days_until(c.not_after_unix, self.now), self.warn_days) {

@@ -241,6 +241,14 @@ fn cert_summary<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<
     let t = &app.theme;
     let days = fmt::days_until(c.not_after_unix, app.now);
     let u = fmt::urgency(days, app.warn_days);
+    if let Some(r) = &c.revocation {
+        // A word, not only a colour: NO_COLOR and --mono show it too.
+        out.push(field(
+            t,
+            "Status",
+            Span::styled(format!("REVOKED: {}", r.describe()), t.error()),
+        ));
+    }
     out.push(field(
         t,
         "Expires",

@@ -101,7 +101,7 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> Tab
     let status_cell = Span::styled(
         short_status(status),
         match status {
-            Status::Error | Status::Expired => t.error(),
+            Status::Error | Status::Expired | Status::Revoked => t.error(),
             Status::Expiring => t.urgency(fmt::Urgency::Soon),
             _ => ratatui::style::Style::default(),
         },
@@ -134,6 +134,7 @@ fn short_status(s: Status) -> &'static str {
         Status::Expired => "EXPIRED",
         Status::NotYetValid => "future",
         Status::Error => "ERROR",
+        Status::Revoked => "REVOKED",
     }
 }
 
