@@ -48,17 +48,20 @@ pub(crate) fn apply_action(
         certdeck::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow::anyhow!(e))?;
         Ok::<_, anyhow::Error>(plan)
     };
+    // Plan on a read-only scan first: a plan the layout refuses (certbot's tree) or the action
+    // rejects fails here, before `.certdeck.lock` exists, so a refusal leaves nothing behind.
+    let ro = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
+    let planned_on = ro.scan(&opts);
+    let plan = plan_on(&planned_on)?;
     if w.dry_run {
-        let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
-        let plan = plan_on(&store.scan(&opts))?;
         out(&if w.json {
             serde_json::to_string_pretty(
-                &serde_json::json!({"dry_run": true, "action": plan.action, "ops": plan.preview(store.root())}),
+                &serde_json::json!({"dry_run": true, "action": plan.action, "ops": plan.preview(ro.root())}),
             )?
         } else {
             format!(
                 "dry run, nothing changed:\n{}",
-                plan.preview_text(store.root())
+                plan.preview_text(ro.root())
             )
         });
         return Ok(ExitCode::SUCCESS);
@@ -66,6 +69,7 @@ pub(crate) fn apply_action(
     if g.read_only {
         bail!("read-only: this command changes the store (use --dry-run to see the plan)");
     }
+    drop(ro);
     let store = certdeck::store::handle::WritableStore::open_wait(
         &dir,
         std::time::Duration::from_secs(w.wait),
@@ -76,8 +80,11 @@ pub(crate) fn apply_action(
             store.waited().as_secs_f64()
         );
     }
-    let inv = store.scan(&opts);
-    let plan = plan_on(&inv)?;
+    // The plan stands only for the store it was made on: under the lock, the store must still
+    // read the same (another certdeck may have applied while we waited).
+    if !same_content(&planned_on, &store.scan(&opts)) {
+        bail!("the store changed while the plan was being made: nothing written, run the command again");
+    }
     // Describe the plan against the store as it was, not as it is after applying.
     let preview = plan.preview_text(store.root());
     let report = store.apply(&plan)?;
@@ -92,6 +99,29 @@ pub(crate) fn apply_action(
         .map(|op| op.path().to_string())
         .collect();
     after_apply(g, w, &opts.servers, &touched, store.root())
+}
+
+/// The two scans found the same files with the same contents (certificates, CRLs, CSRs by
+/// DER; keys by public key and mode; errors by message; links).
+fn same_content(
+    a: &certdeck::store::inventory::Inventory,
+    b: &certdeck::store::inventory::Inventory,
+) -> bool {
+    use certdeck::pki::Detail;
+    let key = |it: &certdeck::pki::Item| match &it.detail {
+        Detail::PrivateKey(k) => (k.public_bits.clone(), k.mode.clone()),
+        _ => (None, None),
+    };
+    a.items.len() == b.items.len()
+        && a.items.iter().zip(&b.items).all(|(x, y)| {
+            x.path == y.path
+                && x.index == y.index
+                && x.kind == y.kind
+                && x.error == y.error
+                && x.links == y.links
+                && x.der == y.der
+                && key(x) == key(y)
+        })
 }
 
 /// After a change: run the reload command (--reload), or say how to make the server see it.

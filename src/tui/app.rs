@@ -945,6 +945,9 @@ impl App {
             if it.cert().is_some() {
                 c.certs += 1;
             }
+            if crate::store::certbot::is_superseded(it) {
+                continue;
+            }
             match self.status_of(it) {
                 Status::Expired => c.expired += 1,
                 Status::Expiring => c.expiring += 1,
