@@ -159,11 +159,8 @@ fn read_renewal_conf(path: &Path) -> RenewalConf {
         let (k, v) = (k.trim(), v.trim().trim_matches('"').to_string());
         let set = |v: String| (!v.is_empty()).then_some(v);
         match k {
-            _ if in_webroot_map => {
-                if !k.is_empty() {
-                    conf.domains.push(k.to_string());
-                }
-            }
+            _ if in_webroot_map && !k.is_empty() => conf.domains.push(k.to_string()),
+            _ if in_webroot_map => {}
             "renew_before_expiry" => conf.renew_before_expiry = Some(v),
             "authenticator" => conf.authenticator = set(v),
             "server" => conf.server = set(v),
