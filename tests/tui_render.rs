@@ -177,3 +177,26 @@ fn revoked_certificate_is_marked_in_words() {
         "{s}"
     );
 }
+
+#[test]
+fn superseded_certbot_version_is_muted() {
+    let old = cert(
+        "le/archive/a.test/cert1.pem",
+        "a.test",
+        -200,
+        "Example Root CA",
+    );
+    let mut cur = cert(
+        "le/archive/a.test/cert2.pem",
+        "a.test",
+        60,
+        "Example Root CA",
+    );
+    cur.links = vec!["le/live/a.test/cert.pem".into()];
+    let app = app_with(vec![old, cur], 120, 40);
+    let s = screen(&app);
+    assert!(!s.contains("EXPIRED"), "{s}");
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains("a.test")).collect();
+    assert!(rows.iter().any(|l| l.contains(" old ")), "{s}");
+    assert!(rows.iter().any(|l| l.contains(" ok ")), "{s}");
+}

@@ -368,3 +368,54 @@ pub fn nagios_exit_code(findings: &[Finding]) -> u8 {
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::model::{CertInfo, ChainLink, ItemKind};
+
+    fn incomplete(path: &str, with_intermediate: bool) -> Item {
+        let mut it = Item::new(ItemKind::Certificate, "CERTIFICATE");
+        it.path = path.into();
+        let mut c = CertInfo {
+            chain: ChainStatus::Incomplete,
+            not_after_unix: i64::MAX / 2,
+            ..Default::default()
+        };
+        if with_intermediate {
+            c.chain_issuers.push(std::sync::Arc::new(ChainLink {
+                subject: "CN=R3".into(),
+                sha256: String::new(),
+                path: "chain.pem".into(),
+                note: "issuer missing".into(),
+            }));
+        }
+        it.detail = Detail::Certificate(Box::new(c));
+        it
+    }
+
+    fn fix_of(it: Item) -> String {
+        lint_items(&[it], &LintOptions::default())
+            .into_iter()
+            .find(|f| f.code == "incomplete-chain")
+            .map(|f| f.fix)
+            .unwrap()
+    }
+
+    #[test]
+    fn incomplete_chain_fix_says_what_is_missing() {
+        let root = fix_of(incomplete("site/fullchain.pem", true));
+        assert!(
+            root.contains("only the root") && root.contains("--system-trust"),
+            "{root}"
+        );
+        let inter = fix_of(incomplete("site/cert.pem", false));
+        assert!(inter.contains("intermediate"), "{inter}");
+        // In certbot's tree certdeck refuses to write: the fix must not ask it to.
+        let le = fix_of(incomplete("le/archive/a.test/cert2.pem", false));
+        assert!(
+            le.contains("certbot") && !le.contains("certdeck import"),
+            "{le}"
+        );
+    }
+}
