@@ -277,7 +277,14 @@ pub fn compare(served: &Served, inv: &Inventory, configs: &[ServerConfig]) -> Co
                 .filter(|i| i.path == rel)
                 .find_map(|i| i.cert())
             {
-                cands.push((rel, c, u.label()));
+                // Name the path as the config writes it (certbot's live/ link), not only
+                // the archive file it resolves to.
+                let label = if u.path.ends_with(&rel) {
+                    u.label()
+                } else {
+                    format!("{} {}", u.label(), u.path.display())
+                };
+                cands.push((rel, c, label));
             }
         }
     }
