@@ -32,7 +32,7 @@ pub(crate) fn new_passphrase(w: &WriteArgs) -> Result<Zeroizing<String>> {
 pub(crate) fn apply_action(
     g: &Global,
     w: &WriteArgs,
-    build: impl FnOnce(&certdeck::actions::Ctx) -> Result<certdeck::store::plan::Plan>,
+    build: impl Fn(&certdeck::actions::Ctx) -> Result<certdeck::store::plan::Plan>,
 ) -> Result<ExitCode> {
     let opts = scan_options(g)?;
     let dir = store_dir(g)?;
@@ -80,11 +80,15 @@ pub(crate) fn apply_action(
             store.waited().as_secs_f64()
         );
     }
-    // The plan stands only for the store it was made on: under the lock, the store must still
-    // read the same (another certdeck may have applied while we waited).
-    if !same_content(&planned_on, &store.scan(&opts)) {
-        bail!("the store changed while the plan was being made: nothing written, run the command again");
-    }
+    // The plan stands only for the store it was made on: when another certdeck applied while
+    // we waited, plan again on the store as it is now, under the lock (rare: a new key then
+    // costs its generation twice).
+    let inv = store.scan(&opts);
+    let plan = if same_content(&planned_on, &inv) {
+        plan
+    } else {
+        plan_on(&inv)?
+    };
     // Describe the plan against the store as it was, not as it is after applying.
     let preview = plan.preview_text(store.root());
     let report = store.apply(&plan)?;
@@ -176,7 +180,7 @@ pub(crate) fn trust_dir_action(
     w: &WriteArgs,
     dir: Option<String>,
     bundle: Option<String>,
-    build: impl FnOnce(&certdeck::actions::Ctx, &str) -> Result<certdeck::store::plan::Plan>,
+    build: impl Fn(&certdeck::actions::Ctx, &str) -> Result<certdeck::store::plan::Plan>,
 ) -> Result<ExitCode> {
     let dir = g.trust_dir(dir);
     let bundle = bundle.or(g.trust_bundle.clone());
