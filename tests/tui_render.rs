@@ -199,4 +199,17 @@ fn superseded_certbot_version_is_muted() {
     let rows: Vec<&str> = s.lines().filter(|l| l.contains("a.test")).collect();
     assert!(rows.iter().any(|l| l.contains(" old ")), "{s}");
     assert!(rows.iter().any(|l| l.contains(" ok ")), "{s}");
+    // Its details say why.
+    let mut app = app;
+    for _ in 0..4 {
+        if screen(&app).contains("File        le/archive/a.test/cert1.pem") {
+            break;
+        }
+        keys(&mut app, "j");
+    }
+    assert!(
+        screen(&app).contains("superseded version"),
+        "{}",
+        screen(&app)
+    );
 }

@@ -154,6 +154,16 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
             ),
         ));
     }
+    if crate::store::certbot::is_superseded(item) {
+        out.push(field(
+            t,
+            "certbot",
+            Span::styled(
+                "superseded version: live/ points to a newer one (history, not audited for expiry)",
+                t.dim(),
+            ),
+        ));
+    }
     match &item.detail {
         Detail::Certificate(c) => cert_rest(app, c, &mut out),
         Detail::PrivateKey(k) => {
