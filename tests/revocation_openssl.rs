@@ -218,3 +218,68 @@ fn trusting_a_revoked_certificate_needs_force() {
     );
     assert!(d.join("trusted/mallory.pem").exists());
 }
+
+#[test]
+fn a_planted_ca_of_the_same_name_revokes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("demo");
+    demo(&d);
+    let work = tmp.path().join("evil");
+    std::fs::create_dir_all(&work).unwrap();
+    let alice = serial_of(&d, "clients/alice.pem").to_uppercase();
+    let run = |args: &[&str]| {
+        let (ok, out) = openssl_text(&work, args);
+        assert!(ok, "openssl {args:?}: {out}");
+    };
+    // Another key under the root's exact name, and a CRL it signs listing alice.
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "evil.key",
+        "-out",
+        "evil.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/C=DE/O=certdeck demo/CN=certdeck Demo Root CA",
+    ]);
+    write(
+        &work,
+        "index.txt",
+        format!("R\t301231000000Z\t250101000000Z\t{alice}\tunknown\t/CN=alice\n"),
+    );
+    write(&work, "crlnumber", "99\n");
+    write(
+        &work,
+        "ca.cnf",
+        "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\ncrlnumber=crlnumber\ndefault_md=sha256\n\
+         default_crl_days=30\n",
+    );
+    run(&[
+        "ca", "-gencrl", "-config", "ca.cnf", "-cert", "evil.pem", "-keyfile", "evil.key", "-out",
+        "evil.crl",
+    ]);
+    std::fs::create_dir_all(d.join("planted")).unwrap();
+    std::fs::copy(work.join("evil.pem"), d.join("planted/root-ca.pem")).unwrap();
+    std::fs::copy(work.join("evil.crl"), d.join("planted/root-ca.crl")).unwrap();
+
+    let v = list_json(&d, &[]);
+    // The planted CRL does verify against the planted CA of that name...
+    assert_eq!(s(one(&v, "planted/root-ca.crl"), "signature"), "verified");
+    // ...but alice was not signed by that key: not revoked.
+    assert_eq!(s(one(&v, "clients/alice.pem"), "status"), "ok");
+    assert_eq!(s(one(&v, "clients/mallory.pem"), "status"), "revoked");
+    // And the CRL certdeck writes for the real root does not take alice from it, while its
+    // number still goes above every number seen under that name (99 here).
+    certdeck(&["trust", "ca/root-ca.pem", "--store", st(&d)]).ok();
+    let (entries, n) = crl_text(&d, "trusted/certdeck-demo-root-ca.crl.pem");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].0, serial_of(&d, "clients/mallory.pem"));
+    assert!(n > 0x99, "CRL number {n}");
+}

@@ -286,6 +286,7 @@ fn crl(der: &[u8], source: &str) -> Item {
             .map(|(_, e)| e)
             .collect(),
         this_update_unix: parsed.last_update().timestamp(),
+        verified_by: None,
         signature_algorithm: cert::signature_name(&parsed.signature_algorithm.algorithm)
             .into_owned(),
         signature: "not checked".into(),

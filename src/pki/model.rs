@@ -442,6 +442,9 @@ pub struct CrlInfo {
     pub issuer_raw: Vec<u8>,
     #[serde(skip)]
     pub this_update_unix: i64,
+    /// DER of the store certificate the signature verified against (set by the analysis).
+    #[serde(skip)]
+    pub verified_by: Option<std::sync::Arc<[u8]>>,
     /// Date and reason of each serial of `revoked`, in the same order.
     #[serde(skip)]
     pub entries: Vec<super::revocation::RevokedEntry>,

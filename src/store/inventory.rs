@@ -134,10 +134,12 @@ impl Inventory {
                 continue;
             };
             let mut verdict = "issuer not in store".to_string();
+            crl.verified_by = None;
             for issuer in issuers.iter().filter(|c| c.subject() == crl.issuer_raw) {
                 match verify_crl(crl_der, issuer.der()) {
                     SigCheck::Verified => {
                         verdict = "verified".into();
+                        crl.verified_by = Some(issuer.der().clone());
                         break;
                     }
                     SigCheck::NotChecked(w) => verdict = format!("not checked: {w}"),
@@ -156,20 +158,22 @@ impl Inventory {
         use crate::pki::revocation::Revocation;
         use crate::pki::Detail;
         use std::collections::HashMap;
-        // serial -> (issuer name, the first CRL in path order listing it) per issuer.
-        let mut revoked: HashMap<String, Vec<(Vec<u8>, Revocation)>> = HashMap::new();
+        // serial -> (issuer certificate DER the CRL verified against, the first CRL in path
+        // order listing it) per issuer.
+        type ByIssuer = Vec<(std::sync::Arc<[u8]>, Revocation)>;
+        let mut revoked: HashMap<String, ByIssuer> = HashMap::new();
         for it in &self.items {
             let Detail::Crl(crl) = &it.detail else {
                 continue;
             };
-            if crl.signature != "verified" || !crl.current(now) {
+            let Some(by) = crl.verified_by.as_ref().filter(|_| crl.current(now)) else {
                 continue;
-            }
+            };
             for (i, serial) in crl.revoked.iter().enumerate() {
                 let by_issuer = revoked.entry(serial.clone()).or_default();
-                if !by_issuer.iter().any(|(n, _)| *n == crl.issuer_raw) {
+                if !by_issuer.iter().any(|(d, _)| d == by) {
                     by_issuer.push((
-                        crl.issuer_raw.clone(),
+                        by.clone(),
                         Revocation {
                             crl_path: it.path.clone(),
                             entry: crl.entries.get(i).copied().unwrap_or_default(),
@@ -183,9 +187,16 @@ impl Inventory {
                 c.revocation = if revoked.is_empty() {
                     None
                 } else {
+                    // Same name is not enough: a certificate planted with the CA's name could
+                    // sign a CRL; the certificate must be signed by the key that signed the CRL.
                     revoked
                         .get(c.serial.as_str())
-                        .and_then(|v| v.iter().find(|(n, _)| n.as_slice() == c.issuer_raw()))
+                        .and_then(|v| {
+                            v.iter().find(|(issuer, _)| {
+                                crate::pki::chain::verify_signed_by(c.der(), issuer)
+                                    == crate::pki::chain::SigCheck::Verified
+                            })
+                        })
                         .map(|(_, r)| Box::new(r.clone()))
                 };
             }
