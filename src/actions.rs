@@ -456,8 +456,11 @@ pub fn rehash(ctx: &Ctx, dir: &str) -> Result<Plan> {
     Ok(plan)
 }
 
-/// A fresh CRL for `ca` listing `revoked` (serial hex) in addition to what its current CRL in
-/// `dir` lists. Returns (file name, PEM).
+/// A fresh CRL for `ca` listing every serial revoked by that CA's CRLs in the store (those
+/// whose signature verifies against `ca`, wherever they are: a server checking the trust dir
+/// must not start accepting what `crl/` revoked), each with its original date and reason, plus
+/// `extra_serial` (hex) revoked now. Its number is above every CRL number seen for the CA's
+/// name. Returns (file name, PEM, issuer hash).
 fn crl_for(
     ctx: &Ctx,
     ca: &CaMaterial,
@@ -469,55 +472,120 @@ fn crl_for(
         .cert()
         .ok_or_else(|| anyhow!("CA is not a certificate"))?;
     let name = format!("{}.crl.pem", slug(&ca.item.display_name()));
-    let existing = ctx.inv.items.iter().find_map(|it| match &it.detail {
-        Detail::Crl(c) if c.issuer_raw == cert.subject_raw() && it.path == join(dir, &name) => {
-            Some(c.clone())
+    let mut entries: Vec<issue::CrlEntry> = vec![];
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    let mut highest: Option<Vec<u8>> = None;
+    // Certdeck's own CRL for this CA first, so its entries win over copies elsewhere.
+    let target = join(dir, &name);
+    let mut crls: Vec<&Item> = ctx
+        .inv
+        .items
+        .iter()
+        .filter(|it| matches!(&it.detail, Detail::Crl(c) if c.issuer_raw == cert.subject_raw()))
+        .collect();
+    crls.sort_by_key(|it| it.path != target);
+    for it in crls {
+        let (Detail::Crl(c), Some(der)) = (&it.detail, it.der.as_ref()) else {
+            continue;
+        };
+        if let Some(n) = c.crl_number.as_deref().and_then(crl_number_bytes) {
+            if highest.as_ref().is_none_or(|h| number_gt(&n, h)) {
+                highest = Some(n);
+            }
         }
-        _ => None,
-    });
-    let mut serials: Vec<String> = existing
-        .as_ref()
-        .map(|c| c.revoked.clone())
-        .unwrap_or_default();
-    if let Some(s) = extra_serial {
-        if !serials.iter().any(|x| x == s) {
-            serials.push(s.to_string());
+        if crate::store::inventory::verify_crl(der, &ca.cert_der)
+            != crate::pki::chain::SigCheck::Verified
+        {
+            continue;
+        }
+        for (serial, e) in crate::pki::revocation::entries_of_der(der) {
+            if seen.insert(crate::pki::cert::serial_hex(&serial)) {
+                entries.push(issue::CrlEntry {
+                    serial,
+                    when: OffsetDateTime::from_unix_timestamp(e.date_unix).unwrap_or(ctx.now),
+                    reason: e.reason,
+                });
+            }
         }
     }
-    let number = existing
-        .as_ref()
-        .and_then(|c| c.crl_number.as_deref())
-        .and_then(|n| u64::from_str_radix(n, 16).ok())
-        .map(|n| n + 1)
-        .unwrap_or(1);
-    let revoked: Vec<(Vec<u8>, OffsetDateTime)> = serials
-        .iter()
-        .filter_map(|s| hex::decode(s).ok())
-        .map(|b| {
+    if let Some(s) = extra_serial {
+        if seen.insert(s.to_string()) {
+            let b = hex::decode(s).map_err(|_| anyhow!("serial {s} is not hex"))?;
             // Keep the INTEGER positive: re-add the sign byte the hex form dropped.
-            let b = if b.first().is_some_and(|x| x & 0x80 != 0) {
+            let serial = if b.first().is_some_and(|x| x & 0x80 != 0) {
                 [vec![0u8], b].concat()
             } else {
                 b
             };
-            (b, ctx.now)
-        })
-        .collect();
-    let der = issue::make_crl(
+            entries.push(issue::CrlEntry {
+                serial,
+                when: ctx.now,
+                reason: None,
+            });
+        }
+    }
+    let number = next_crl_number(highest.as_deref())?;
+    let der = issue::make_crl_entries(
         Signer {
             cert_der: &ca.cert_der,
             key: &ca.key,
         },
-        &revoked,
+        &entries,
         ctx.now - Duration::minutes(5),
         ctx.now + Duration::days(CRL_DAYS),
-        number,
+        &number,
     )?;
     Ok((
         name,
         pem::encode("X509 CRL", &der).into_bytes(),
         cert.subject_hash.to_string(),
     ))
+}
+
+/// A CRL number in lowercase hex (as `CrlInfo::crl_number`) as big-endian octets without
+/// leading zeros (zero is one 0 octet).
+fn crl_number_bytes(hex_text: &str) -> Option<Vec<u8>> {
+    let padded = if hex_text.len() % 2 == 1 {
+        format!("0{hex_text}")
+    } else {
+        hex_text.to_string()
+    };
+    let b = hex::decode(padded).ok()?;
+    let first = b
+        .iter()
+        .position(|x| *x != 0)
+        .unwrap_or(b.len().saturating_sub(1));
+    Some(b.get(first..).unwrap_or_default().to_vec())
+}
+
+/// `a > b` for big-endian unsigned octets without leading zeros.
+fn number_gt(a: &[u8], b: &[u8]) -> bool {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b)) == std::cmp::Ordering::Greater
+}
+
+/// One above `highest` (1 when there is none), as octets for the CRL's INTEGER (with a sign
+/// octet when the top bit is set). RFC 5280 caps CRL numbers at 20 octets.
+fn next_crl_number(highest: Option<&[u8]>) -> Result<Vec<u8>> {
+    let mut n = highest.map(<[u8]>::to_vec).unwrap_or_default();
+    let mut carry = true;
+    for b in n.iter_mut().rev() {
+        let (v, c) = b.overflowing_add(1);
+        *b = v;
+        carry = c;
+        if !carry {
+            break;
+        }
+    }
+    if carry {
+        n.insert(0, 1);
+    }
+    if n.first().is_some_and(|x| x & 0x80 != 0) {
+        n.insert(0, 0);
+    }
+    if n.len() > 20 {
+        bail!("the CA's CRL number is at its limit (20 octets): sign no further CRLs with it");
+    }
+    Ok(n)
 }
 
 /// The CRL a plan is about to write, as a rehash source (its content is new, so its name is
@@ -532,13 +600,36 @@ fn crl_source(name: String, issuer_hash: String) -> trustdir::Source {
 }
 
 /// trust SELECTOR [--dir trusted]: copy the certificate into the trust dir and link it.
+/// Refuses a revoked certificate (see `trust_opts`).
 pub fn trust(ctx: &Ctx, sel: &str, dir: &str) -> Result<Plan> {
+    trust_opts(ctx, sel, dir, false)
+}
+
+/// Why trusting `sel` is a mistake, when a CRL in the store revokes it ("mallory is revoked by
+/// crl/root-ca.crl on ..."); `None` when it is not revoked or does not resolve.
+pub fn revoked_warning(inv: &Inventory, sel: &str) -> Option<String> {
+    let item = resolve_cert(inv, sel).ok()?;
+    let r = item.cert()?.revocation.as_ref()?;
+    Some(format!(
+        "{} is {}: peers checking that CRL reject it",
+        item.display_name(),
+        r.describe()
+    ))
+}
+
+/// `trust`; with `force`, a revoked certificate is trusted too (the caller showed the warning).
+pub fn trust_opts(ctx: &Ctx, sel: &str, dir: &str, force: bool) -> Result<Plan> {
     let dir = dir.trim_matches('/');
     guard_owned(ctx.inv, dir)?;
     let item = resolve_cert(ctx.inv, sel)?;
     let cert = item
         .cert()
         .ok_or_else(|| anyhow!("{} is not a certificate", item.path))?;
+    if !force {
+        if let Some(w) = revoked_warning(ctx.inv, sel) {
+            bail!("{w}; pass --force to trust it anyway");
+        }
+    }
     let der = item.der.as_ref().ok_or_else(|| anyhow!("no DER"))?;
     let existing = trust_dir_items(ctx.inv, dir);
     let copies: Vec<&&Item> = existing

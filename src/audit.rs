@@ -46,6 +46,12 @@ pub fn findings_with_servers(
     let mut f = lint_items(&inv.items, opts);
     f.extend(checks::check(inv));
     f.extend(crate::servers::check::check(inv, servers));
+    f.extend(crate::store::certbot::lineage_findings(
+        inv,
+        servers,
+        opts.reload_configured,
+    ));
+    crate::store::certbot::mute_history(inv, &mut f);
     f.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -337,11 +337,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Trust {
             selector,
             dir,
+            force,
             bundle,
             write,
         }) => {
             return trust_dir_action(&g, &write, dir, bundle, |ctx, dir| {
-                certdeck::actions::trust(ctx, &selector, dir)
+                if force {
+                    if let Some(w) = certdeck::actions::revoked_warning(ctx.inv, &selector) {
+                        eprintln!("warning: {w}");
+                    }
+                }
+                certdeck::actions::trust_opts(ctx, &selector, dir, force)
             })
         }
         Some(Command::Revoke {

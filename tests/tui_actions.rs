@@ -807,3 +807,43 @@ fn export_asks_for_the_path_shows_it_absolute_and_never_overwrites() {
     let journal = std::fs::read_to_string(root.join("history/journal.jsonl")).unwrap();
     assert!(journal.contains("export alice to alice.pem"), "{journal}");
 }
+
+#[test]
+fn trusting_a_revoked_certificate_warns_in_the_confirm_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap().join("demo");
+    certdeck::demo::create_demo_store(&root, time::OffsetDateTime::now_utc()).unwrap();
+    let env = effects::Env::new(&root);
+    let mut app = App::new(
+        root.clone(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.update(Msg::Resize(120, 40));
+    scan_into(&mut app, &root);
+    // Select mallory (the list is sorted by expiry; walk until she is selected), then t.
+    press(&mut app, KeyCode::Char('g'));
+    for _ in 0..40 {
+        if selected_name(&app) == "mallory" {
+            break;
+        }
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(selected_name(&app), "mallory");
+    let build = press(&mut app, KeyCode::Char('t'));
+    assert!(run_effects(&mut app, &env, build).is_empty());
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    assert!(
+        dlg.prepared.0.lines[0].starts_with("WARNING: mallory is revoked by crl/root-ca.crl"),
+        "{:?}",
+        dlg.prepared.0.lines
+    );
+    let s = screen(&app);
+    assert!(s.contains("WARNING: mallory is revoked"), "{s}");
+    assert!(
+        !root.join("trusted/mallory.pem").exists(),
+        "nothing before y"
+    );
+}

@@ -142,3 +142,74 @@ fn certbot_lineage_file_says_who_owns_it() {
     assert!(s.contains("live/example.com/cert.pem"), "{s}");
     assert!(s.contains("owned by certbot"), "{s}");
 }
+
+#[test]
+fn revoked_certificate_is_marked_in_words() {
+    use certdeck::pki::revocation::{Revocation, RevokedEntry};
+    let mut items = store();
+    let i = items
+        .iter()
+        .position(|it| it.display_name() == "www.example.com")
+        .unwrap();
+    items[i].cert_mut().unwrap().revocation = Some(Box::new(Revocation {
+        crl_path: "crl/root.crl".into(),
+        entry: RevokedEntry {
+            date_unix: 1_700_000_000,
+            reason: Some(1),
+        },
+    }));
+    // Monochrome: the marker is text, not a colour.
+    let mut app =
+        certdeck::tui::app::App::new("/etc/certdeck/store".into(), Theme { mono: true }, NOW);
+    app.update(Msg::Resize(120, 40));
+    app.set_items(items);
+    while selected_name(&app) != "www.example.com" {
+        keys(&mut app, "j");
+    }
+    let s = screen(&app);
+    let row = s
+        .lines()
+        .find(|l| l.contains("www.example.com") && l.contains("REVOKED"));
+    assert!(row.is_some(), "{s}");
+    // The details pane wraps at its width; the marker and the CRL come first.
+    assert!(
+        s.contains("Status      REVOKED: revoked by crl/root.crl"),
+        "{s}"
+    );
+}
+
+#[test]
+fn superseded_certbot_version_is_muted() {
+    let old = cert(
+        "le/archive/a.test/cert1.pem",
+        "a.test",
+        -200,
+        "Example Root CA",
+    );
+    let mut cur = cert(
+        "le/archive/a.test/cert2.pem",
+        "a.test",
+        60,
+        "Example Root CA",
+    );
+    cur.links = vec!["le/live/a.test/cert.pem".into()];
+    let app = app_with(vec![old, cur], 120, 40);
+    let s = screen(&app);
+    assert!(!s.contains("EXPIRED"), "{s}");
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains("a.test")).collect();
+    assert!(rows.iter().any(|l| l.contains(" old ")), "{s}");
+    assert!(rows.iter().any(|l| l.contains(" ok ")), "{s}");
+    // Its details say why.
+    let mut app = app;
+    for _ in 0..4 {
+        if screen(&app).contains("File        le/archive/a.test/cert1.pem") {
+            break;
+        }
+        keys(&mut app, "j");
+    }
+    assert!(
+        screen(&app).contains("superseded version"),
+        "{}",
+        screen(&app)
+    );
+}

@@ -43,6 +43,13 @@ pub fn to_text(it: &Item) -> String {
                     "days left",
                     format!("{} ({})", c.days_left, c.status.label()),
                 ),
+                kv(
+                    "revoked",
+                    c.revocation
+                        .as_ref()
+                        .map(|r| r.describe())
+                        .unwrap_or_else(|| "no".into()),
+                ),
                 kv("SANs", c.sans.join(", ")),
                 kv(
                     "key",

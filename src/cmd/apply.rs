@@ -90,7 +90,7 @@ pub(crate) fn new_passphrase(w: &WriteArgs) -> Result<Zeroizing<String>> {
 pub(crate) fn apply_action(
     g: &Global,
     w: &WriteArgs,
-    build: impl FnOnce(&certdeck::actions::Ctx) -> Result<certdeck::store::plan::Plan>,
+    build: impl Fn(&certdeck::actions::Ctx) -> Result<certdeck::store::plan::Plan>,
 ) -> Result<ExitCode> {
     let opts = scan_options(g)?;
     let dir = store_dir(g)?;
@@ -106,22 +106,26 @@ pub(crate) fn apply_action(
         certdeck::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow::anyhow!(e))?;
         Ok::<_, anyhow::Error>(plan)
     };
+    // Plan on a read-only scan first: a plan the layout refuses (certbot's tree) or the action
+    // rejects fails here, before `.certdeck.lock` exists, so a refusal leaves nothing behind.
+    let ro = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
+    let planned_on = ro.scan(&opts);
+    let plan = plan_on(&planned_on)?;
     if w.dry_run {
-        let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
-        let plan = plan_on(&store.scan(&opts))?;
         out(&if w.json {
             serde_json::to_string_pretty(
-                &serde_json::json!({"dry_run": true, "action": plan.action, "ops": plan.preview(store.root())}),
+                &serde_json::json!({"dry_run": true, "action": plan.action, "ops": plan.preview(ro.root())}),
             )?
         } else {
             format!(
                 "dry run, nothing changed:\n{}",
-                plan.preview_text(store.root())
+                plan.preview_text(ro.root())
             )
         });
         return Ok(ExitCode::SUCCESS);
     }
     // `--read-only` was refused before any command ran (`cmd::writes`).
+    drop(ro);
     let store = certdeck::store::handle::WritableStore::open_wait(
         &dir,
         std::time::Duration::from_secs(w.wait),
@@ -133,8 +137,15 @@ pub(crate) fn apply_action(
             store.waited().as_secs_f64()
         );
     }
+    // The plan stands only for the store it was made on: when another certdeck applied while
+    // we waited, plan again on the store as it is now, under the lock (rare: a new key then
+    // costs its generation twice).
     let inv = store.scan(&opts);
-    let plan = plan_on(&inv)?;
+    let plan = if same_content(&planned_on, &inv) {
+        plan
+    } else {
+        plan_on(&inv)?
+    };
     // Describe the plan against the store as it was, not as it is after applying.
     let preview = plan.preview_text(store.root());
     let report = store.apply(&plan)?;
@@ -175,6 +186,29 @@ pub(crate) fn say_recovered(store: &certdeck::store::handle::WritableStore) {
             eprintln!("certdeck: {line}");
         }
     }
+}
+
+/// The two scans found the same files with the same contents (certificates, CRLs, CSRs by
+/// DER; keys by public key and mode; errors by message; links).
+fn same_content(
+    a: &certdeck::store::inventory::Inventory,
+    b: &certdeck::store::inventory::Inventory,
+) -> bool {
+    use certdeck::pki::Detail;
+    let key = |it: &certdeck::pki::Item| match &it.detail {
+        Detail::PrivateKey(k) => (k.public_bits.clone(), k.mode.clone()),
+        _ => (None, None),
+    };
+    a.items.len() == b.items.len()
+        && a.items.iter().zip(&b.items).all(|(x, y)| {
+            x.path == y.path
+                && x.index == y.index
+                && x.kind == y.kind
+                && x.error == y.error
+                && x.links == y.links
+                && x.der == y.der
+                && key(x) == key(y)
+        })
 }
 
 /// After a change: run the reload command (--reload), or say how to make the server see it.
@@ -235,7 +269,7 @@ pub(crate) fn trust_dir_action(
     w: &WriteArgs,
     dir: Option<String>,
     bundle: Option<String>,
-    build: impl FnOnce(&certdeck::actions::Ctx, &str) -> Result<certdeck::store::plan::Plan>,
+    build: impl Fn(&certdeck::actions::Ctx, &str) -> Result<certdeck::store::plan::Plan>,
 ) -> Result<ExitCode> {
     let dir = g.trust_dir(dir);
     certdeck::actions::check_store_arg("--dir", &dir)?;

@@ -202,6 +202,9 @@ pub(crate) enum Command {
         /// Trust dir [default: the config's trust_dir, else trusted].
         #[arg(long)]
         dir: Option<String>,
+        /// Trust it even when a CRL in the store revokes it.
+        #[arg(long)]
+        force: bool,
         /// CA bundle file (store-relative) to keep in step with the trust dir.
         #[arg(long)]
         bundle: Option<String>,

@@ -44,6 +44,7 @@ pub(crate) fn audit(
         now: scan_opts.analyze.now,
         warn_days: g.warn(),
         crit_days,
+        reload_configured: g.reload_command.is_some(),
     };
     let report = certdeck::audit::run(&store, &scan_opts, &lint);
     if json {

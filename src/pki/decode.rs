@@ -281,6 +281,12 @@ fn crl(der: &[u8], source: &str) -> Item {
             .iter_revoked_certificates()
             .map(|r| cert::serial_hex(r.raw_serial()))
             .collect(),
+        entries: super::revocation::entries(&parsed)
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect(),
+        this_update_unix: parsed.last_update().timestamp(),
+        verified_by: None,
         signature_algorithm: cert::signature_name(&parsed.signature_algorithm.algorithm)
             .into_owned(),
         signature: "not checked".into(),

@@ -850,30 +850,80 @@ pub fn make_crl(
     next_update: time::OffsetDateTime,
     crl_number: u64,
 ) -> Result<Vec<u8>> {
+    let entries: Vec<CrlEntry> = revoked
+        .iter()
+        .map(|(serial, when)| CrlEntry {
+            serial: serial.clone(),
+            when: *when,
+            reason: None,
+        })
+        .collect();
+    let number = crl_number.to_be_bytes();
+    let first = number.iter().position(|b| *b != 0).unwrap_or(7);
+    make_crl_entries(signer, &entries, this_update, next_update, &number[first..])
+}
+
+/// One revoked certificate of a CRL to sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlEntry {
+    /// The serial's INTEGER content octets, as in the certificate.
+    pub serial: Vec<u8>,
+    pub when: time::OffsetDateTime,
+    /// CRLReason code (RFC 5280 5.3.1); unknown codes are dropped.
+    pub reason: Option<u8>,
+}
+
+fn revocation_reason(code: u8) -> Option<rcgen::RevocationReason> {
+    use rcgen::RevocationReason::*;
+    Some(match code {
+        0 => Unspecified,
+        1 => KeyCompromise,
+        2 => CaCompromise,
+        3 => AffiliationChanged,
+        4 => Superseded,
+        5 => CessationOfOperation,
+        6 => CertificateHold,
+        8 => RemoveFromCrl,
+        9 => PrivilegeWithdrawn,
+        10 => AaCompromise,
+        _ => return None,
+    })
+}
+
+/// A CRL (DER) signed by the CA listing `revoked` with their dates and reasons; `crl_number`
+/// is the number's big-endian octets (RFC 5280 allows up to 20).
+pub fn make_crl_entries(
+    signer: Signer,
+    revoked: &[CrlEntry],
+    this_update: time::OffsetDateTime,
+    next_update: time::OffsetDateTime,
+    crl_number: &[u8],
+) -> Result<Vec<u8>> {
     if next_update <= this_update {
         bail!("next_update must be later than this_update");
+    }
+    if crl_number.is_empty() || crl_number.len() > 20 {
+        bail!("CRL number must be 1 to 20 octets");
     }
     let checked = check_signer(&signer)?;
     let revoked_certs = revoked
         .iter()
-        .map(|(serial, when)| {
-            if serial.is_empty() {
+        .map(|e| {
+            if e.serial.is_empty() {
                 bail!("empty serial in the revocation list");
             }
             Ok(RevokedCertParams {
-                serial_number: SerialNumber::from_slice(serial),
-                revocation_time: *when,
-                reason_code: None,
+                serial_number: SerialNumber::from_slice(&e.serial),
+                revocation_time: e.when,
+                reason_code: e.reason.and_then(revocation_reason),
                 invalidity_date: None,
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let number = crl_number.to_be_bytes();
-    let first = number.iter().position(|b| *b != 0).unwrap_or(7);
     let params = CertificateRevocationListParams {
         this_update,
         next_update,
-        crl_number: SerialNumber::from_slice(&number[first..]),
+        crl_number: SerialNumber::from_slice(crl_number),
         issuing_distribution_point: None,
         revoked_certs,
         // The CRL's authorityKeyIdentifier must equal the CA's subjectKeyIdentifier, whatever

@@ -43,6 +43,8 @@ pub struct LintOptions {
     pub now: i64,
     pub warn_days: i64,
     pub crit_days: i64,
+    /// certdeck has a reload command for this store (so a certbot renewal gets reloaded).
+    pub reload_configured: bool,
 }
 
 impl Default for LintOptions {
@@ -51,6 +53,7 @@ impl Default for LintOptions {
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
             warn_days: 30,
             crit_days: 7,
+            reload_configured: false,
         }
     }
 }
@@ -75,6 +78,24 @@ fn finding(
 /// Leaf validity limit browsers enforce for certificates issued since 2020-09-01.
 const MAX_LEAF_DAYS: i64 = 398;
 const CAB_LIMIT_START: i64 = 1_598_918_400; // 2020-09-01T00:00:00Z
+
+/// What is missing from an incomplete chain, and a fix certdeck itself would carry out (no
+/// writing into certbot's tree, which it refuses).
+fn incomplete_fix(it: &Item, c: &super::model::CertInfo) -> String {
+    let certbot = ["archive/", "live/"]
+        .iter()
+        .any(|d| it.path.starts_with(d) || it.path.contains(&format!("/{d}")));
+    if !c.chain_issuers.is_empty() {
+        // An intermediate is here and its issuer is not: what is missing is the root, which
+        // servers do not send and clients take from their own trust.
+        return "only the root CA is missing: add it to the system trust or pass --system-trust (servers need not send it)".into();
+    }
+    if certbot {
+        "the intermediate that issued it is missing: certbot writes chain.pem/fullchain.pem itself (certbot renew --force-renewal rewrites them); certdeck does not write in certbot's tree".into()
+    } else {
+        "the intermediate (or root) that issued it is missing: add it to the chain file the server sends, or import it with certdeck import".into()
+    }
+}
 
 /// Item-level findings for every item.
 pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
@@ -107,6 +128,15 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
         match &it.detail {
             Detail::Certificate(c) => {
                 let name = it.display_name();
+                if let Some(r) = &c.revocation {
+                    out.push(finding(
+                        Critical,
+                        "revoked",
+                        it,
+                        format!("{name} (serial {}) is {}", c.serial, r.describe()),
+                        "replace the certificate with a newly issued one; peers checking the CRL reject it",
+                    ));
+                }
                 match c.status {
                     Status::Expired => out.push(finding(
                         Critical,
@@ -168,7 +198,7 @@ pub fn lint_items(items: &[Item], opts: &LintOptions) -> Vec<Finding> {
                         "incomplete-chain",
                         it,
                         format!("chain of {name} is incomplete: {}", c.chain_detail),
-                        "add the issuing CA / intermediate to the store (or the chain file)",
+                        incomplete_fix(it, c),
                     )),
                     _ => {}
                 }
@@ -336,5 +366,56 @@ pub fn nagios_exit_code(findings: &[Finding]) -> u8 {
         Some(Severity::Critical) => 2,
         Some(Severity::Warning) => 1,
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::model::{CertInfo, ChainLink, ItemKind};
+
+    fn incomplete(path: &str, with_intermediate: bool) -> Item {
+        let mut it = Item::new(ItemKind::Certificate, "CERTIFICATE");
+        it.path = path.into();
+        let mut c = CertInfo {
+            chain: ChainStatus::Incomplete,
+            not_after_unix: i64::MAX / 2,
+            ..Default::default()
+        };
+        if with_intermediate {
+            c.chain_issuers.push(std::sync::Arc::new(ChainLink {
+                subject: "CN=R3".into(),
+                sha256: String::new(),
+                path: "chain.pem".into(),
+                note: "issuer missing".into(),
+            }));
+        }
+        it.detail = Detail::Certificate(Box::new(c));
+        it
+    }
+
+    fn fix_of(it: Item) -> String {
+        lint_items(&[it], &LintOptions::default())
+            .into_iter()
+            .find(|f| f.code == "incomplete-chain")
+            .map(|f| f.fix)
+            .unwrap()
+    }
+
+    #[test]
+    fn incomplete_chain_fix_says_what_is_missing() {
+        let root = fix_of(incomplete("site/fullchain.pem", true));
+        assert!(
+            root.contains("only the root") && root.contains("--system-trust"),
+            "{root}"
+        );
+        let inter = fix_of(incomplete("site/cert.pem", false));
+        assert!(inter.contains("intermediate"), "{inter}");
+        // In certbot's tree certdeck refuses to write: the fix must not ask it to.
+        let le = fix_of(incomplete("le/archive/a.test/cert2.pem", false));
+        assert!(
+            le.contains("certbot") && !le.contains("certdeck import"),
+            "{le}"
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod model;
 pub mod p12;
 pub mod p12_read;
 pub mod pem;
+pub mod revocation;
 pub mod subject_hash;
 
 pub use model::*;

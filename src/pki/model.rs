@@ -43,6 +43,8 @@ pub enum Status {
     Expired,
     NotYetValid,
     Error,
+    /// On a CRL of its issuer in the store (signature verified, within its validity).
+    Revoked,
 }
 
 impl Status {
@@ -53,6 +55,7 @@ impl Status {
             Status::Expired => "expired",
             Status::NotYetValid => "not yet valid",
             Status::Error => "error",
+            Status::Revoked => "revoked",
         }
     }
 }
@@ -182,7 +185,10 @@ pub struct CertInfo {
     pub chain_issuers: Vec<std::sync::Arc<ChainLink>>,
     /// Store paths of private keys whose public key is this certificate's.
     pub paired_keys: Vec<String>,
+    /// Validity against the clock (`Revoked` is never stored here: see `revocation`).
     pub status: Status,
+    /// Set by the store's analysis when a CRL of the issuer lists this certificate.
+    pub revocation: Option<Box<super::revocation::Revocation>>,
     /// The exact DER and the raw parts chain building and key pairing compare; not shown.
     pub raw: CertDer,
 }
@@ -265,6 +271,15 @@ impl CertDer {
 }
 
 impl CertInfo {
+    /// The status as listed: revoked over any validity status.
+    pub fn shown_status(&self) -> Status {
+        if self.revocation.is_some() {
+            Status::Revoked
+        } else {
+            self.status
+        }
+    }
+
     /// `notBefore` in RFC 3339 (`2026-01-31T12:00:00Z`); kept as seconds, written when shown.
     pub fn not_before(&self) -> String {
         super::cert::rfc3339_unix(self.not_before_unix)
@@ -374,7 +389,7 @@ impl Serialize for CertJson<'_> {
         st.serialize_field("chain_detail", &*c.chain_detail)?;
         st.serialize_field("chain_path", &c.chain_links(self.path))?;
         st.serialize_field("paired_keys", &c.paired_keys)?;
-        st.serialize_field("status", &c.status)?;
+        st.serialize_field("status", &c.shown_status())?;
         st.end()
     }
 }
@@ -425,6 +440,21 @@ pub struct CrlInfo {
     pub sha256: String,
     #[serde(skip)]
     pub issuer_raw: Vec<u8>,
+    #[serde(skip)]
+    pub this_update_unix: i64,
+    /// DER of the store certificate the signature verified against (set by the analysis).
+    #[serde(skip)]
+    pub verified_by: Option<std::sync::Arc<[u8]>>,
+    /// Date and reason of each serial of `revoked`, in the same order.
+    #[serde(skip)]
+    pub entries: Vec<super::revocation::RevokedEntry>,
+}
+
+impl CrlInfo {
+    /// Whether a checker would use this CRL at `now`: thisUpdate passed, nextUpdate not yet.
+    pub fn current(&self, now: i64) -> bool {
+        self.this_update_unix <= now && self.next_update_unix.is_none_or(|n| n > now)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -640,7 +670,7 @@ impl Item {
             return Status::Error;
         }
         match &self.detail {
-            Detail::Certificate(c) => c.status,
+            Detail::Certificate(c) => c.shown_status(),
             _ => Status::Ok,
         }
     }

@@ -249,9 +249,20 @@ pub fn compare(served: &Served, inv: &Inventory, configs: &[ServerConfig]) -> Co
     if named.is_empty() {
         let mut seen = std::collections::HashSet::new();
         for it in &inv.items {
+            // A certbot version live/ no longer points to is served by nobody who follows
+            // live/: matching it would call a stale server up to date.
+            if crate::store::certbot::is_superseded(it) {
+                continue;
+            }
             if let Some(c) = it.cert() {
                 if !c.is_ca && seen.insert(it.path.clone()) {
-                    cands.push((it.path.clone(), c, String::new()));
+                    // Name the path servers are configured with: certbot's live/ link.
+                    let path = it
+                        .links
+                        .iter()
+                        .find(|l| l.starts_with("live/") || l.contains("/live/"))
+                        .unwrap_or(&it.path);
+                    cands.push((path.clone(), c, String::new()));
                 }
             }
         }
@@ -266,7 +277,14 @@ pub fn compare(served: &Served, inv: &Inventory, configs: &[ServerConfig]) -> Co
                 .filter(|i| i.path == rel)
                 .find_map(|i| i.cert())
             {
-                cands.push((rel, c, u.label()));
+                // Name the path as the config writes it (certbot's live/ link), not only
+                // the archive file it resolves to.
+                let label = if u.path.ends_with(&rel) {
+                    u.label()
+                } else {
+                    format!("{} {}", u.label(), u.path.display())
+                };
+                cands.push((rel, c, label));
             }
         }
     }

@@ -53,7 +53,7 @@ impl Inventory {
         {
             self.apply_chains(results);
         }
-        self.check_crls();
+        self.check_crls(opts.now);
     }
 
     /// Key pairing by raw public key bits, from scratch. Keys are few and certificates many:
@@ -104,8 +104,8 @@ impl Inventory {
         }
     }
 
-    /// CRL signatures against an issuer in the store.
-    pub(crate) fn check_crls(&mut self) {
+    /// CRL signatures against an issuer in the store, then which certificates they revoke.
+    pub(crate) fn check_crls(&mut self, now: i64) {
         use crate::pki::chain::SigCheck;
         use crate::pki::Detail;
         if !self
@@ -113,6 +113,12 @@ impl Inventory {
             .iter()
             .any(|it| matches!(it.detail, Detail::Crl(_)))
         {
+            // A rescan may have taken the last CRL away.
+            for it in &mut self.items {
+                if let Some(c) = it.cert_mut() {
+                    c.revocation = None;
+                }
+            }
             return;
         }
         let issuers: Vec<crate::pki::CertDer> = self
@@ -128,10 +134,12 @@ impl Inventory {
                 continue;
             };
             let mut verdict = "issuer not in store".to_string();
+            crl.verified_by = None;
             for issuer in issuers.iter().filter(|c| c.subject() == crl.issuer_raw) {
                 match verify_crl(crl_der, issuer.der()) {
                     SigCheck::Verified => {
                         verdict = "verified".into();
+                        crl.verified_by = Some(issuer.der().clone());
                         break;
                     }
                     SigCheck::NotChecked(w) => verdict = format!("not checked: {w}"),
@@ -139,6 +147,59 @@ impl Inventory {
                 }
             }
             crl.signature = verdict;
+        }
+        self.mark_revoked(now);
+    }
+
+    /// A certificate is revoked when a CRL of its issuer lists its serial, that CRL's signature
+    /// verified against a certificate of that name in the store, and `now` is within the CRL's
+    /// validity (an expired CRL is its own finding, `crl-expired`, and revokes nothing here).
+    fn mark_revoked(&mut self, now: i64) {
+        use crate::pki::revocation::Revocation;
+        use crate::pki::Detail;
+        use std::collections::HashMap;
+        // serial -> (issuer certificate DER the CRL verified against, the first CRL in path
+        // order listing it) per issuer.
+        type ByIssuer = Vec<(std::sync::Arc<[u8]>, Revocation)>;
+        let mut revoked: HashMap<String, ByIssuer> = HashMap::new();
+        for it in &self.items {
+            let Detail::Crl(crl) = &it.detail else {
+                continue;
+            };
+            let Some(by) = crl.verified_by.as_ref().filter(|_| crl.current(now)) else {
+                continue;
+            };
+            for (i, serial) in crl.revoked.iter().enumerate() {
+                let by_issuer = revoked.entry(serial.clone()).or_default();
+                if !by_issuer.iter().any(|(d, _)| d == by) {
+                    by_issuer.push((
+                        by.clone(),
+                        Revocation {
+                            crl_path: it.path.clone(),
+                            entry: crl.entries.get(i).copied().unwrap_or_default(),
+                        },
+                    ));
+                }
+            }
+        }
+        for it in &mut self.items {
+            if let Some(c) = it.cert_mut() {
+                c.revocation = if revoked.is_empty() {
+                    None
+                } else {
+                    // Same name is not enough: a certificate planted with the CA's name could
+                    // sign a CRL; the certificate must be signed by the key that signed the CRL.
+                    revoked
+                        .get(c.serial.as_str())
+                        .and_then(|v| {
+                            v.iter().find(|(issuer, _)| {
+                                crate::pki::chain::verify_signed_by(c.der(), issuer)
+                                    == crate::pki::chain::SigCheck::Verified
+                            })
+                        })
+                        .map(|(_, r)| Box::new(r.clone()))
+                };
+            }
         }
     }
 
@@ -218,7 +279,8 @@ impl Inventory {
     }
 }
 
-fn verify_crl(crl_der: &[u8], issuer_der: &[u8]) -> crate::pki::chain::SigCheck {
+/// A CRL's signature checked against one issuer certificate (both DER).
+pub fn verify_crl(crl_der: &[u8], issuer_der: &[u8]) -> crate::pki::chain::SigCheck {
     use crate::pki::chain::SigCheck;
     use x509_parser::prelude::{FromDer, X509Certificate};
     use x509_parser::revocation_list::CertificateRevocationList;

@@ -18,8 +18,16 @@ use crate::pki::Detail;
 pub const CERTBOT_OWNED: &str =
     "owned by certbot: use certbot renew / certbot certonly; certdeck does not write here";
 
-/// certbot's own subdirectories of a letsencrypt directory.
-const OWNED_DIRS: [&str; 3] = ["live", "archive", "renewal"];
+/// certbot's own subdirectories of a letsencrypt directory: all of its tree.
+const OWNED_DIRS: [&str; 7] = [
+    "live",
+    "archive",
+    "renewal",
+    "keys",
+    "csr",
+    "accounts",
+    "renewal-hooks",
+];
 
 /// Default `renew_before_expiry` of certbot.
 pub const RENEW_BEFORE_DAYS: i64 = 30;
@@ -75,6 +83,42 @@ pub struct Lineage {
     pub renew_before_days: i64,
     /// Store path of `renewal/<name>.conf`, when present.
     pub renewal_conf: Option<String>,
+    /// `renew_before_expiry` as written in the renewal conf, when set.
+    pub renew_before_expiry: Option<String>,
+    /// Why `renew_before_expiry` could not be read (then `renew_before_days` is certbot's default).
+    pub renew_before_error: Option<String>,
+    /// Serial (lowercase hex) of the current certificate.
+    pub serial: String,
+    /// Key of the current certificate: `RSA 2048`, `EC P-256`, ...
+    pub key_type: String,
+    /// `[renewalparams] authenticator` (webroot, nginx, standalone, dns-...).
+    pub authenticator: Option<String>,
+    /// `[renewalparams] server`: the ACME directory URL.
+    pub server: Option<String>,
+    /// `staging` (a Let's Encrypt staging or other test URL) or `production`; null without a server.
+    pub environment: Option<&'static str>,
+    /// `autorenew` (certbot's default: true).
+    pub autorenew: bool,
+    pub hooks: Hooks,
+}
+
+/// The renewal hooks a lineage's conf sets (`renew_hook` is certbot's name for the deploy hook).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Hooks {
+    pub deploy_hook: Option<String>,
+    pub pre_hook: Option<String>,
+    pub post_hook: Option<String>,
+}
+
+/// What a renewal conf says.
+#[derive(Debug, Default)]
+struct RenewalConf {
+    renew_before_expiry: Option<String>,
+    domains: Vec<String>,
+    authenticator: Option<String>,
+    server: Option<String>,
+    autorenew: Option<bool>,
+    hooks: Hooks,
 }
 
 /// Split `<dir>/archive/<name>/certN.pem` (or the `live/` form) into (dir, name, file).
@@ -94,16 +138,17 @@ fn cert_version(file: &str) -> Option<u32> {
         .ok()
 }
 
-/// What a renewal conf says: (renew_before_expiry in days, domains from `[[webroot_map]]`).
-fn read_renewal_conf(path: &Path) -> (Option<i64>, Vec<String>) {
+fn read_renewal_conf(path: &Path) -> RenewalConf {
+    let mut conf = RenewalConf::default();
     let Ok(text) = std::fs::read_to_string(path) else {
-        return (None, vec![]);
+        return conf;
     };
-    let mut before = None;
-    let mut domains = vec![];
     let mut in_webroot_map = false;
     for line in text.lines() {
         let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
         if line.starts_with('[') {
             in_webroot_map = line == "[[webroot_map]]";
             continue;
@@ -111,18 +156,35 @@ fn read_renewal_conf(path: &Path) -> (Option<i64>, Vec<String>) {
         let Some((k, v)) = line.split_once('=') else {
             continue;
         };
-        let (k, v) = (k.trim(), v.trim());
-        if k == "renew_before_expiry" {
-            before = v
-                .split_whitespace()
-                .next()
-                .and_then(|n| n.parse::<i64>().ok())
-                .filter(|_| v.contains("day"));
-        } else if in_webroot_map && !k.is_empty() {
-            domains.push(k.to_string());
+        let (k, v) = (k.trim(), v.trim().trim_matches('"').to_string());
+        let set = |v: String| (!v.is_empty()).then_some(v);
+        match k {
+            _ if in_webroot_map && !k.is_empty() => conf.domains.push(k.to_string()),
+            _ if in_webroot_map => {}
+            "renew_before_expiry" => conf.renew_before_expiry = Some(v),
+            "authenticator" => conf.authenticator = set(v),
+            "server" => conf.server = set(v),
+            "autorenew" => conf.autorenew = Some(!v.eq_ignore_ascii_case("false")),
+            "renew_hook" | "deploy_hook" => conf.hooks.deploy_hook = set(v),
+            "pre_hook" => conf.hooks.pre_hook = set(v),
+            "post_hook" => conf.hooks.post_hook = set(v),
+            _ => {}
         }
     }
-    (before, domains)
+    conf
+}
+
+/// certbot's `util.is_staging` ("staging" in the URL), plus the local test servers (Pebble).
+fn environment(server: &str) -> &'static str {
+    if server.contains("staging")
+        || server.contains("pebble")
+        || server.contains("localhost")
+        || server.contains("127.0.0.1")
+    {
+        "staging"
+    } else {
+        "production"
+    }
 }
 
 /// Every certbot lineage of the store: one per `live/<name>/cert.pem` link into `archive/`.
@@ -160,11 +222,12 @@ pub fn certbot_lineages(inv: &Inventory) -> Vec<Lineage> {
         };
         let conf_abs = inv.store.join(&conf_rel);
         let has_conf = conf_abs.is_file();
-        let (before, conf_domains) = if has_conf {
+        let conf = if has_conf {
             read_renewal_conf(&conf_abs)
         } else {
-            (None, vec![])
+            RenewalConf::default()
         };
+        let conf_domains = conf.domains.clone();
         let mut domains: Vec<String> = c
             .sans
             .iter()
@@ -176,7 +239,20 @@ pub fn certbot_lineages(inv: &Inventory) -> Vec<Lineage> {
         if domains.is_empty() {
             domains.extend(c.common_name.clone());
         }
-        let renew_before_days = before.unwrap_or(RENEW_BEFORE_DAYS);
+        // As certbot's add_time_interval reads it; a value it cannot read is said, not guessed.
+        let now = time::OffsetDateTime::now_utc();
+        let (interval, renew_before_error) = match conf.renew_before_expiry.as_deref() {
+            Some(v) => match super::certbot::parse_interval(v) {
+                Ok(i) => (Some(i), None),
+                Err(e) => (None, Some(e)),
+            },
+            None => (None, None),
+        };
+        let renew_at = interval
+            .and_then(|i| i.add_to(now))
+            .unwrap_or(now + time::Duration::days(RENEW_BEFORE_DAYS));
+        let renew_before_days = (renew_at - now).whole_days();
+        let renewal_due = c.not_after_unix < renew_at.unix_timestamp();
         out.push(Lineage {
             name: aname.to_string(),
             dir: adir.to_string(),
@@ -185,9 +261,21 @@ pub fn certbot_lineages(inv: &Inventory) -> Vec<Lineage> {
             cert: it.path.clone(),
             not_after: c.not_after(),
             days_left: c.days_left,
-            renewal_due: c.days_left < renew_before_days,
+            renewal_due,
             renew_before_days,
             renewal_conf: has_conf.then_some(conf_rel),
+            renew_before_expiry: conf.renew_before_expiry,
+            renew_before_error,
+            serial: c.serial.clone(),
+            key_type: match c.key_bits {
+                Some(b) if c.key_algorithm == "RSA" => format!("RSA {b}"),
+                _ => c.key_algorithm.to_string(),
+            },
+            environment: conf.server.as_deref().map(environment),
+            authenticator: conf.authenticator,
+            server: conf.server,
+            autorenew: conf.autorenew.unwrap_or(true),
+            hooks: conf.hooks,
         });
     }
     out.sort_by(|a, b| (&a.dir, &a.name).cmp(&(&b.dir, &b.name)));

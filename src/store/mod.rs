@@ -2,6 +2,7 @@
 //! path (plans, atomic writes, history and journal) that only a `WritableStore` can use.
 
 pub mod apply;
+pub mod certbot;
 pub mod checks;
 pub mod fsx;
 pub mod handle;

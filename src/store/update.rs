@@ -193,7 +193,7 @@ impl Inventory {
         if let Some(results) = self.chain_results(opts, false, touched, &|_, _| true) {
             self.apply_chains(results);
         }
-        self.check_crls();
+        self.check_crls(opts.now);
         Some(splice)
     }
 }

@@ -530,6 +530,7 @@ impl App {
             return Status::Error;
         }
         match item.cert() {
+            Some(c) if c.revocation.is_some() => Status::Revoked,
             Some(c) if c.not_before_unix > self.now => Status::NotYetValid,
             Some(c) => {
                 match fmt::urgency(fmt::days_until(c.not_after_unix, self.now), self.warn_days) {
@@ -947,6 +948,9 @@ impl App {
         for it in self.items() {
             if it.cert().is_some() {
                 c.certs += 1;
+            }
+            if crate::store::certbot::is_superseded(it) {
+                continue;
             }
             match self.status_of(it) {
                 Status::Expired => c.expired += 1,

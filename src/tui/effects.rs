@@ -156,7 +156,20 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
     };
     let plan = match req {
         ActionRequest::Generate(args) => actions::generate(&ctx, args)?,
-        ActionRequest::Trust { sel, dir } => actions::trust(&ctx, sel, dir)?,
+        ActionRequest::Trust { sel, dir } => {
+            // The confirm dialog is the TUI's --force: it shows the warning above the plan.
+            let plan = actions::trust_opts(&ctx, sel, dir, true)?;
+            if let Some(w) = actions::revoked_warning(inv, sel) {
+                let mut lines = vec![format!("WARNING: {w}")];
+                lines.extend(preview_lines(&plan, &env.store));
+                return Ok(Prepared {
+                    title: plan.action.clone(),
+                    lines,
+                    work: Work::Plan(plan),
+                });
+            }
+            plan
+        }
         ActionRequest::Revoke { sel, dir } => actions::revoke(&ctx, sel, dir)?,
         ActionRequest::Rehash { dir } => actions::rehash(&ctx, dir)?,
         ActionRequest::Import { files, dir } => {

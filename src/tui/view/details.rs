@@ -156,6 +156,16 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
             ),
         ));
     }
+    if crate::store::certbot::is_superseded(item) {
+        out.push(field(
+            t,
+            "certbot",
+            Span::styled(
+                "superseded version: live/ points to a newer one (history, not audited for expiry)",
+                t.dim(),
+            ),
+        ));
+    }
     match &item.detail {
         Detail::Certificate(c) => cert_rest(app, c, &mut out),
         Detail::PrivateKey(k) => {
@@ -243,6 +253,14 @@ fn cert_summary<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<
     let t = &app.theme;
     let days = fmt::days_until(c.not_after_unix, app.now);
     let u = fmt::urgency(days, app.warn_days);
+    if let Some(r) = &c.revocation {
+        // A word, not only a colour: NO_COLOR and --mono show it too.
+        out.push(field(
+            t,
+            "Status",
+            Span::styled(format!("REVOKED: {}", r.describe()), t.error()),
+        ));
+    }
     out.push(field(
         t,
         "Expires",

@@ -104,16 +104,29 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> Tab
         ),
         _ => (String::new(), Span::raw(""), String::new()),
     };
-    let status_cell = Span::styled(
-        short_status(status),
-        match status {
-            Status::Error | Status::Expired => t.error(),
-            Status::Expiring => t.urgency(fmt::Urgency::Soon),
-            _ => ratatui::style::Style::default(),
-        },
-    );
+    // A certbot version live/ no longer points to is history: muted, whatever its dates.
+    let superseded = crate::store::certbot::is_superseded(item);
+    let status_cell = if superseded {
+        Span::styled("old", t.dim())
+    } else {
+        Span::styled(
+            short_status(status),
+            match status {
+                Status::Error | Status::Expired | Status::Revoked => t.error(),
+                Status::Expiring => t.urgency(fmt::Urgency::Soon),
+                _ => ratatui::style::Style::default(),
+            },
+        )
+    };
+    let left = if superseded {
+        Span::styled(left.content, t.dim())
+    } else {
+        left
+    };
     let name = esc(name);
-    let name_cell = if item.error.is_some() {
+    let name_cell = if superseded {
+        Span::styled(format!("{marker}{indent}{name}"), t.dim())
+    } else if item.error.is_some() {
         Span::styled(format!("{marker}{indent}{name}"), t.error())
     } else {
         Span::raw(format!("{marker}{indent}{name}"))
@@ -141,6 +154,7 @@ fn short_status(s: Status) -> &'static str {
         Status::Expired => "EXPIRED",
         Status::NotYetValid => "future",
         Status::Error => "ERROR",
+        Status::Revoked => "REVOKED",
     }
 }
 
