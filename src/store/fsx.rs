@@ -217,6 +217,10 @@ impl Dir {
     /// Creates the directory `name` with exactly `mode` and returns it held. The mode is set
     /// through the new directory's own descriptor (opened without following), and only if it
     /// is the directory we made (ours, not a replacement someone slipped in).
+    ///
+    /// "Ours" is owned by us *and empty*: whoever can write this directory can rename another
+    /// of our directories of it (a root-only `private/`) into the new one's place between the
+    /// mkdir and the open; a rename within one directory needs no right on the moved one.
     pub fn mkdir(&self, name: &str, mode: u32) -> io::Result<Dir> {
         rfs::mkdirat(&self.fd, name, Mode::from_raw_mode(mode)).map_err(|e| errno_msg(e, name))?;
         let dir = self.open_dir(name)?;
@@ -225,6 +229,12 @@ impl Dir {
             return Err(io::Error::other(format!(
                 "{name}: the new directory was replaced by one owned by uid {}",
                 st.st_uid
+            )));
+        }
+        if !dir.entries()?.is_empty() {
+            return Err(io::Error::other(format!(
+                "{name}: the new directory was replaced by another (it is not empty); \
+                 refusing to change its mode or write into it"
             )));
         }
         if st.st_mode & 0o7777 != mode {
