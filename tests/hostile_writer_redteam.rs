@@ -254,3 +254,68 @@ fn opted_in_undo_cannot_restore_an_attacker_file_into_a_root_only_directory() {
         o.brief()
     );
 }
+
+// R4. The store in a directory the attacker owns (`/home/svc/ssl`, `/home/svc` theirs): the
+// attacker replaces `ssl` with a symlink to an /etc-like directory, and root's `generate`
+// wrote its key, certificate and history there. The path to the store is input too.
+#[test]
+fn store_reached_through_an_attacker_directory_is_refused() {
+    let Some(a) = attacker() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut decoy = Decoy::new(&tmp.path().join("etc-decoy"));
+    decoy.seal();
+    let home = tmp.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    a.own(&home);
+    // What the attacker does in their own directory: `ln -s /etc/... ssl`.
+    let ln = a
+        .command("/bin/ln")
+        .arg("-s")
+        .arg(&decoy.dir)
+        .arg(home.join("ssl"))
+        .status()
+        .unwrap();
+    assert!(ln.success());
+    let store = home.join("ssl");
+    let o = Bounded {
+        home: Some(tmp.path()),
+        ..Bounded::default()
+    };
+    let out = run(
+        &[
+            "generate",
+            "ca",
+            "--cn",
+            "Through A Link",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        &o,
+    );
+    assert!(out.bounded(), "{}", out.brief());
+    let changes = decoy.changes();
+    assert!(
+        changes.is_empty(),
+        "outside the store: {changes:?}\n  run: {}",
+        out.brief()
+    );
+    assert!(out.refused(), "must be refused: {}", out.brief());
+    assert!(out.stderr.contains("--safe-store"), "{}", out.brief());
+    // The attacker's store itself (their directory, in a root-owned parent) still works.
+    let own = tmp.path().join("svcstore");
+    std::fs::create_dir(&own).unwrap();
+    a.own(&own);
+    let out = run(
+        &[
+            "generate",
+            "ca",
+            "--cn",
+            "Own Store",
+            "--store",
+            own.to_str().unwrap(),
+        ],
+        &o,
+    );
+    assert!(out.ok(), "{}", out.brief());
+}
