@@ -319,3 +319,34 @@ fn store_reached_through_an_attacker_directory_is_refused() {
     );
     assert!(out.ok(), "{}", out.brief());
 }
+
+// R5. `--safe-store`: a planted interrupted `rmdir` of pub/drop (in root's 0755 pub/) with mode
+// "0777". Rolling it back recreated the directory as root, mode 0777, so the attacker could
+// write inside root's pub/.
+#[test]
+fn opted_in_rollback_of_rmdir_never_makes_a_writable_directory() {
+    let Some(a) = attacker() else { return };
+    let s = Scene::new();
+    a.own(&s.store);
+    let _ = std::fs::remove_file(s.p(".certdeck.lock"));
+    std::fs::create_dir(s.p("pub")).unwrap();
+    std::fs::set_permissions(s.p("pub"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    root_own(&s.p("pub"));
+    let id = "20260101T000000Z-4242-11";
+    s.plant(&[
+        json!({"state": "pending", "id": id, "time": "2026-01-01T00:00:00Z",
+        "user": "root", "uid": 0, "pid": 4242, "action": "planted",
+        "ops": [{"kind": "rm-dir", "path": "pub/drop", "mode": "0777", "existed": true}]}),
+    ]);
+    let o = s.run(&[SAFE_STORE_FLAG, "recover"]);
+    assert!(o.bounded(), "{}", o.brief());
+    if let Ok(m) = std::fs::symlink_metadata(s.p("pub/drop")) {
+        assert_eq!(
+            m.mode() & 0o022,
+            0,
+            "pub/drop recreated {:04o}\n  run: {}",
+            m.mode() & 0o7777,
+            o.brief()
+        );
+    }
+}

@@ -550,8 +550,10 @@ fn revert(root: &Dir, id: &str, rec: &OpRecord, left: &mut Vec<String>) -> io::R
         }
         OpKind::RmDir => {
             if here.is_none() {
+                // Never group/other-writable: the mode is read back from a journal another
+                // account may have written (opted in), and certdeck makes only 0755/0700.
                 let mode = rec.mode.as_deref().unwrap_or("0755");
-                dir.mkdir(name, u32::from_str_radix(mode, 8).unwrap_or(0o755) & 0o777)?;
+                dir.mkdir(name, u32::from_str_radix(mode, 8).unwrap_or(0o755) & 0o755)?;
                 dir.sync()?;
             }
             return Ok(());
