@@ -361,11 +361,18 @@ fn execute(root: &Dir, op: &Op, rec: &OpRecord) -> io::Result<()> {
         Op::Restore { from, .. } => {
             check_history(from)?;
             let (fdir, fname) = root.parent(from)?;
-            let now = fdir.lstat(fname)?.map(|st| Ident::of(&st));
+            let st = fdir.lstat(fname)?;
+            let now = st.as_ref().map(Ident::of);
             if now.is_none() || now != rec.from {
                 return Err(io::Error::other(format!(
                     "{from} changed since the plan was made; not restored"
                 )));
+            }
+            if let Some(why) = st.and_then(|st| not_movable(root, &fdir, &st, &dir).transpose()) {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!("{from}: {}; not restored", why?),
+                ));
             }
             if let Some(saved) = saved {
                 save_to_history(root, &dir, name, saved, true)?;
@@ -377,6 +384,35 @@ fn execute(root: &Dir, op: &Op, rec: &OpRecord) -> io::Result<()> {
             fdir.sync()
         }
     }
+}
+
+/// Why the entry `st` of the history directory `src` must not move into `dst`, if it must
+/// not. With an opted-in `history/` of another account, that account writes history too: a
+/// file they made there (its identity in a record they wrote) would land in `dst`, which may
+/// be a directory they cannot write (root's `private/`). So the history directory must be ours
+/// (or `dst`'s owner's) and not group/other-writable (else its entry can be swapped after the
+/// identity check), and with a foreign `history/` the entry itself ours or `dst`'s owner's.
+fn not_movable(root: &Dir, src: &Dir, st: &fsx::Stat, dst: &Dir) -> io::Result<Option<String>> {
+    let me = fsx::euid();
+    let owner = dst.stat()?.st_uid;
+    let s = src.stat()?;
+    if s.st_uid != owner && (s.st_uid != me || s.st_mode & 0o022 != 0) {
+        return Ok(Some(format!(
+            "its history directory is writable by uid {} (mode {:04o}), who cannot write where \
+             it would go",
+            s.st_uid,
+            s.st_mode & 0o7777
+        )));
+    }
+    let h = root.open_dir(HISTORY_DIR)?.stat()?;
+    let foreign = (h.st_uid != me && h.st_uid != 0) || h.st_mode & 0o022 != 0;
+    if foreign && st.st_uid != me && st.st_uid != owner {
+        return Ok(Some(format!(
+            "it is owned by uid {}, who cannot write where it would go",
+            st.st_uid
+        )));
+    }
+    Ok(None)
 }
 
 /// Old entry (if any) to history by hard link, then the new one renamed over it: servers see
@@ -447,7 +483,7 @@ pub(crate) fn rollback(
 /// (with a `.N` suffix if that name is taken: a rollback may run more than once).
 fn retire(root: &Dir, id: &str, dir: &Dir, name: &str, rel: &str) -> io::Result<()> {
     let base = format!("{HISTORY_DIR}/{id}/rolled-back/{rel}");
-    let (hdir, hname) = history_parent(root, &base)?;
+    let (hdir, hname) = history_parent(root, &base, dir)?;
     let mut n = 0;
     loop {
         let to = if n == 0 {
@@ -514,8 +550,10 @@ fn revert(root: &Dir, id: &str, rec: &OpRecord, left: &mut Vec<String>) -> io::R
         }
         OpKind::RmDir => {
             if here.is_none() {
+                // Never group/other-writable: the mode is read back from a journal another
+                // account may have written (opted in), and certdeck makes only 0755/0700.
                 let mode = rec.mode.as_deref().unwrap_or("0755");
-                dir.mkdir(name, u32::from_str_radix(mode, 8).unwrap_or(0o755) & 0o777)?;
+                dir.mkdir(name, u32::from_str_radix(mode, 8).unwrap_or(0o755) & 0o755)?;
                 dir.sync()?;
             }
             return Ok(());
@@ -526,7 +564,14 @@ fn revert(root: &Dir, id: &str, rec: &OpRecord, left: &mut Vec<String>) -> io::R
                 left.push(format!("{from:?}: not under history/"));
                 return Ok(());
             }
-            let (fdir, fname) = history_parent(root, from)?;
+            let (fdir, fname) = match history_parent(root, from, &dir) {
+                Ok(p) => p,
+                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                    left.push(format!("{}: {e}", rec.path));
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            };
             let ours = here.as_ref().map(Ident::of);
             if fdir.lstat(fname)?.is_none() && ours.is_some() {
                 if ours == rec.from {
@@ -588,6 +633,10 @@ fn revert(root: &Dir, id: &str, rec: &OpRecord, left: &mut Vec<String>) -> io::R
             ));
             return Ok(());
         }
+    }
+    if let Some(why) = not_movable(root, &hdir, &hst, &dir)? {
+        left.push(format!("{saved}: {why}; left in history"));
+        return Ok(());
     }
     hdir.rename_noreplace(hname, &dir, name)?;
     dir.sync()?;

@@ -230,6 +230,10 @@ impl Dir {
     /// Creates the directory `name` with exactly `mode` and returns it held. The mode is set
     /// through the new directory's own descriptor (opened without following), and only if it
     /// is the directory we made (ours, not a replacement someone slipped in).
+    ///
+    /// "Ours" is owned by us *and empty*: whoever can write this directory can rename another
+    /// of our directories of it (a root-only `private/`) into the new one's place between the
+    /// mkdir and the open; a rename within one directory needs no right on the moved one.
     pub fn mkdir(&self, name: &str, mode: u32) -> io::Result<Dir> {
         rfs::mkdirat(&self.fd, name, Mode::from_raw_mode(mode)).map_err(|e| errno_msg(e, name))?;
         let dir = self.open_dir(name)?;
@@ -238,6 +242,12 @@ impl Dir {
             return Err(io::Error::other(format!(
                 "{name}: the new directory was replaced by one owned by uid {}",
                 st.st_uid
+            )));
+        }
+        if !dir.entries()?.is_empty() {
+            return Err(io::Error::other(format!(
+                "{name}: the new directory was replaced by another (it is not empty); \
+                 refusing to change its mode or write into it"
             )));
         }
         if st.st_mode & 0o7777 != mode {
@@ -340,10 +350,97 @@ pub fn lstat_rel(root: &Dir, rel: &str) -> io::Result<Option<Stat>> {
     dir.lstat(name)
 }
 
+/// The first entry on the way to `path` (the store root) that another account could swap: one
+/// in a directory that is not ours or root's, or that others may write (in a sticky directory
+/// such as /tmp, only entries of others). Every hop is checked, symlinks on the way included,
+/// and the store directory itself (it may be another account's, but its name may not).
+///
+/// The store root is opened by path, once; only a path no one else can change makes that one
+/// open land where the admin meant. A store in `/home/svc/ssl` with `/home/svc` owned by `svc`
+/// is `svc`'s to point anywhere: `ssl -> /etc/nginx/ssl` and certdeck, as root, writes there.
+pub fn untrusted_on_the_way(path: &Path) -> io::Result<Option<(std::path::PathBuf, String)>> {
+    use std::ffi::OsString;
+    use std::os::unix::fs::MetadataExt;
+    use std::path::{Component, PathBuf};
+    let me = euid();
+    let ok = |uid: u32| uid == 0 || uid == me;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    let push = |todo: &mut Vec<OsString>, p: &Path| {
+        for c in p.components().rev() {
+            match c {
+                Component::Normal(n) => todo.push(n.to_os_string()),
+                Component::ParentDir => todo.push("..".into()),
+                _ => {}
+            }
+        }
+    };
+    let mut todo = Vec::new();
+    push(&mut todo, &abs);
+    let mut cur = PathBuf::from("/");
+    let mut cur_meta = std::fs::symlink_metadata(&cur)?;
+    if !ok(cur_meta.uid()) || cur_meta.mode() & 0o022 != 0 {
+        return Ok(Some((cur, format!("is owned by uid {}", cur_meta.uid()))));
+    }
+    let mut hops = 0;
+    while let Some(c) = todo.pop() {
+        if c == ".." {
+            // `cur` has no symlink in it, so its parent is the physical one.
+            cur.pop();
+            cur_meta = std::fs::symlink_metadata(&cur)?;
+            continue;
+        }
+        let next = cur.join(&c);
+        let meta = std::fs::symlink_metadata(&next)?;
+        let dir_mode = cur_meta.mode();
+        let why = if !ok(cur_meta.uid()) {
+            Some(format!(
+                "is in {}, owned by uid {}",
+                cur.display(),
+                cur_meta.uid()
+            ))
+        } else if dir_mode & 0o022 != 0 && (dir_mode & 0o1000 == 0 || !ok(meta.uid())) {
+            Some(format!(
+                "is in {}, which others may write (mode {:04o}), and is owned by uid {}",
+                cur.display(),
+                dir_mode & 0o7777,
+                meta.uid()
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Ok(Some((next, why)));
+        }
+        if meta.file_type().is_symlink() {
+            hops += 1;
+            if hops > 40 {
+                return Err(io::Error::other(format!(
+                    "{}: too many symlinks",
+                    path.display()
+                )));
+            }
+            let t = std::fs::read_link(&next)?;
+            if t.is_absolute() {
+                cur = PathBuf::from("/");
+                cur_meta = std::fs::symlink_metadata(&cur)?;
+            }
+            push(&mut todo, &t);
+            continue;
+        }
+        cur = next;
+        cur_meta = meta;
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::{symlink, MetadataExt};
+    use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 
     #[test]
     fn open_dir_never_follows_a_symlink() {
@@ -382,6 +479,29 @@ mod tests {
         symlink(d.path().join("nowhere"), d.path().join("l")).unwrap();
         assert!(root.create("l", 0o600).is_err());
         assert!(!d.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn a_path_through_another_accounts_directory_is_untrusted() {
+        let d = tempfile::tempdir().unwrap();
+        let home = d.path().join("home");
+        std::fs::create_dir_all(home.join("ssl")).unwrap();
+        assert!(untrusted_on_the_way(&home.join("ssl")).unwrap().is_none());
+        symlink(home.join("ssl"), d.path().join("link")).unwrap();
+        assert!(untrusted_on_the_way(&d.path().join("link"))
+            .unwrap()
+            .is_none());
+        std::os::unix::fs::chown(&home, Some(12345), None).unwrap_or_else(|_| {
+            // Not root: another account's directory cannot be made here; a group-writable
+            // one stands for it.
+            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o775)).unwrap()
+        });
+        let bad = untrusted_on_the_way(&home.join("ssl")).unwrap().unwrap();
+        assert_eq!(bad.0, home.join("ssl"), "{bad:?}");
+        // Reached through a symlink of a trusted directory: still the same untrusted hop.
+        assert!(untrusted_on_the_way(&d.path().join("link"))
+            .unwrap()
+            .is_some());
     }
 
     #[test]

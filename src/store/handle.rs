@@ -142,6 +142,22 @@ impl WritableStore {
 
     /// Retries the lock for up to `timeout`; `waited()` tells how long it waited.
     pub fn open_wait(path: &Path, timeout: Duration) -> Result<Self, WriteOpenError> {
+        // Before anything resolves the path: if another account can swap a name on the way,
+        // the root descriptor could be any directory (a symlink to /etc).
+        if let Ok(Some((hop, why))) = super::fsx::untrusted_on_the_way(path) {
+            let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if !history::foreign_allowed(&canon) {
+                return Err(WriteOpenError::Untrusted(
+                    path.to_path_buf(),
+                    format!(
+                        "{} {why}: that account can point the store anywhere (a symlink to \
+                         /etc), so it is not written. If that account is trusted, add the \
+                         store to `safe_stores` in the config or pass --safe-store",
+                        hop.display()
+                    ),
+                ));
+            }
+        }
         let root = ReadOnlyStore::open(path)
             .map_err(WriteOpenError::Open)?
             .root

@@ -129,7 +129,7 @@ pub fn allow_foreign_history(root: &Path) {
     }
 }
 
-fn foreign_allowed(root: &Path) -> bool {
+pub(crate) fn foreign_allowed(root: &Path) -> bool {
     SAFE_STORES
         .lock()
         .is_ok_and(|v| v.iter().any(|p| p == root))

@@ -85,7 +85,7 @@ pub(crate) fn save_to_history(
     saved: &str,
     keep_in_place: bool,
 ) -> io::Result<()> {
-    let (hdir, hname) = history_parent(root, saved)?;
+    let (hdir, hname) = history_parent(root, saved, dir)?;
     let linked = keep_in_place && dir.hard_link(name, &hdir, hname).is_ok();
     if !linked {
         dir.rename_noreplace(name, &hdir, hname)?;
@@ -94,12 +94,33 @@ pub(crate) fn save_to_history(
     hdir.sync()
 }
 
-/// The (created if missing, 0700) parent directory of a history path, and its last component.
-pub(crate) fn history_parent<'a>(root: &Dir, saved: &'a str) -> io::Result<(Dir, &'a str)> {
+/// The (created if missing, 0700) parent directory of a history path, and its last component,
+/// for an entry of `from` to go into.
+///
+/// With an opted-in `history/` another account owns, that account can make `history/<id>/`
+/// directories of its own before certdeck does: an entry moved or linked there from a
+/// directory they cannot write (a root-only one) would become theirs to delete. So the
+/// directory must be ours, or belong to whoever owns `from` (who could move it there anyway).
+pub(crate) fn history_parent<'a>(
+    root: &Dir,
+    saved: &'a str,
+    from: &Dir,
+) -> io::Result<(Dir, &'a str)> {
     let (parent, name) = saved
         .rsplit_once('/')
         .ok_or_else(|| invalid(format!("{saved}: not under history/")))?;
-    Ok((root.mkdir_all(parent, 0o700)?, name))
+    let hdir = root.mkdir_all(parent, 0o700)?;
+    let owner = hdir.stat()?.st_uid;
+    if owner != fsx::euid() && owner != from.stat()?.st_uid {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{parent} is owned by uid {owner}, who cannot write where the entry comes \
+                 from; not moving it there"
+            ),
+        ));
+    }
+    Ok((hdir, name))
 }
 
 /// The store lock: an flock on `<store>/.certdeck.lock` holding the owner's pid. Released
