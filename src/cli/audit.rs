@@ -59,6 +59,8 @@ pub fn run(g: &Global, a: Args) -> ExitCode {
         }
     };
     scan_opts.analyze.system_trust = !a.no_system_trust;
+    let bar = super::progress::Bar::new(!a.json && !a.prometheus);
+    scan_opts.analyze.progress = bar.progress();
     let lint = crate::pki::lint::LintOptions {
         now: scan_opts.analyze.now,
         warn_days: g.warn(),
@@ -66,6 +68,7 @@ pub fn run(g: &Global, a: Args) -> ExitCode {
         reload_configured: g.reload_command.is_some(),
     };
     let report = crate::audit::run(&store, &scan_opts, &lint, &servers);
+    drop(bar);
     if a.json {
         out(&report.to_json());
     } else if a.prometheus {

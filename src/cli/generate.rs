@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::global::Global;
+use super::progress::Bar;
 use super::subject::SubjectArgs;
 use super::write::{apply_action, new_passphrase, WriteArgs};
 use crate::actions::{self, GenKind, GenerateArgs};
@@ -74,5 +75,13 @@ pub fn run(g: &Global, a: Args) -> Result<ExitCode> {
         path_len: a.path_len,
         replace: a.replace,
     };
-    apply_action(g, &a.write, |ctx| actions::generate(ctx, &args))
+    // RSA-4096 takes seconds (RSA-3072 about one): say so on a terminal.
+    let slow = matches!(args.key_type, KeyType::Rsa4096 | KeyType::Rsa3072);
+    let spinner = Bar::spinner(slow && !a.write.json, "generating the RSA key…");
+    apply_action(g, &a.write, |ctx| {
+        let plan = actions::generate(ctx, &args);
+        // Gone before the plan is printed.
+        spinner.finish();
+        plan
+    })
 }

@@ -182,7 +182,12 @@ pub struct Args {
 }
 
 pub fn run(g: &super::global::Global, a: Args) -> anyhow::Result<std::process::ExitCode> {
-    let inv = super::global::load_with(g, |o| o.analyze.verify_signatures = !a.no_verify)?;
+    let bar = super::progress::Bar::new(!a.json);
+    let inv = super::global::load_with(g, |o| {
+        o.analyze.verify_signatures = !a.no_verify;
+        o.analyze.progress = bar.progress();
+    })?;
+    drop(bar);
     if a.json {
         // A closed pipe (`| head`) is not an error.
         use std::io::IsTerminal;

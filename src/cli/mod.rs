@@ -16,6 +16,7 @@ pub mod list;
 pub mod man;
 pub mod output;
 pub mod probe;
+pub mod progress;
 pub mod prompt;
 pub mod read_only;
 pub mod recover;

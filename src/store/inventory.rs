@@ -17,6 +17,8 @@ pub struct AnalyzeOptions {
     /// key identifiers only and end as `unverified`: `list --no-verify`, and the TUI's first
     /// pass (it verifies in the background afterwards).
     pub verify_signatures: bool,
+    /// Told how reading and verifying advance (a bar on the CLI's terminal).
+    pub progress: super::progress::Progress,
 }
 
 impl Default for AnalyzeOptions {
@@ -26,6 +28,7 @@ impl Default for AnalyzeOptions {
             system_trust: false,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
             verify_signatures: true,
+            progress: Default::default(),
         }
     }
 }
@@ -49,8 +52,12 @@ impl Inventory {
             .par_sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.index.cmp(&b.index)));
         self.pair_keys();
         // Chains. Always complete here: `progress` never cancels.
-        if let Some(results) = self.chain_results(opts, opts.verify_signatures, None, &|_, _| true)
-        {
+        let progress = |done, total| {
+            opts.progress
+                .report(super::progress::Stage::Verifying, done, total);
+            true
+        };
+        if let Some(results) = self.chain_results(opts, opts.verify_signatures, None, &progress) {
             self.apply_chains(results);
         }
         self.check_crls(opts.now);

@@ -10,6 +10,7 @@ pub mod history;
 pub mod inventory;
 pub mod layout;
 pub mod plan;
+pub mod progress;
 pub mod scan;
 pub mod select;
 pub mod trustdir;

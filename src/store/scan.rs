@@ -639,10 +639,13 @@ fn walk_and_decode(
 
 fn scan_streaming(store: PathBuf, opts: &ScanOptions) -> Inventory {
     let parts = std::sync::Mutex::new(Vec::new());
-    let (links, _) = walk_and_decode(&store, opts, |batch, _, _| {
+    let (links, _) = walk_and_decode(&store, opts, |batch, done, found| {
         if let Ok(mut p) = parts.lock() {
             p.push(batch);
         }
+        opts.analyze
+            .progress
+            .report(super::progress::Stage::Reading, done, found);
     });
     let parts = parts.into_inner().unwrap_or_default();
     // Each part is freed as it is moved: the items exist once, plus one part.
