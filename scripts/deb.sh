@@ -19,9 +19,8 @@ fi
 if [ -n "${CERTDECK_DEB_BIN:-}" ]; then
   target_dir=${CERTDECK_DEB_TARGET_DIR:-target/deb-staging}
   mkdir -p "$target_dir/release"
-  # A hard link costs nothing; cp when the staging dir is on another filesystem.
-  ln -f "$CERTDECK_DEB_BIN" "$target_dir/release/certdeck" 2>/dev/null ||
-    cp -f "$CERTDECK_DEB_BIN" "$target_dir/release/certdeck"
+  # A copy, not a link: nothing done to the staged file can reach the original.
+  cp -f "$CERTDECK_DEB_BIN" "$target_dir/release/certdeck"
 else
   cargo build --release --locked
   target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
@@ -41,6 +40,9 @@ gen() { # gen FILE ARGS...: run the binary, refuse an empty result
   fi
 }
 gen certdeck.1 man
+# Debian policy: man pages gzipped, -n so the package is reproducible. (cargo-deb compresses
+# only assets it did not build.)
+gzip -9nf "$assets/certdeck.1"
 gen certdeck.bash completions bash
 gen _certdeck completions zsh
 gen certdeck.fish completions fish
