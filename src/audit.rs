@@ -45,10 +45,10 @@ pub fn findings_with_servers(
 ) -> Vec<Finding> {
     let mut f = lint_items(&inv.items, opts);
     f.extend(checks::check(inv));
-    f.extend(crate::servers::check::check(inv, servers));
+    f.extend(crate::serving::check::check(inv, servers));
     f.extend(crate::store::certbot::lineage_findings(
         inv,
-        servers,
+        !servers.is_empty(),
         opts.reload_configured,
     ));
     crate::store::certbot::mute_history(inv, &mut f);
@@ -61,9 +61,15 @@ pub fn findings_with_servers(
     f
 }
 
-pub fn run(store: &ReadOnlyStore, scan: &ScanOptions, lint: &LintOptions) -> Report {
-    let inventory = store.scan(scan);
-    report_with_servers(inventory, lint, &scan.servers)
+/// Scan `store` with what `servers` name attached, and report.
+pub fn run(
+    store: &ReadOnlyStore,
+    scan: &ScanOptions,
+    lint: &LintOptions,
+    servers: &[crate::servers::ServerConfig],
+) -> Report {
+    let inventory = store.scan(&crate::serving::scan_options(scan.clone(), servers));
+    report_with_servers(inventory, lint, servers)
 }
 
 pub fn report(inventory: Inventory, lint: &LintOptions) -> Report {

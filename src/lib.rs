@@ -12,6 +12,7 @@ pub mod outfile;
 pub mod pki;
 pub mod sandbox;
 pub mod servers;
+pub mod serving;
 pub mod store;
 pub mod text;
 pub mod timing;

@@ -154,3 +154,24 @@ pub fn to_text(it: &Item) -> String {
         .map(|(k, v)| format!("{k:<w$}  {}\n", crate::text::escape_control(v)))
         .collect()
 }
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The item: a store path (with #N for the Nth item of a file), a common name, or a
+    /// SHA-256 prefix.
+    pub selector: String,
+    /// Print the item as JSON (the `list --json` item, with every detail).
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+}
+
+pub fn run(g: &super::global::Global, a: Args) -> anyhow::Result<std::process::ExitCode> {
+    let inv = super::global::load(g)?;
+    let it = crate::store::select::resolve_one(&inv, &a.selector)?;
+    super::output::out(&if a.json {
+        to_json(&inv.store, it)
+    } else {
+        to_text(it)
+    });
+    Ok(std::process::ExitCode::SUCCESS)
+}

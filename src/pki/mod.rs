@@ -9,6 +9,7 @@ pub mod issue;
 pub mod jks;
 pub mod key;
 pub mod keycrypt;
+pub mod keyload;
 pub mod lint;
 pub mod model;
 pub mod p12;

@@ -7,7 +7,6 @@
 //! `used_by`; `check` audits the pairs a site names. Relative paths are made absolute the way the
 //! server itself resolves them, so the rest of certdeck only sees absolute paths.
 
-pub mod check;
 pub mod harper;
 pub mod nano;
 pub mod nginx;
@@ -328,42 +327,6 @@ pub fn load_all<S: AsRef<str>>(specs: &[S]) -> Result<Vec<ServerConfig>, ConfigE
     specs.iter().map(|s| load(s.as_ref())).collect()
 }
 
-/// Servers whose files a change touched (store-relative paths of a plan's ops), each with a
-/// short reason: `("nginx", "server api.example.com uses tls/api.pem")`.
-pub fn affected(
-    servers: &[ServerConfig],
-    touched: &[String],
-    store: &Path,
-) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = vec![];
-    for cfg in servers {
-        for u in &cfg.uses {
-            // Lexical and canonical store-relative forms (a replaced file may sit in history).
-            let lexical = normalize(&u.path)
-                .strip_prefix(store)
-                .ok()
-                .map(|p| p.to_string_lossy().into_owned());
-            let canon = inventory_path(store, &u.path);
-            let hit = [lexical, canon].into_iter().flatten().find(|rel| {
-                !rel.is_empty()
-                    && touched
-                        .iter()
-                        .any(|t| t == rel || t.starts_with(&format!("{rel}/")))
-            });
-            if let Some(rel) = hit {
-                let entry = (
-                    cfg.kind.name().to_string(),
-                    format!("{} uses {rel}", u.context),
-                );
-                if !out.iter().any(|(s, _)| *s == entry.0) {
-                    out.push(entry);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Lexically clean `p` (`.`/`..`) without touching the filesystem.
 pub fn normalize(p: &Path) -> PathBuf {
     use std::path::Component;
@@ -399,17 +362,6 @@ pub fn expand_use(path: &Path) -> Vec<PathBuf> {
         Ok(_) => vec![path.to_path_buf()],
         Err(_) => vec![],
     }
-}
-
-/// The inventory path of a file a server names: store-relative when it is inside the (canonical)
-/// store, else absolute. `None` when it does not exist.
-pub fn inventory_path(store: &Path, path: &Path) -> Option<String> {
-    let canon = std::fs::canonicalize(path).ok()?;
-    Some(match canon.strip_prefix(store) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
-        Ok(_) => String::new(),
-        Err(_) => canon.to_string_lossy().into_owned(),
-    })
 }
 
 #[cfg(test)]

@@ -208,7 +208,7 @@ pub fn mute_history(inv: &Inventory, findings: &mut Vec<Finding>) {
 /// its renewal conf, no hook in `renewal-hooks/deploy/`, and no reload command in certdeck.
 pub fn lineage_findings(
     inv: &Inventory,
-    servers: &[crate::servers::ServerConfig],
+    has_server_configs: bool,
     reload_configured: bool,
 ) -> Vec<Finding> {
     let mut out = vec![];
@@ -230,7 +230,7 @@ pub fn lineage_findings(
         if reload_configured || has_reload_hook(inv, &l) {
             continue;
         }
-        if !servers.is_empty() && !used_by_server(inv, &l) {
+        if has_server_configs && !used_by_server(inv, &l) {
             continue;
         }
         out.push(Finding {

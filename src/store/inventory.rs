@@ -2,7 +2,7 @@
 
 use crate::pki::chain::{ChainIndex, ChainResult, Node};
 use crate::pki::Item;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Options that change what the analysis concludes.
 #[derive(Debug, Clone)]
@@ -317,4 +317,15 @@ fn load_system_trust(opts: &AnalyzeOptions) -> Vec<crate::pki::Item> {
         }
     }
     out
+}
+
+/// The inventory path of a file outside the walk (one a server config names): store-relative when it is inside the (canonical)
+/// store, else absolute. `None` when it does not exist.
+pub fn inventory_path(store: &Path, path: &Path) -> Option<String> {
+    let canon = std::fs::canonicalize(path).ok()?;
+    Some(match canon.strip_prefix(store) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
+        Ok(_) => String::new(),
+        Err(_) => canon.to_string_lossy().into_owned(),
+    })
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 use rayon::prelude::*;
 
-use super::inventory::{AnalyzeOptions, Inventory};
+use super::inventory::{inventory_path, AnalyzeOptions, Inventory};
 use crate::pki::decode::{decode_file, DecodeOptions};
 use crate::pki::{Detail, Item, ItemKind};
 
@@ -62,9 +62,17 @@ pub struct ScanOptions {
     pub analyze: AnalyzeOptions,
     /// Files larger than this become error items (default 16 MiB).
     pub max_file_size: u64,
-    /// Server configs (`--server-config`): the files they name get `used_by`, files outside the
-    /// store are scanned too (listed by absolute path), and their passphrases open keys.
-    pub servers: Vec<crate::servers::ServerConfig>,
+    /// Files servers read (from `--server-config`, see `serving::scan_options`): they get
+    /// `used_by`, and those outside the store are scanned too (listed by absolute path).
+    pub used_files: Vec<UsedFile>,
+}
+
+/// A file a server reads, as the scanner needs it: where it is and who reads it how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedFile {
+    pub path: PathBuf,
+    /// The `used_by` text: `nginx: server api.example.com, ssl_certificate`.
+    pub label: String,
 }
 
 impl Default for ScanOptions {
@@ -78,7 +86,7 @@ impl Default for ScanOptions {
             },
             analyze,
             max_file_size: 16 * 1024 * 1024,
-            servers: vec![],
+            used_files: vec![],
         }
     }
 }
@@ -502,7 +510,7 @@ pub fn spawn_scan(root: PathBuf, opts: ScanOptions) -> crossbeam_channel::Receiv
         in_own_pool("scan", || {
             let start = Instant::now();
             let store = fs::canonicalize(&root).unwrap_or(root);
-            if opts.servers.is_empty() {
+            if opts.used_files.is_empty() {
                 let (links, dir_links) =
                     walk_and_decode(&store, &opts, |batch, files_done, files_total| {
                         let _ = tx.send(ScanEvent::Items(batch));
@@ -571,27 +579,13 @@ pub fn spawn_verify(
 
 fn scan_inner(root: &Path, opts: &ScanOptions) -> Inventory {
     let store = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    if opts.servers.is_empty() {
+    if opts.used_files.is_empty() {
         return scan_streaming(store, opts);
     }
     let Walk {
         mut entries, links, ..
     } = walk(&store);
-    let used = attach_servers(&store, &opts.servers, &mut entries, &links);
-    // Passphrases from server configs open the keys/keystores those configs name.
-    let with_secrets;
-    let opts = if opts.servers.iter().any(|c| !c.secrets.is_empty()) {
-        let mut o = opts.clone();
-        for c in &opts.servers {
-            o.decode
-                .passphrases
-                .extend(c.secrets.iter().map(|s| s.0.clone()));
-        }
-        with_secrets = o;
-        &with_secrets
-    } else {
-        opts
-    };
+    let used = attach_servers(&store, &opts.used_files, &mut entries, &links);
     let mut items: Vec<Item> = entries
         .par_chunks(64)
         .flat_map_iter(|chunk| chunk.iter().flat_map(|e| decode_entry(e, opts)))
@@ -680,40 +674,32 @@ pub fn finish_walk(
 
 fn attach_servers(
     store: &Path,
-    servers: &[crate::servers::ServerConfig],
+    used_files: &[UsedFile],
     entries: &mut Vec<Entry>,
     links: &HashMap<String, Vec<String>>,
 ) -> HashMap<String, Vec<String>> {
     let mut used: HashMap<String, Vec<String>> = HashMap::new();
-    if servers.is_empty() {
-        return used;
-    }
     let mut known: HashSet<String> = entries.iter().map(|e| e.rel.clone()).collect();
-    for cfg in servers {
-        for u in &cfg.uses {
-            for file in crate::servers::expand_use(&u.path) {
-                let Some(rel) = crate::servers::inventory_path(store, &file) else {
-                    continue;
-                };
-                if rel.is_empty() {
-                    continue;
-                }
-                if !known.contains(&rel) && !links.contains_key(&rel) {
-                    if let Ok(canon) = fs::canonicalize(&file) {
-                        entries.push(Entry {
-                            rel: rel.clone(),
-                            read_path: canon,
-                            problem: None,
-                        });
-                        known.insert(rel.clone());
-                    }
-                }
-                let v = used.entry(rel).or_default();
-                let label = u.label();
-                if !v.contains(&label) {
-                    v.push(label);
-                }
+    for u in used_files {
+        let Some(rel) = inventory_path(store, &u.path) else {
+            continue;
+        };
+        if rel.is_empty() {
+            continue;
+        }
+        if !known.contains(&rel) && !links.contains_key(&rel) {
+            if let Ok(canon) = fs::canonicalize(&u.path) {
+                entries.push(Entry {
+                    rel: rel.clone(),
+                    read_path: canon,
+                    problem: None,
+                });
+                known.insert(rel.clone());
             }
+        }
+        let v = used.entry(rel).or_default();
+        if !v.contains(&u.label) {
+            v.push(u.label.clone());
         }
     }
     for v in used.values_mut() {

@@ -219,7 +219,8 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
 
 /// Connect, and say in one line what is served and whether the store has it.
 fn probe(target: &str, inv: &Inventory) -> Result<String, String> {
-    use crate::servers::probe::{compare, probe};
+    use crate::servers::probe::probe;
+    use crate::serving::probe::compare;
     let r = probe(target, None, Duration::from_secs(10)).map_err(|e| {
         // The read-only sandbox denies TCP connect (EACCES): say so, not "permission denied".
         let denied = e.chain().any(|c| {

@@ -6,7 +6,8 @@ use zeroize::Zeroizing;
 
 use super::{guard_owned, key_from_bytes, Ctx};
 use crate::pki::decode::{decode_file, DecodeOptions};
-use crate::servers::{inventory_path, Role, ServerConfig};
+use crate::servers::{Role, ServerConfig};
+use crate::store::inventory::inventory_path;
 use crate::store::plan::{Op, Plan};
 
 pub struct ReplaceArgs<'a> {

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use super::{inventory_path, Role, ServerConfig, ServerUse, Site};
 use crate::pki::lint::{Finding, Severity};
 use crate::pki::{ChainStatus, Detail, Item};
-use crate::store::inventory::Inventory;
+use crate::servers::{Role, ServerConfig, ServerUse, Site};
+use crate::store::inventory::{inventory_path, Inventory};
 
 fn finding(sev: Severity, code: &'static str, path: &str, message: String, fix: &str) -> Finding {
     Finding {

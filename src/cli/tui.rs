@@ -4,25 +4,24 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::args::Global;
-use crate::{scan_options, store_dir};
+use super::global::{passphrases, scan_options, store_dir, Global};
 
-pub(crate) fn run_tui(g: &Global) -> Result<ExitCode> {
-    let opts = scan_options(g)?;
+/// `certdeck` without a subcommand (and `certdeck demo`).
+pub fn run(g: &Global) -> Result<ExitCode> {
+    let (opts, servers) = scan_options(g)?;
     let dir = store_dir(g)?;
     let read_only = g.read_only;
     if read_only {
         // Kernel-enforced on top of the read-only handle; the terminal stays writable.
-        certdeck::sandbox::restrict_to_read_only(true);
+        crate::sandbox::restrict_to_read_only(true);
     }
-    let store = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
+    let store = crate::store::handle::ReadOnlyStore::open(&dir)?;
     // Watching a 100,000-file tree means one inotify watch per directory: set it up off the
     // UI's path so the first rows are not delayed; changes are forwarded once it is ready.
     let (fwd_tx, changes) = crossbeam_channel::unbounded();
     let watch_root = store.root().to_path_buf();
     std::thread::spawn(move || {
-        let Ok(rx) =
-            certdeck::store::watch::watch(&watch_root, std::time::Duration::from_millis(300))
+        let Ok(rx) = crate::store::watch::watch(&watch_root, std::time::Duration::from_millis(300))
         else {
             return;
         };
@@ -34,29 +33,29 @@ pub(crate) fn run_tui(g: &Global) -> Result<ExitCode> {
         }
     });
     let changes = Some(changes);
-    let tui_opts = certdeck::tui::TuiOptions {
+    let tui_opts = crate::tui::TuiOptions {
         mono: g.mono,
         read_only,
         warn_days: g.warn(),
         changes,
-        passphrases: opts.decode.passphrases.clone(),
+        passphrases: passphrases(g)?,
         analyze: opts.analyze.clone(),
         // After a change the TUI says what the server needs; `l` runs the reload command, after
         // a confirm like any other change.
-        after_apply: match (&g.reload_command, opts.servers.first()) {
+        after_apply: match (&g.reload_command, servers.first()) {
             (Some(cmd), _) => Some(format!("press l to run: {cmd}")),
             (None, Some(s)) => Some(format!("restart {} for this to take effect", s.kind.name())),
             (None, None) => None,
         },
         reload_command: g.reload_command.clone(),
         // With server configs a scan also attaches what they name: only a full one does.
-        file_updates: opts.servers.is_empty(),
+        file_updates: servers.is_empty(),
     };
     let root = store.root().to_path_buf();
     let scans = move |files: Option<Vec<String>>| match files {
         Some(files) => store.spawn_update(opts.clone(), files),
         None => store.spawn_scan(opts.clone()),
     };
-    certdeck::tui::run(root, scans, tui_opts)?;
+    crate::tui::run(root, scans, tui_opts)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,4 @@
-//! Passphrases of private key files (`key passwd|encrypt|decrypt SEL`) and DH parameters
-//! (`generate dhparam`).
+//! Passphrases of private key files (`key passwd|encrypt|decrypt SEL`).
 //!
 //! A key file keeps its name (servers are configured with it); the old file moves to history and
 //! the new one is written 0600. An encrypted key is written as PKCS#8 PBES2 (PBKDF2-SHA256,
@@ -9,8 +8,8 @@
 use anyhow::{anyhow, bail, Context, Result};
 use zeroize::Zeroizing;
 
-use super::{guard_new, guard_owned, key_from_bytes, Ctx};
-use crate::pki::{dh, keycrypt, pem, Detail, ItemKind};
+use super::{guard_owned, key_from_bytes, Ctx};
+use crate::pki::{keycrypt, pem, Detail, ItemKind};
 use crate::store::plan::{Op, Plan};
 use crate::store::select;
 
@@ -132,21 +131,4 @@ pub fn key_passphrase(
     let mut plan = Plan::new(format!("key {} {rel}", op.name()));
     plan.push(Op::write_secret(rel, contents));
     Ok(plan)
-}
-
-/// `generate dhparam --bits N [--out REL]`: the RFC 7919 ffdhe group in PEM `DH PARAMETERS`.
-/// Named groups need no generation (and `openssl dhparam` takes minutes for 4096 bits).
-pub fn dhparam(ctx: &Ctx, bits: u32, out: Option<&str>) -> Result<Plan> {
-    let der = dh::ffdhe_params_der(bits).map_err(|e| anyhow!(e))?;
-    let out = out
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("ffdhe{bits}.pem"));
-    super::check_store_arg("--out", &out)?;
-    guard_new(ctx.inv, &out, false)?;
-    let mut plan = Plan::new(format!("generate dhparam ffdhe{bits}"));
-    plan.push(Op::write_public(
-        out,
-        pem::encode("DH PARAMETERS", &der).into_bytes(),
-    ));
-    Ok(plan.with_missing_dirs(&ctx.inv.store))
 }

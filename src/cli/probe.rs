@@ -3,32 +3,43 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use certdeck::store::scan::scan;
-use certdeck::text::escape_control as esc;
 
-use super::args::Global;
-use crate::{out, scan_options, store_dir};
+use super::global::{scan_options, store_dir, Global};
+use super::output::out;
+use crate::servers::probe::probe as connect;
+use crate::serving::probe::{compare, Verdict};
+use crate::store::scan::scan;
+use crate::text::escape_control as esc;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// HOST:PORT to connect to ([::1]:443 for IPv6).
+    pub target: String,
+    /// SNI name to send (default: HOST when it is a name).
+    #[arg(long)]
+    pub servername: Option<String>,
+    /// Print the served chain and the comparison as JSON.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+    /// Seconds for connecting and for each read/write.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+}
 
 /// `certdeck probe HOST:PORT`.
-pub(crate) fn probe(
-    g: &Global,
-    target: &str,
-    servername: Option<&str>,
-    json: bool,
-    timeout: u64,
-) -> Result<ExitCode> {
-    use certdeck::servers::probe::{compare, probe as connect, Verdict};
+pub fn run(g: &Global, a: Args) -> Result<ExitCode> {
+    let json = a.json;
     let result = connect(
-        target,
-        servername,
-        std::time::Duration::from_secs(timeout.max(1)),
+        &a.target,
+        a.servername.as_deref(),
+        std::time::Duration::from_secs(a.timeout.max(1)),
     )?;
     let compare_with = g.store.is_some() || !g.server_config.is_empty();
     let comparison = match (compare_with, result.chain.first()) {
         (true, Some(leaf)) => {
-            let opts = scan_options(g)?;
+            let (opts, servers) = scan_options(g)?;
             let inv = scan(&store_dir(g)?, &opts);
-            Some(compare(leaf, &inv, &opts.servers))
+            Some(compare(leaf, &inv, &servers))
         }
         _ => None,
     };
@@ -66,7 +77,7 @@ pub(crate) fn probe(
             esc(&c.serial),
             c.not_after,
             c.days_left,
-            certdeck::pki::cert::colon_hex(&c.sha256)
+            crate::pki::cert::colon_hex(&c.sha256)
         ));
         if !c.sans.is_empty() {
             s.push_str(&format!("    SANs    {}\n", esc(&c.sans.join(", "))));

@@ -4,30 +4,49 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::global::{passphrases, scan_options, store_dir, Global};
+use super::output::out;
+use super::write::{apply_action, new_passphrase, passphrase_from_file, WriteArgs};
+use crate::actions::export_to::{self, Target};
+use crate::actions::keyout::KeyPolicy;
+use crate::actions::{Ctx, ExportFormat};
+use crate::store::plan::{CERT_MODE, SECRET_MODE};
 use anyhow::{anyhow, Context, Result};
-use certdeck::actions::export_to::{self, Target};
-use certdeck::actions::keyout::KeyPolicy;
-use certdeck::actions::{Ctx, ExportFormat};
-use certdeck::store::plan::{CERT_MODE, SECRET_MODE};
 
-use super::apply::{apply_action, new_passphrase, passphrase_from_file};
-use super::args::{Global, WriteArgs};
-use crate::{out, scan_options, store_dir};
-
-pub(crate) struct ExportCmd {
-    pub(crate) selector: String,
-    pub(crate) format: ExportFormat,
-    pub(crate) out: PathBuf,
-    pub(crate) legacy: bool,
-    pub(crate) force: bool,
-    pub(crate) decrypt: bool,
-    pub(crate) new_passphrase_file: Option<PathBuf>,
-    pub(crate) dry_run: bool,
-    pub(crate) json: bool,
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The certificate: a store path (#N for the Nth item of a file), common name or SHA-256 prefix.
+    pub selector: String,
+    /// pem, der, fullchain (leaf then its chain), cert+key, p12.
+    #[arg(long)]
+    pub format: ExportFormat,
+    /// Output file: a new file (inside the store, a store change with history; outside,
+    /// never an existing file unless --force).
+    #[arg(long, help_heading = "Output")]
+    pub out: PathBuf,
+    /// PKCS#12 with RC2/3DES + SHA-1 MAC for old consumers.
+    #[arg(long)]
+    pub legacy: bool,
+    /// Replace an existing file (outside the store: by rename, never through a symlink;
+    /// inside: the old one goes to history). A private key of the store is never replaced.
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
+    /// cert+key: write an encrypted key unencrypted (warned); without it it stays encrypted.
+    #[arg(long, help_heading = "Key")]
+    pub decrypt: bool,
+    /// Passphrase for the written key (cert+key) or PKCS#12 [p12 default: --passphrase-file].
+    #[arg(long, value_name = "FILE", help_heading = "Key")]
+    pub new_passphrase_file: Option<PathBuf>,
+    /// Inside the store: print the plan and change nothing.
+    #[arg(long, help_heading = "Output")]
+    pub dry_run: bool,
+    /// Print what was written (or the plan) as JSON.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
 }
 
-pub(crate) fn export_cmd(g: &Global, c: &ExportCmd) -> Result<ExitCode> {
-    let store = certdeck::store::handle::ReadOnlyStore::open(&store_dir(g)?)?;
+pub fn run(g: &Global, c: Args) -> Result<ExitCode> {
+    let store = crate::store::handle::ReadOnlyStore::open(&store_dir(g)?)?;
     let cwd = std::env::current_dir().context("no current directory")?;
     let target = export_to::resolve(store.root(), &cwd, &c.out)?;
     let w = WriteArgs {
@@ -53,7 +72,7 @@ pub(crate) fn export_cmd(g: &Global, c: &ExportCmd) -> Result<ExitCode> {
         },
     };
     let export = |ctx: &Ctx| {
-        let e = certdeck::actions::export(
+        let e = crate::actions::export(
             ctx,
             &c.selector,
             c.format,
@@ -74,17 +93,18 @@ pub(crate) fn export_cmd(g: &Global, c: &ExportCmd) -> Result<ExitCode> {
             export_to::plan_in_store(ctx.inv, &rel, &e.name, e.bytes, e.secret, c.force)
         }),
         Target::Outside(path) => {
-            let opts = scan_options(g)?;
+            let (opts, _) = scan_options(g)?;
             let inv = store.scan(&opts);
+            let passphrases = passphrases(g)?;
             let ctx = Ctx {
                 inv: &inv,
-                passphrases: &opts.decode.passphrases,
+                passphrases: &passphrases,
                 now: time::OffsetDateTime::now_utc(),
             };
             let e = export(&ctx)?;
             let mode = if e.secret { SECRET_MODE } else { CERT_MODE };
             if !c.dry_run {
-                certdeck::outfile::write_file(&path, &e.bytes, mode, c.force)
+                crate::outfile::write_file(&path, &e.bytes, mode, c.force)
                     .map_err(|err| anyhow!("cannot write {}: {err}", path.display()))?;
             }
             let verb = if c.dry_run { "would write" } else { "wrote" };

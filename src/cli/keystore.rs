@@ -5,31 +5,136 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use zeroize::Zeroizing;
 
-use super::apply::{apply_action, new_passphrase};
-use super::args::{Global, KeystoreCmd, WriteArgs};
-use crate::{out, scan_options, store_dir, store_rel};
+use std::path::PathBuf;
 
-pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
-    use certdeck::actions::keystore as ks;
+use super::global::{scan_options, store_dir, store_rel, Global};
+use super::output::out;
+use super::subject::SubjectArgs;
+use super::write::{apply_action, env_passphrase_given, new_passphrase, WriteArgs};
+use crate::pki::issue::KeyType;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Cmd {
+    /// List the aliases and entry types of a keystore (password: --passphrase-file).
+    List(ListArgs),
+    /// New key pair with a self-signed certificate under ALIAS (creates the keystore if needed;
+    /// a new keystore's password comes from --new-passphrase-file, else --passphrase-file).
+    Genkeypair(GenkeypairArgs),
+    /// Certificate signing request from ALIAS's key and certificate subject.
+    Certreq(CertreqArgs),
+    /// Import the CA reply into ALIAS, replacing its self-signed certificate (the reply's key
+    /// must be the entry's).
+    ImportReply(ImportReplyArgs),
+    /// Add a trusted certificate entry (trustedCertEntry), truststore / cacerts style.
+    AddTrusted(AddTrustedArgs),
+    /// Change the keystore password (old: --passphrase-file, new: --new-passphrase-file).
+    Passwd(PasswdArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// The keystore file (store-relative).
+    pub file: String,
+    /// Print the entries as JSON.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GenkeypairArgs {
+    /// The keystore file (store-relative; created when missing).
+    pub file: String,
+    /// Alias of the new entry.
+    #[arg(long)]
+    pub alias: String,
+    /// Validity of the self-signed certificate in days.
+    #[arg(long, default_value_t = 365)]
+    pub days: i64,
+    /// rsa-2048 (default, what Java servers expect), rsa-3072, rsa-4096, ec-p256, ec-p384.
+    #[arg(long = "key-type", default_value = "rsa-2048", help_heading = "Key")]
+    pub key_type: KeyType,
+    // After the plain options: a flattened struct's heading carries over to what follows.
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// Subject alternative name: DNS:x, IP:y, email:z, URI:u (repeatable).
+    #[arg(long = "san", help_heading = "Subject")]
+    pub sans: Vec<String>,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CertreqArgs {
+    /// The keystore file (store-relative).
+    pub file: String,
+    /// Alias of the key entry.
+    #[arg(long)]
+    pub alias: String,
+    /// Store-relative output file.
+    #[arg(long, help_heading = "Output")]
+    pub out: String,
+    /// Extra subject alternative names.
+    #[arg(long = "san", help_heading = "Subject")]
+    pub sans: Vec<String>,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportReplyArgs {
+    /// The keystore file (store-relative).
+    pub file: String,
+    /// Alias of the key entry the reply is for.
+    #[arg(long)]
+    pub alias: String,
+    /// The CA's reply: the signed certificate, with its chain.
+    pub reply: PathBuf,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AddTrustedArgs {
+    /// The keystore file (store-relative; created when missing).
+    pub file: String,
+    /// Alias of the new entry.
+    #[arg(long)]
+    pub alias: String,
+    /// The certificate to trust.
+    pub cert: PathBuf,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PasswdArgs {
+    /// The keystore file (store-relative).
+    pub file: String,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+pub fn run(g: &Global, cmd: Cmd) -> Result<ExitCode> {
+    use crate::actions::keystore as ks;
     let optional_new = |w: &WriteArgs| -> Result<Option<Zeroizing<String>>> {
-        if w.new_passphrase_file.is_some() || super::apply::env_passphrase_given() {
+        if w.new_passphrase_file.is_some() || env_passphrase_given() {
             Ok(Some(new_passphrase(w)?))
         } else {
             Ok(None)
         }
     };
     match cmd {
-        KeystoreCmd::List { file, json } => {
+        Cmd::List(ListArgs { file, json }) => {
             let file = store_rel(g, &file)?;
-            let opts = scan_options(g)?;
+            let (opts, _) = scan_options(g)?;
             let path = store_dir(g)?.join(&file);
             let data = std::fs::read(&path).with_context(|| format!("cannot read {file}"))?;
-            let items = certdeck::pki::decode::decode_file(&data, &file, &opts.decode);
+            let items = crate::pki::decode::decode_file(&data, &file, &opts.decode);
             let ks_item = items
                 .iter()
-                .find(|i| i.kind == certdeck::pki::ItemKind::Keystore)
+                .find(|i| i.kind == crate::pki::ItemKind::Keystore)
                 .with_context(|| format!("{file} is not a keystore"))?;
-            let certdeck::pki::Detail::Keystore(info) = &ks_item.detail else {
+            let crate::pki::Detail::Keystore(info) = &ks_item.detail else {
                 bail!("{file} is not a keystore");
             };
             if let Some(e) = &ks_item.error {
@@ -63,7 +168,7 @@ pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
                     };
                     s.push_str(&format!(
                         "{}, {kind}, chain length {}\n",
-                        certdeck::text::escape_control(&e.alias),
+                        crate::text::escape_control(&e.alias),
                         e.certificates
                     ));
                 }
@@ -71,7 +176,7 @@ pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        KeystoreCmd::Genkeypair {
+        Cmd::Genkeypair(GenkeypairArgs {
             file,
             alias,
             subject,
@@ -79,7 +184,7 @@ pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
             sans,
             days,
             write,
-        } => {
+        }) => {
             let file = store_rel(g, &file)?;
             if subject.cn.trim().is_empty() {
                 bail!("a common name (--cn) is required");
@@ -95,25 +200,25 @@ pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
             };
             apply_action(g, &write, |ctx| ks::genkeypair(ctx, &args, new.as_ref()))
         }
-        KeystoreCmd::Certreq {
+        Cmd::Certreq(CertreqArgs {
             file,
             alias,
             out,
             sans,
             write,
-        } => {
+        }) => {
             let file = store_rel(g, &file)?;
             let out = store_rel(g, &out)?;
             apply_action(g, &write, |ctx| {
                 ks::certreq(ctx, &file, &alias, &out, &sans)
             })
         }
-        KeystoreCmd::ImportReply {
+        Cmd::ImportReply(ImportReplyArgs {
             file,
             alias,
             reply,
             write,
-        } => {
+        }) => {
             let file = store_rel(g, &file)?;
             let bytes = std::fs::read(&reply)
                 .with_context(|| format!("cannot read {}", reply.display()))?;
@@ -122,12 +227,12 @@ pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
                 ks::import_reply(ctx, &file, &alias, &bytes, &name)
             })
         }
-        KeystoreCmd::AddTrusted {
+        Cmd::AddTrusted(AddTrustedArgs {
             file,
             alias,
             cert,
             write,
-        } => {
+        }) => {
             let file = store_rel(g, &file)?;
             let bytes =
                 std::fs::read(&cert).with_context(|| format!("cannot read {}", cert.display()))?;
@@ -137,7 +242,7 @@ pub(crate) fn keystore_cmd(g: &Global, cmd: KeystoreCmd) -> Result<ExitCode> {
                 ks::add_trusted(ctx, &file, &alias, &bytes, &name, new.as_ref())
             })
         }
-        KeystoreCmd::Passwd { file, write } => {
+        Cmd::Passwd(PasswdArgs { file, write }) => {
             let file = store_rel(g, &file)?;
             let new = new_passphrase(&write)?;
             apply_action(g, &write, |ctx| ks::passwd(ctx, &file, &new))

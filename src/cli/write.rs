@@ -3,13 +3,35 @@
 
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+
 use anyhow::{bail, Context, Result};
-use certdeck::cli;
-use certdeck::text::escape_control as esc;
 use zeroize::Zeroizing;
 
-use super::args::{Global, WriteArgs};
-use crate::{out, scan_options, store_dir};
+use super::global::{passphrases, scan_options, store_dir, Global};
+use super::output::out;
+use crate::text::escape_control as esc;
+
+/// What every writing command takes.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Writing")]
+pub struct WriteArgs {
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print what was done (or planned) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds to wait for another certdeck holding the store lock.
+    #[arg(long, default_value_t = 10)]
+    pub wait: u64,
+    /// File with the passphrase for what is written (encrypted keys, PKCS#12 export).
+    #[arg(long, value_name = "FILE", help_heading = "Key")]
+    pub new_passphrase_file: Option<PathBuf>,
+    /// After applying, run the store's reload_command (from the config file) and show its output.
+    #[arg(long)]
+    pub reload: bool,
+}
 
 /// CERTDECK_NEW_PASSPHRASE, taken out of the environment at start (`take_env_passphrase`).
 static ENV_PASSPHRASE: std::sync::OnceLock<Option<Zeroizing<String>>> = std::sync::OnceLock::new();
@@ -17,7 +39,7 @@ static ENV_PASSPHRASE: std::sync::OnceLock<Option<Zeroizing<String>>> = std::syn
 /// Read CERTDECK_NEW_PASSPHRASE once and remove it from our own environment, so no child
 /// (a reload command, a pager) can read it from /proc/<our pid>/environ. Called first thing in
 /// `main`, before any thread starts (`remove_var` is only sound single-threaded).
-pub(crate) fn take_env_passphrase() {
+pub fn take_env_passphrase() {
     let v = scrub_env_value(b"CERTDECK_NEW_PASSPHRASE");
     std::env::remove_var("CERTDECK_NEW_PASSPHRASE");
     let _ = ENV_PASSPHRASE.set(v);
@@ -59,12 +81,12 @@ fn scrub_env_value(name: &[u8]) -> Option<Zeroizing<String>> {
 }
 
 /// Whether CERTDECK_NEW_PASSPHRASE was set when certdeck started.
-pub(crate) fn env_passphrase_given() -> bool {
+pub fn env_passphrase_given() -> bool {
     ENV_PASSPHRASE.get().is_some_and(Option::is_some)
 }
 
 /// The first line of a passphrase file.
-pub(crate) fn passphrase_from_file(f: &std::path::Path) -> Result<Zeroizing<String>> {
+pub fn passphrase_from_file(f: &std::path::Path) -> Result<Zeroizing<String>> {
     let raw = Zeroizing::new(
         std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
     );
@@ -72,7 +94,7 @@ pub(crate) fn passphrase_from_file(f: &std::path::Path) -> Result<Zeroizing<Stri
 }
 
 /// The passphrase protecting something we write: a file, or CERTDECK_NEW_PASSPHRASE.
-pub(crate) fn new_passphrase(w: &WriteArgs) -> Result<Zeroizing<String>> {
+pub fn new_passphrase(w: &WriteArgs) -> Result<Zeroizing<String>> {
     if let Some(f) = &w.new_passphrase_file {
         return passphrase_from_file(f);
     }
@@ -80,35 +102,36 @@ pub(crate) fn new_passphrase(w: &WriteArgs) -> Result<Zeroizing<String>> {
         return Ok(p.clone());
     }
     // Interactive: ask on the terminal, twice, echo off.
-    cli::prompt::passphrase("new passphrase: ", true).context(
+    super::prompt::passphrase("new passphrase: ", true).context(
         "a passphrase is needed: --new-passphrase-file FILE, CERTDECK_NEW_PASSPHRASE, or a terminal to ask on",
     )
 }
 
 /// Build a plan from a fresh inventory, then print it (--dry-run, read-only handle) or apply it
 /// under the store lock.
-pub(crate) fn apply_action(
+pub fn apply_action(
     g: &Global,
     w: &WriteArgs,
-    build: impl Fn(&certdeck::actions::Ctx) -> Result<certdeck::store::plan::Plan>,
+    build: impl Fn(&crate::actions::Ctx) -> Result<crate::store::plan::Plan>,
 ) -> Result<ExitCode> {
-    let opts = scan_options(g)?;
+    let (opts, servers) = scan_options(g)?;
+    let passphrases = passphrases(g)?;
     let dir = store_dir(g)?;
     let now = time::OffsetDateTime::now_utc();
     // The same for a dry run and a real one: the action's plan, checked against the layout.
-    let plan_on = |inv: &certdeck::store::inventory::Inventory| {
-        let ctx = certdeck::actions::Ctx {
+    let plan_on = |inv: &crate::store::inventory::Inventory| {
+        let ctx = crate::actions::Ctx {
             inv,
-            passphrases: &opts.decode.passphrases,
+            passphrases: &passphrases,
             now,
         };
         let plan = build(&ctx)?;
-        certdeck::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow::anyhow!(e))?;
+        crate::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow::anyhow!(e))?;
         Ok::<_, anyhow::Error>(plan)
     };
     // Plan on a read-only scan first: a plan the layout refuses (certbot's tree) or the action
     // rejects fails here, before `.certdeck.lock` exists, so a refusal leaves nothing behind.
-    let ro = certdeck::store::handle::ReadOnlyStore::open(&dir)?;
+    let ro = crate::store::handle::ReadOnlyStore::open(&dir)?;
     let planned_on = ro.scan(&opts);
     let plan = plan_on(&planned_on)?;
     if w.dry_run {
@@ -124,9 +147,9 @@ pub(crate) fn apply_action(
         });
         return Ok(ExitCode::SUCCESS);
     }
-    // `--read-only` was refused before any command ran (`cmd::writes`).
+    // `--read-only` was refused before any command ran (`cli::read_only`).
     drop(ro);
-    let store = certdeck::store::handle::WritableStore::open_wait(
+    let store = crate::store::handle::WritableStore::open_wait(
         &dir,
         std::time::Duration::from_secs(w.wait),
     )?;
@@ -159,11 +182,11 @@ pub(crate) fn apply_action(
         .iter()
         .map(|op| op.path().to_string())
         .collect();
-    after_apply(g, w, &opts.servers, &touched, store.root())
+    after_apply(g, w, &servers, &touched, store.root())
 }
 
 /// What opening the store rolled back or skipped, as lines for a person.
-pub(crate) fn recovery_text(r: &certdeck::store::history::RecoverReport) -> String {
+pub fn recovery_text(r: &crate::store::history::RecoverReport) -> String {
     let mut s = String::new();
     for id in &r.rolled_back {
         s.push_str(&format!(
@@ -179,7 +202,7 @@ pub(crate) fn recovery_text(r: &certdeck::store::history::RecoverReport) -> Stri
 
 /// A write command that first rolled back an interrupted plan (real or planted) says so on
 /// stderr, so the admin learns the store was changed before their command ran.
-pub(crate) fn say_recovered(store: &certdeck::store::handle::WritableStore) {
+pub fn say_recovered(store: &crate::store::handle::WritableStore) {
     let r = store.recovered();
     if !r.is_empty() {
         for line in recovery_text(r).lines() {
@@ -191,11 +214,11 @@ pub(crate) fn say_recovered(store: &certdeck::store::handle::WritableStore) {
 /// The two scans found the same files with the same contents (certificates, CRLs, CSRs by
 /// DER; keys by public key and mode; errors by message; links).
 fn same_content(
-    a: &certdeck::store::inventory::Inventory,
-    b: &certdeck::store::inventory::Inventory,
+    a: &crate::store::inventory::Inventory,
+    b: &crate::store::inventory::Inventory,
 ) -> bool {
-    use certdeck::pki::Detail;
-    let key = |it: &certdeck::pki::Item| match &it.detail {
+    use crate::pki::Detail;
+    let key = |it: &crate::pki::Item| match &it.detail {
         Detail::PrivateKey(k) => (k.public_bits.clone(), k.mode.clone()),
         _ => (None, None),
     };
@@ -212,14 +235,14 @@ fn same_content(
 }
 
 /// After a change: run the reload command (--reload), or say how to make the server see it.
-pub(crate) fn after_apply(
+pub fn after_apply(
     g: &Global,
     w: &WriteArgs,
-    servers: &[certdeck::servers::ServerConfig],
+    servers: &[crate::servers::ServerConfig],
     touched: &[String],
     root: &std::path::Path,
 ) -> Result<ExitCode> {
-    let affected = certdeck::servers::affected(servers, touched, root);
+    let affected = crate::serving::affected(servers, touched, root);
     let say = |s: &str| {
         if w.json {
             eprintln!("{s}");
@@ -230,7 +253,7 @@ pub(crate) fn after_apply(
     match &g.reload_command {
         Some(cmd) if w.reload => {
             say(&format!("reload: {}", esc(cmd)));
-            let r = certdeck::servers::reload::run(cmd, std::time::Duration::from_secs(120))?;
+            let r = crate::servers::reload::run(cmd, std::time::Duration::from_secs(120))?;
             if !r.output.is_empty() {
                 // The command's own lines stay lines; what is inside each is escaped.
                 let lines: Vec<_> = r.output.trim_end().lines().map(esc).collect();
@@ -264,21 +287,21 @@ pub(crate) fn after_apply(
 
 /// trust / revoke / rehash: resolve the trust dir and bundle (flag, then config), build the plan
 /// and keep the bundle in step.
-pub(crate) fn trust_dir_action(
+pub fn trust_dir_action(
     g: &Global,
     w: &WriteArgs,
     dir: Option<String>,
     bundle: Option<String>,
-    build: impl Fn(&certdeck::actions::Ctx, &str) -> Result<certdeck::store::plan::Plan>,
+    build: impl Fn(&crate::actions::Ctx, &str) -> Result<crate::store::plan::Plan>,
 ) -> Result<ExitCode> {
     let dir = g.trust_dir(dir);
-    certdeck::actions::check_store_arg("--dir", &dir)?;
+    crate::actions::check_store_arg("--dir", &dir)?;
     let bundle = bundle.or(g.trust_bundle.clone());
     if let Some(b) = &bundle {
-        certdeck::actions::check_store_arg("--bundle", b)?;
+        crate::actions::check_store_arg("--bundle", b)?;
     }
     apply_action(g, w, |ctx| {
         let plan = build(ctx, &dir)?;
-        certdeck::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
+        crate::actions::with_bundle(ctx, plan, &dir, bundle.as_deref())
     })
 }

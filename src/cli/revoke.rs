@@ -1,0 +1,28 @@
+//! `certdeck revoke SELECTOR`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::global::Global;
+use super::write::{trust_dir_action, WriteArgs};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The certificate: a store path (#N for the Nth item of a file), common name or SHA-256 prefix.
+    pub selector: String,
+    /// Trust dir [default: the config's trust_dir, else trusted].
+    #[arg(long)]
+    pub dir: Option<String>,
+    /// CA bundle file (store-relative) to keep in step with the trust dir.
+    #[arg(long)]
+    pub bundle: Option<String>,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<ExitCode> {
+    trust_dir_action(g, &a.write, a.dir, a.bundle, |ctx, dir| {
+        crate::actions::revoke(ctx, &a.selector, dir)
+    })
+}
