@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests drive (openssl, tmux, strace,
-# keytool, nginx, curl, pyca/cryptography) when missing, then runs every test. README.md and
-# .ci/run call this.
+# keytool, nginx, curl, pyca/cryptography, man-db, dpkg-dev, systemd, cargo-deb) when missing,
+# then runs every test. README.md and .ci/run call this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 declare -A pkg_for=(
   [openssl]=openssl [tmux]=tmux [strace]=strace [keytool]=default-jre-headless
   [nginx]=nginx-light [curl]=curl
+  # tests/packaging_deb.rs and tests/assets.rs: render the man page, shlibdeps/strip for
+  # cargo-deb, systemd-analyze verify for the units.
+  [man]=man-db [dpkg-shlibdeps]=dpkg-dev [strip]=binutils [systemd-analyze]=systemd
 )
 missing=()
 for tool in "${!pkg_for[@]}"; do
@@ -22,6 +25,12 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# cargo-deb builds the .deb in tests/packaging_deb.rs (about 3 minutes to install, once).
+# 3.8.0 needs Rust 1.85.
+if ! command -v cargo-deb >/dev/null 2>&1; then
+  echo "test.sh: installing cargo-deb"
+  cargo install cargo-deb --version 3.8.0 --locked --quiet
 fi
 # nginx-light installs the binary under /usr/sbin, which a non-login PATH may lack.
 export PATH="$PATH:/usr/sbin:/sbin"
