@@ -57,6 +57,14 @@ fn columns(app: &App, n: usize) -> Vec<Vec<Line<'static>>> {
     cols.iter().map(|c| lines(app, c)).collect()
 }
 
+/// How far the help in `area` can scroll, and how many lines it shows.
+pub fn extent(app: &App, area: Rect) -> (u16, u16) {
+    let n = (area.width / COLUMN).clamp(1, 3) as usize;
+    let tallest = columns(app, n).iter().map(Vec::len).max().unwrap_or(0) as u16;
+    let inner = (tallest + 2).min(area.height).saturating_sub(2);
+    (tallest.saturating_sub(inner), inner)
+}
+
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let n = (area.width / COLUMN).clamp(1, 3) as usize;
     let columns = columns(app, n);
@@ -73,7 +81,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let overflow = tallest.saturating_sub(h.saturating_sub(2));
     let scroll = app.help_scroll.min(overflow);
     let title = if overflow > 0 {
-        " Keys (j/k scroll, Esc closes) "
+        " Keys (j/k Space/b g/G scroll, Esc closes) "
     } else {
         " Keys (Esc closes) "
     };
