@@ -26,7 +26,15 @@ impl Pane {
         let st = Command::new("tmux")
             .args(["-L", &socket, "new-session", "-d", "-s", "t"])
             .args(["-x", &w.to_string(), "-y", &h.to_string()])
-            .args(["-e", "NO_COLOR=1", "-e", "ENV=", "-e", "RUST_BACKTRACE=0", "sh"])
+            .args([
+                "-e",
+                "NO_COLOR=1",
+                "-e",
+                "ENV=",
+                "-e",
+                "RUST_BACKTRACE=0",
+                "sh",
+            ])
             .status()
             .expect("tmux is required (scripts/test.sh installs it)");
         assert!(st.success());
@@ -71,7 +79,11 @@ impl Pane {
             store.display()
         ));
         self.wait_for("old.example.com");
-        assert_eq!(self.alternate(), (true, false), "running: alt screen, no cursor");
+        assert_eq!(
+            self.alternate(),
+            (true, false),
+            "running: alt screen, no cursor"
+        );
     }
 
     fn pid(&self) -> String {
@@ -223,7 +235,10 @@ fn sigterm_and_sighup_restore_the_terminal() {
             p.wait_for(&format!("EXIT-{code}"));
             p.assert_shell_usable();
             let s = p.screen();
-            assert!(!s.contains("Items "), "{w}x{h} {flags} {sig}: UI left:\n{s}");
+            assert!(
+                !s.contains("Items "),
+                "{w}x{h} {flags} {sig}: UI left:\n{s}"
+            );
         }
     }
 }
@@ -351,7 +366,9 @@ fn paging_keys_no_match_and_rescan_say_what_they_do() {
         p.wait_until("Home at the top", |s| marker_row(s) == top);
         // A filter selects its first match (not the item selected before, which matches too)
         // and says when nothing matches.
-        p.keys(&["j", "j", "j", "/", "e", "x", "a", "m", "p", "l", "e", "Enter"]);
+        p.keys(&[
+            "j", "j", "j", "/", "e", "x", "a", "m", "p", "l", "e", "Enter",
+        ]);
         p.wait_for("/example ");
         p.wait_until("selection on the first match", |s| marker_row(s) == top);
         p.keys(&["Escape", "/", "z", "z", "q"]);
@@ -359,7 +376,9 @@ fn paging_keys_no_match_and_rescan_say_what_they_do() {
         p.keys(&["Escape"]);
         // r says that it rescans.
         p.keys(&["r"]);
-        p.wait_until("r announced", |s| s.contains("rescanning") || s.contains("rescanned"));
+        p.wait_until("r announced", |s| {
+            s.contains("rescanning") || s.contains("rescanned")
+        });
         // Help pages too: G shows its last section, g its first.
         p.keys(&["?", "G"]);
         p.wait_for("close help");

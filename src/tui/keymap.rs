@@ -211,8 +211,8 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Filter,  &[k(KeyCode::Esc)],               A::Back,         "clear filter",                Some("clear")),
     b(C::Filter,  &[k(KeyCode::Down)],              A::Down,         "next item",                   None),
     b(C::Filter,  &[k(KeyCode::Up)],                A::Up,           "previous item",               None),
-    b(C::Typing,  &[k(KeyCode::Left)],              A::Edit(Edit::Left), "cursor left (a choice: previous)", None),
-    b(C::Typing,  &[k(KeyCode::Right)],             A::Edit(Edit::Right), "cursor right (a choice: next)", None),
+    b(C::Typing,  &[k(KeyCode::Left)],              A::Edit(Edit::Left), "cursor left / previous choice", None),
+    b(C::Typing,  &[k(KeyCode::Right)],             A::Edit(Edit::Right), "cursor right / next choice", None),
     b(C::Typing,  &[k(KeyCode::Home), ctrl('a')],   A::Edit(Edit::Home), "start of the line",       None),
     b(C::Typing,  &[k(KeyCode::End), ctrl('e')],    A::Edit(Edit::End), "end of the line",          None),
     b(C::Typing,  &[k(KeyCode::Backspace)],         A::Edit(Edit::DeleteBack), "delete before the cursor", None),
@@ -318,6 +318,41 @@ mod tests {
                 assert_eq!(lookup(Context::Details, &ev), Some(bd.action), "{key:?}");
             }
         }
+    }
+
+    #[test]
+    fn esc_never_quits_and_paging_keys_differ_by_context() {
+        let ev = |code, m| KeyEvent::new(code, m);
+        let none = KeyModifiers::NONE;
+        let ctrl = KeyModifiers::CONTROL;
+        for ctx in [
+            Context::List,
+            Context::Details,
+            Context::Filter,
+            Context::Help,
+        ] {
+            assert_ne!(
+                lookup(ctx, &ev(KeyCode::Esc, none)),
+                Some(Action::Quit),
+                "{ctx:?}"
+            );
+        }
+        let ctrl_u = ev(KeyCode::Char('u'), ctrl);
+        assert_eq!(lookup(Context::List, &ctrl_u), Some(Action::HalfPageUp));
+        assert_eq!(
+            lookup(Context::Filter, &ctrl_u),
+            Some(Action::Edit(Edit::KillToStart))
+        );
+        let space = ev(KeyCode::Char(' '), none);
+        assert_eq!(lookup(Context::Help, &space), Some(Action::PageDown));
+        assert_eq!(lookup(Context::Filter, &space), None, "typed, not paged");
+        let home = ev(KeyCode::Home, none);
+        assert_eq!(lookup(Context::List, &home), Some(Action::Top));
+        assert_eq!(lookup(Context::Form, &home), Some(Action::Edit(Edit::Home)));
+        assert_eq!(
+            lookup(Context::Form, &ev(KeyCode::Char('z'), ctrl)),
+            Some(Action::Suspend)
+        );
     }
 
     #[test]

@@ -38,9 +38,9 @@ pub fn apply(text: &mut String, cursor: &mut usize, edit: Edit) -> bool {
         Edit::KillWord => {
             let head = &text[..at];
             let word_end = head.trim_end().len();
-            let start = head[..word_end]
-                .rfind(char::is_whitespace)
-                .map_or(0, |i| i + head[i..].chars().next().map_or(1, char::len_utf8));
+            let start = head[..word_end].rfind(char::is_whitespace).map_or(0, |i| {
+                i + head[i..].chars().next().map_or(1, char::len_utf8)
+            });
             (start, Some(start..at))
         }
     };

@@ -26,7 +26,10 @@ impl Signals {
         let mut ids = Vec::new();
         for sig in TERMINATING {
             // Registered first, so it sees the flag as the previous signal left it.
-            ids.push(flag::register_conditional_default(sig, terminating.clone())?);
+            ids.push(flag::register_conditional_default(
+                sig,
+                terminating.clone(),
+            )?);
             ids.push(flag::register_usize(sig, which.clone(), sig as usize)?);
             ids.push(flag::register(sig, terminating.clone())?);
         }

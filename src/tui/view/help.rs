@@ -7,12 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 9] = [
+const SECTIONS: [Context; 10] = [
     Context::Normal,
     Context::List,
     Context::Actions,
     Context::Details,
     Context::Filter,
+    Context::Typing,
     Context::Form,
     Context::Confirm,
     Context::Any,
@@ -29,9 +30,16 @@ pub fn lines(app: &App, sections: &[Context]) -> Vec<Line<'static>> {
             out.push(Line::raw(""));
         }
         out.push(Line::styled(ctx.title(), t.header()));
-        for bd in KEYMAP.iter().filter(|bd| bd.context == ctx) {
+        let bindings = || KEYMAP.iter().filter(|bd| bd.context == ctx);
+        // Keys aligned per section, at least one blank before the description.
+        let keys_w = bindings()
+            .map(|bd| keymap::keys_label(bd).chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(10);
+        for bd in bindings() {
             out.push(Line::from(vec![
-                Span::styled(format!(" {:<10}", keymap::keys_label(bd)), t.key()),
+                Span::styled(format!(" {:<keys_w$}", keymap::keys_label(bd)), t.key()),
                 Span::raw(bd.desc),
             ]));
         }
