@@ -190,7 +190,7 @@ fn esc_never_quits_and_q_asks_while_a_probe_runs() {
         // A second and third Esc with nothing open: still here, and saying how to quit.
         p.keys(&["/", "a", "Escape", "Escape", "Escape"]);
         p.wait_for("nothing to close (q quits)");
-        assert_eq!(p.alternate().0, true, "{w}x{h} {flags}: Esc quit");
+        assert!(p.alternate().0, "{w}x{h} {flags}: Esc quit");
         assert!(!p.screen().contains("EXIT-"), "{w}x{h} {flags}");
         p.keys(&["q"]);
         p.wait_for("EXIT-0");
@@ -209,7 +209,7 @@ fn esc_never_quits_and_q_asks_while_a_probe_runs() {
         p.wait_for("probing 127.0.0.1");
         p.keys(&["q"]);
         p.wait_for("press q again to quit");
-        assert_eq!(p.alternate().0, true, "{w}x{h}: q quit during a job");
+        assert!(p.alternate().0, "{w}x{h}: q quit during a job");
         // Any other key goes on; then q, q quits.
         p.keys(&["j"]);
         p.wait_until("the question is gone", |s| !s.contains("press q again"));
