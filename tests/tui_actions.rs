@@ -553,9 +553,10 @@ fn help_lists_the_change_keys_and_scrolls_at_80x24() {
     let mut app = app_with(store(), 80, 24);
     keys(&mut app, "?");
     let top = screen(&app);
-    assert!(top.contains("j/k scroll"), "{top}");
+    assert!(top.contains("j/k Space/b g/G scroll"), "{top}");
     assert!(!top.contains("undo the last change"));
-    keys(&mut app, "jjjjjjjjjjjj");
+    // A page (Space) and a few lines bring the Changes section into view.
+    keys(&mut app, " jjjj");
     let s = screen(&app);
     for desc in [
         "trust selected certificate",

@@ -70,12 +70,19 @@ fn filter_matches_path_issuer_and_fingerprint() {
     let fp = www.unwrap().cert().unwrap().sha256[..12].to_uppercase();
     keys(&mut app, &format!("/{fp}"));
     assert_eq!(selected_name(&app), "www.example.com", "fingerprint");
-    // Enter keeps the filter; Esc in the list then clears it before it would quit.
+    // Enter keeps the filter; Esc in the list then clears it, and never quits.
     key(&mut app, KeyCode::Enter);
     assert!(!app.filter_editing && !app.filter.is_empty());
     assert_eq!(app.update(Msg::Key(esc())), Vec::<Effect>::new());
     assert!(app.filter.is_empty());
-    assert_eq!(app.update(Msg::Key(esc())), vec![Effect::Quit]);
+    assert_eq!(
+        selected_name(&app),
+        "www.example.com",
+        "the item found stays selected"
+    );
+    assert_eq!(app.update(Msg::Key(esc())), Vec::<Effect>::new());
+    assert!(screen(&app).contains("nothing to close (q quits)"));
+    assert_eq!(app.update(Msg::Key(esc())), Vec::<Effect>::new());
 }
 
 fn esc() -> KeyEvent {
@@ -273,10 +280,32 @@ fn ctrl_c_quits_even_while_typing_and_esc_closes_help_first() {
 
 #[test]
 fn tab_switches_focus_and_keys_scroll_details() {
-    let mut app = app_with(store(), 120, 40);
+    // At 80x24 the details pane under the list is shorter than a certificate's details.
+    let mut app = app_with(store(), 80, 24);
     key(&mut app, KeyCode::Tab);
     keys(&mut app, "jj");
     assert_eq!(app.details_scroll, 2);
+    // G goes to the last line and k comes back one from there (not from "infinity").
+    keys(&mut app, "G");
+    let bottom = app.details_scroll;
+    assert!(bottom > 2, "{bottom}");
+    keys(&mut app, "jk");
+    assert_eq!(app.details_scroll, bottom - 1);
+    keys(&mut app, "g");
+    assert_eq!(app.details_scroll, 0);
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('d'),
+        KeyModifiers::CONTROL,
+    )));
+    let half = app.details_scroll;
+    assert!(half >= 2, "Ctrl-D scrolls half a pane: {half}");
+    keys(&mut app, " ");
+    assert!(app.details_scroll > half, "Space pages on");
+    keys(&mut app, "b");
+    assert_eq!(
+        app.details_scroll,
+        half.saturating_sub(app.details_scroll - half)
+    );
     assert_eq!(
         selected_name(&app),
         "old.example.com",

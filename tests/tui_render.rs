@@ -88,8 +88,8 @@ fn narrow_full_details_80x24() {
 #[test]
 fn grouped_by_chain_120x40() {
     let mut app = app_with(store(), 120, 40);
-    keys(&mut app, "b");
-    keys(&mut app, "b");
+    keys(&mut app, "o");
+    keys(&mut app, "o");
     insta::assert_snapshot!("group_chain_120x40", screen(&app));
 }
 

@@ -17,6 +17,9 @@ use ratatui::layout::Rect;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// What `r` says until the scan is in.
+const RESCANNING: &str = "rescanning the store…";
+
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -33,6 +36,8 @@ pub enum Msg {
     Applied(Result<(String, Option<crate::store::watch::Change>), String>),
     /// A probe finished: what the port serves, or why it failed.
     Probed(Result<String, String>),
+    /// Text pasted into the terminal (bracketed paste): typed into a text field, never keys.
+    Paste(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +58,10 @@ pub enum Effect {
     /// Check the signatures of this inventory's chains in the background; answers with
     /// `ScanEvent::Verifying` and `ScanEvent::Verified`.
     Verify(VerifyJob),
+    /// Clear the terminal and draw every cell (Ctrl-L).
+    Redraw,
+    /// Restore the terminal, stop the process (SIGTSTP), take the terminal back on resume.
+    Suspend,
 }
 
 /// The inventory to verify, and which certificates (item indices; `None`: all); effects
@@ -137,7 +146,11 @@ pub struct App {
     pub sort: SortKey,
     pub group: GroupBy,
     pub filter: String,
+    /// Where typing goes in the filter (a byte offset; see `lineedit`).
+    pub filter_cursor: usize,
     pub filter_editing: bool,
+    /// `q` was pressed while a job runs: the next `q` quits, any other key keeps going.
+    quit_armed: bool,
     pub focus: Focus,
     pub help: bool,
     pub help_scroll: u16,
@@ -222,7 +235,9 @@ impl App {
             sort: SortKey::default(),
             group: GroupBy::default(),
             filter: String::new(),
+            filter_cursor: 0,
             filter_editing: false,
+            quit_armed: false,
             focus: Focus::List,
             help: false,
             help_scroll: 0,
@@ -581,6 +596,7 @@ impl App {
             }
             Msg::PlanReady(r) => return self.on_plan_ready(r),
             Msg::Applied(r) => return self.on_applied(r),
+            Msg::Paste(text) => self.on_paste(&text),
             Msg::Probed(r) => {
                 self.busy = None;
                 self.notice = Some(match r {
@@ -690,6 +706,10 @@ impl App {
         }
         // Kept whole for the actions (they need every item, not the filtered rows).
         self.set_inventory(inventory, metas);
+        if self.notice.as_ref().is_some_and(|n| n.text == RESCANNING) {
+            let n = self.inventory.items.len();
+            self.notice = Some(Notice::info(format!("rescanned: {n} items")));
+        }
         if std::mem::take(&mut self.rescan_pending) {
             return vec![Effect::Rescan];
         }
@@ -723,8 +743,16 @@ impl App {
         // A notice stays until the user does something else.
         self.notice = None;
         self.touched = true;
+        let quit_armed = std::mem::take(&mut self.quit_armed);
         let ctx = self.context();
         match keymap::lookup(ctx, &ev) {
+            Some(Action::Quit) if self.busy.is_some() && !quit_armed => {
+                let job = self.busy.clone().unwrap_or_default();
+                self.quit_armed = true;
+                self.notice = Some(Notice::error(format!(
+                    "{job} is running: press q again to quit anyway (any other key goes on)"
+                )));
+            }
             Some(action) => return self.act(ctx, action),
             None if ctx == Context::Form => {
                 if let KeyCode::Char(c) = ev.code {
@@ -742,8 +770,8 @@ impl App {
                         .modifiers
                         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
                     {
-                        self.filter.push(c);
-                        self.refilter();
+                        let typed = c.encode_utf8(&mut [0; 4]).to_string();
+                        self.filter_paste(&typed);
                     }
                 }
             }
@@ -756,14 +784,13 @@ impl App {
         let page = self.list_height().max(2) - 1;
         match (ctx, action) {
             (_, Action::Quit) => return vec![Effect::Quit],
+            (_, Action::Redraw) => return vec![Effect::Redraw],
+            (_, Action::Suspend) => return vec![Effect::Suspend],
             (Context::Form, _) => return self.form_act(action),
             (Context::Confirm, _) => return self.confirm_act(action, page),
-            (Context::Help, Action::Down) => {
-                self.help_scroll = self.help_scroll.saturating_add(1);
-                return Vec::new();
-            }
-            (Context::Help, Action::Up) => {
-                self.help_scroll = self.help_scroll.saturating_sub(1);
+            (Context::Help, a) if a != Action::Back => {
+                let page = view::help_page(self);
+                self.help_scroll = scrolled(self.help_scroll, a, page, view::help_max_scroll(self));
                 return Vec::new();
             }
             _ => {}
@@ -787,10 +814,10 @@ impl App {
             // Form and confirm actions only arrive in their own contexts (handled above).
             Action::NextField
             | Action::PrevField
-            | Action::ChoiceNext
-            | Action::ChoicePrev
             | Action::Submit
-            | Action::Apply => {}
+            | Action::Apply
+            | Action::Redraw
+            | Action::Suspend => {}
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::List => Focus::Details,
@@ -824,20 +851,27 @@ impl App {
                 self.focus = Focus::List;
             }
             Action::AcceptFilter => self.filter_editing = false,
-            Action::DeleteChar => {
-                if self.filter.pop().is_some() {
-                    self.refilter();
+            Action::Edit(e) => {
+                if super::lineedit::apply(&mut self.filter, &mut self.filter_cursor, e) {
+                    self.refilter_from_top();
                 }
             }
-            Action::Rescan => return vec![Effect::Rescan],
+            Action::Rescan => {
+                self.notice = Some(Notice::info(RESCANNING));
+                return vec![Effect::Rescan];
+            }
             Action::Up
             | Action::Down
             | Action::PageUp
             | Action::PageDown
+            | Action::HalfPageUp
+            | Action::HalfPageDown
             | Action::Top
             | Action::Bottom => {
                 if ctx == Context::Details {
-                    self.scroll_details(action, page);
+                    let page = view::details_page(self);
+                    let max = view::details_max_scroll(self);
+                    self.details_scroll = scrolled(self.details_scroll, action, page, max);
                 } else {
                     self.move_selection(action, page);
                 }
@@ -847,35 +881,51 @@ impl App {
         Vec::new()
     }
 
-    /// Esc: help, then filter, then full-screen details, then quit.
+    /// Esc: help, then filter, then full-screen details; never quits (a second Esc must not
+    /// drop the user into the shell, where the next keys would run as commands).
     fn back(&mut self, ctx: Context) -> Vec<Effect> {
         if ctx == Context::Help {
             self.help = false;
         } else if self.filter_editing || !self.filter.is_empty() {
             self.filter_editing = false;
             self.filter.clear();
+            self.filter_cursor = 0;
+            // The item found stays selected.
             self.refilter();
         } else if self.details_full || self.focus == Focus::Details {
             self.details_full = false;
             self.focus = Focus::List;
         } else {
-            return vec![Effect::Quit];
+            self.notice = Some(Notice::info("nothing to close (q quits)"));
         }
         self.scroll_into_view();
         Vec::new()
     }
 
-    fn scroll_details(&mut self, action: Action, page: usize) {
-        let page = page as u16;
-        self.details_scroll = match action {
-            Action::Up => self.details_scroll.saturating_sub(1),
-            Action::Down => self.details_scroll.saturating_add(1),
-            Action::PageUp => self.details_scroll.saturating_sub(page),
-            Action::PageDown => self.details_scroll.saturating_add(page),
-            Action::Top => 0,
-            // The view clamps; it knows how many lines there are.
-            _ => u16::MAX,
-        };
+    /// Text typed or pasted into the filter at its cursor; the selection goes to the first match.
+    fn filter_paste(&mut self, text: &str) {
+        if super::lineedit::insert(&mut self.filter, &mut self.filter_cursor, text) {
+            self.refilter_from_top();
+        }
+    }
+
+    /// A paste: into the focused text field; elsewhere it is dropped, never read as keys
+    /// (`api.example\nx` would otherwise revoke).
+    fn on_paste(&mut self, text: &str) {
+        self.notice = None;
+        match self.context() {
+            Context::Filter => self.filter_paste(text),
+            Context::Form => {
+                if let Overlay::Form(f) = &mut self.overlay {
+                    f.paste(text);
+                }
+            }
+            _ => {
+                self.notice = Some(Notice::error(
+                    "paste ignored: press / first to paste into the filter",
+                ))
+            }
+        }
     }
 
     fn move_selection(&mut self, action: Action, page: usize) {
@@ -884,15 +934,22 @@ impl App {
         }
         let last = self.rows.len() - 1;
         let cur = self.selected;
+        let half = page.div_ceil(2);
         let target = match action {
             Action::Up => self.item_before(cur).unwrap_or(cur),
             Action::Down => self.item_after(cur).unwrap_or(cur),
             Action::PageUp => cur.saturating_sub(page),
             Action::PageDown => (cur + page).min(last),
+            Action::HalfPageUp => cur.saturating_sub(half),
+            Action::HalfPageDown => (cur + half).min(last),
             Action::Top => 0,
             _ => last,
         };
-        let target = self.snap_to_item(target, action == Action::Up || action == Action::PageUp);
+        let upward = matches!(
+            action,
+            Action::Up | Action::PageUp | Action::HalfPageUp | Action::Top
+        );
+        let target = self.snap_to_item(target, upward);
         if target != self.selected {
             self.selected = target;
             self.details_scroll = 0;
@@ -982,6 +1039,15 @@ impl App {
         self.rebuild_rows(keep);
     }
 
+    /// The filter text changed: the selection moves to the first match, as in less or vim.
+    fn refilter_from_top(&mut self) {
+        self.rebuild_rows(None);
+        self.selected = self.snap_to_item(0, false);
+        self.offset = 0;
+        self.details_scroll = 0;
+        self.scroll_into_view();
+    }
+
     fn rebuild_rows(&mut self, keep: Option<(String, usize)>) {
         let needle = self.filter.to_lowercase();
         let old_pos = self.selected;
@@ -1017,6 +1083,23 @@ impl App {
         };
         self.scroll_into_view();
     }
+}
+
+/// A scroll position after a movement key, within `0..=max`.
+fn scrolled(pos: u16, action: Action, page: u16, max: u16) -> u16 {
+    let half = page.div_ceil(2);
+    let pos = pos.min(max);
+    match action {
+        Action::Up => pos.saturating_sub(1),
+        Action::Down => pos.saturating_add(1),
+        Action::PageUp => pos.saturating_sub(page),
+        Action::PageDown => pos.saturating_add(page),
+        Action::HalfPageUp => pos.saturating_sub(half),
+        Action::HalfPageDown => pos.saturating_add(half),
+        Action::Top => 0,
+        _ => max,
+    }
+    .min(max)
 }
 
 fn shown_items<'a>(streamed: &'a [Item], inventory: &'a Inventory) -> &'a [Item] {

@@ -144,7 +144,12 @@ pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
             build(req, env, inv).map_err(|e| format!("{e:#}")),
         )),
         Effect::ApplyPlan(handle) => Some(Msg::Applied(apply(&handle.0, env))),
-        Effect::Quit | Effect::Rescan | Effect::Update(_) | Effect::Verify(_) => None,
+        Effect::Quit
+        | Effect::Rescan
+        | Effect::Update(_)
+        | Effect::Verify(_)
+        | Effect::Redraw
+        | Effect::Suspend => None,
     }
 }
 

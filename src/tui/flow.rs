@@ -7,6 +7,7 @@ use super::app::{App, Effect, WriteStep};
 use super::effects::{ActionRequest, PlanHandle, Prepared};
 use super::form::{Choice, Form, FormKind};
 use super::keymap::Action;
+use super::lineedit::Edit;
 use crate::actions::DEFAULT_TRUST_DIR;
 use std::sync::Arc;
 
@@ -153,16 +154,23 @@ impl App {
             Action::Back => self.overlay = Overlay::None,
             Action::NextField => form.next_field(),
             Action::PrevField => form.prev_field(),
-            Action::ChoiceNext => form.cycle(true),
-            Action::ChoicePrev => form.cycle(false),
-            Action::DeleteChar => form.backspace(),
+            Action::Edit(Edit::Left) => form.left_right(false),
+            Action::Edit(Edit::Right) => form.left_right(true),
+            Action::Edit(e) => form.edit(e),
             Action::Submit => {
                 let Some(req) = form.submit() else {
                     return Vec::new();
                 };
                 if let ActionRequest::Probe { target } = req {
+                    if let Some(job) = &self.busy {
+                        // One job at a time: the form stays, with what was typed.
+                        form.error = Some(format!("busy: {job}; try again when it ends"));
+                        return Vec::new();
+                    }
                     self.overlay = Overlay::None;
                     self.notice = Some(Notice::info(format!("probing {target}…")));
+                    // A job like the others: the spinner shows it and `q` asks first.
+                    self.busy = Some(format!("probing {target}"));
                     return vec![Effect::Probe(target)];
                 }
                 let name = form_name(form);

@@ -3,6 +3,7 @@
 //! keys arrive through `App`, drawing is `view::form`. A valid form becomes an `ActionRequest`.
 
 use super::effects::ActionRequest;
+use super::lineedit::{self, Edit};
 use crate::actions::{ExportFormat, GenKind, GenerateArgs};
 use crate::pki::issue::{self, KeyType, SubjectSpec};
 use std::path::PathBuf;
@@ -64,6 +65,8 @@ pub struct Field {
     pub hint: &'static str,
     /// Inline validation message, set on submit and cleared when the field is edited.
     pub error: Option<String>,
+    /// Where typing goes in a text value (a byte offset; see `lineedit`).
+    pub cursor: usize,
 }
 
 impl Field {
@@ -75,6 +78,7 @@ impl Field {
             required: false,
             hint,
             error: None,
+            cursor: 0,
         }
     }
 
@@ -86,6 +90,7 @@ impl Field {
             required: false,
             hint: "",
             error: None,
+            cursor: 0,
         }
     }
 
@@ -96,6 +101,7 @@ impl Field {
 
     fn with_value(mut self, v: &str) -> Field {
         self.input = Input::Text(v.to_string());
+        self.cursor = v.len();
         self
     }
 
@@ -265,7 +271,15 @@ impl Form {
         self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
     }
 
-    /// ←/→ on a choice field; ignored on text fields (there is no cursor to move).
+    /// ←/→: the cursor in a text field, the option in a choice field.
+    pub fn left_right(&mut self, forward: bool) {
+        match self.fields[self.focus].input {
+            Input::Text(_) => self.edit(if forward { Edit::Right } else { Edit::Left }),
+            Input::Choice { .. } => self.cycle(forward),
+        }
+    }
+
+    /// ←/→ on a choice field; ignored on text fields.
     pub fn cycle(&mut self, forward: bool) {
         let old_kind = self.value(FieldId::Kind).to_string();
         let f = &mut self.fields[self.focus];
@@ -285,6 +299,7 @@ impl Form {
             if let Some(days) = self.field_mut(FieldId::Days) {
                 if days.value() == default_days(&old_kind) {
                     days.input = Input::Text(default_days(&new_kind).into());
+                    days.cursor = days.value().len();
                     days.error = None;
                 }
             }
@@ -313,18 +328,30 @@ impl Form {
     }
 
     pub fn type_char(&mut self, c: char) {
+        self.paste(c.encode_utf8(&mut [0; 4]));
+    }
+
+    /// Pasted (or typed) text goes in at the cursor of a text field, never as keys.
+    pub fn paste(&mut self, text: &str) {
         let f = &mut self.fields[self.focus];
         if let Input::Text(s) = &mut f.input {
-            s.push(c);
-            f.error = None;
+            if lineedit::insert(s, &mut f.cursor, text) {
+                f.error = None;
+            }
         }
     }
 
     pub fn backspace(&mut self) {
+        self.edit(Edit::DeleteBack);
+    }
+
+    /// A cursor move or deletion in the focused text field.
+    pub fn edit(&mut self, e: Edit) {
         let f = &mut self.fields[self.focus];
         if let Input::Text(s) = &mut f.input {
-            s.pop();
-            f.error = None;
+            if lineedit::apply(s, &mut f.cursor, e) {
+                f.error = None;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The one table of key bindings. `App` dispatches through it, and the help overlay and the hint
 //! line are generated from it, so they cannot drift apart (see DESIGN.md, bottom's HELP_TEXT).
 
+use super::lineedit::Edit;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Where a binding applies. `Any` works even while typing a filter or reading help.
@@ -12,6 +13,8 @@ pub enum Context {
     List,
     Details,
     Filter,
+    /// Editing a line of text: the filter or a form's text field.
+    Typing,
     Help,
     /// Changes to the store (or an export): work from the list and the details.
     Actions,
@@ -29,6 +32,7 @@ impl Context {
             Context::List => "List",
             Context::Details => "Details",
             Context::Filter => "Typing a filter",
+            Context::Typing => "Editing text (filter, fields)",
             Context::Help => "Help",
             Context::Actions => "Changes (all confirm first)",
             Context::Form => "Forms",
@@ -39,13 +43,16 @@ impl Context {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Asks first while a job (a change, a reload, a probe) runs.
     Quit,
-    /// Esc: close the innermost thing (overlay, filter, full details), quit at the top level.
+    /// Esc: close the innermost thing (overlay, filter, full details); never quits.
     Back,
     Up,
     Down,
     PageUp,
     PageDown,
+    HalfPageUp,
+    HalfPageDown,
     Top,
     Bottom,
     FocusNext,
@@ -55,9 +62,14 @@ pub enum Action {
     CycleGroup,
     StartFilter,
     AcceptFilter,
-    DeleteChar,
+    /// Cursor moves and deletions in the filter or a form field (←/→ cycle a choice field).
+    Edit(Edit),
     Rescan,
     Help,
+    /// Ctrl-L: clear the terminal and draw everything (text another program wrote is gone).
+    Redraw,
+    /// Ctrl-Z: give the terminal back and stop; `fg` resumes with a full repaint.
+    Suspend,
     // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
     // line still fits 120 columns; the rest are in help.
     NewCert,
@@ -74,8 +86,6 @@ pub enum Action {
     // Forms.
     NextField,
     PrevField,
-    ChoiceNext,
-    ChoicePrev,
     Submit,
     // Confirm dialog.
     Apply,
@@ -92,10 +102,13 @@ pub struct Key {
 const fn k(code: KeyCode) -> Key {
     Key { code, ctrl: false }
 }
-const CTRL_C: Key = Key {
-    code: KeyCode::Char('c'),
-    ctrl: true,
-};
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+const CTRL_C: Key = ctrl('c');
 const fn ch(c: char) -> Key {
     k(KeyCode::Char(c))
 }
@@ -122,10 +135,11 @@ impl Key {
             KeyCode::Left => "←".into(),
             KeyCode::Right => "→".into(),
             KeyCode::Backspace => "Bksp".into(),
+            KeyCode::Delete => "Del".into(),
             other => format!("{other:?}"),
         };
         if self.ctrl {
-            format!("Ctrl-{base}")
+            format!("Ctrl-{}", base.to_uppercase())
         } else {
             base
         }
@@ -163,38 +177,58 @@ use Context as C;
 // One line per binding; kept as a table on purpose.
 #[rustfmt::skip]
 pub const KEYMAP: &[Binding] = &[
-    b(C::Any,     &[CTRL_C],                        A::Quit,         "quit",                        None),
-    b(C::Normal,  &[ch('q')],                       A::Quit,         "quit",                        Some("quit")),
-    b(C::Normal,  &[k(KeyCode::Esc)],               A::Back,         "clear filter / close / quit", None),
+    b(C::Any,     &[CTRL_C],                        A::Quit,         "quit (asks while a job runs)", None),
+    b(C::Any,     &[ctrl('l')],                     A::Redraw,       "repaint the screen",          None),
+    b(C::Any,     &[ctrl('z')],                     A::Suspend,      "suspend (fg resumes)",        None),
+    b(C::Normal,  &[ch('q')],                       A::Quit,         "quit (asks while a job runs)", Some("quit")),
+    b(C::Normal,  &[k(KeyCode::Esc)],               A::Back,         "clear filter / close details", None),
     b(C::Normal,  &[ch('?')],                       A::Help,         "help",                        Some("help")),
     b(C::Normal,  &[k(KeyCode::Tab)],               A::FocusNext,    "switch pane",                 Some("pane")),
     b(C::Normal,  &[ch('/')],                       A::StartFilter,  "filter",                      Some("filter")),
     b(C::Normal,  &[ch('s')],                       A::CycleSort,    "sort: expiry/name/path",      Some("sort")),
-    b(C::Normal,  &[ch('b')],                       A::CycleGroup,   "group by: none/file/chain",   Some("group")),
+    b(C::Normal,  &[ch('o')],                       A::CycleGroup,   "group by: none/file/chain",   Some("group")),
     b(C::Normal,  &[ch('c')],                       A::ToggleChain,  "chain tree in details",       Some("chain")),
     b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
     b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
     b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
-    b(C::List,    &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
-    b(C::List,    &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
+    b(C::List,    &[ctrl('d')],                     A::HalfPageDown, "half a page down",            None),
+    b(C::List,    &[ctrl('u')],                     A::HalfPageUp,   "half a page up",              None),
+    b(C::List,    &[k(KeyCode::PageDown), ch(' '), ctrl('f')], A::PageDown, "page down",            None),
+    b(C::List,    &[k(KeyCode::PageUp), ch('b'), ctrl('b')], A::PageUp, "page up",                  None),
     b(C::List,    &[ch('g'), k(KeyCode::Home)],     A::Top,          "first item",                  None),
     b(C::List,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "last item",                   None),
     b(C::List,    &[k(KeyCode::Enter)],             A::Open,         "open details / full screen",  Some("details")),
     b(C::Details, &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 None),
     b(C::Details, &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
-    b(C::Details, &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
-    b(C::Details, &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
+    b(C::Details, &[ctrl('d')],                     A::HalfPageDown, "half a page down",            None),
+    b(C::Details, &[ctrl('u')],                     A::HalfPageUp,   "half a page up",              None),
+    b(C::Details, &[k(KeyCode::PageDown), ch(' '), ctrl('f')], A::PageDown, "page down",            None),
+    b(C::Details, &[k(KeyCode::PageUp), ch('b'), ctrl('b')], A::PageUp, "page up",                  None),
     b(C::Details, &[ch('g'), k(KeyCode::Home)],     A::Top,          "top",                         None),
     b(C::Details, &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
     b(C::Details, &[k(KeyCode::Enter)],             A::Open,         "back to the list",            Some("list")),
     b(C::Filter,  &[k(KeyCode::Enter)],             A::AcceptFilter, "keep filter",                 Some("keep")),
     b(C::Filter,  &[k(KeyCode::Esc)],               A::Back,         "clear filter",                Some("clear")),
-    b(C::Filter,  &[k(KeyCode::Backspace)],         A::DeleteChar,   "delete a character",          None),
     b(C::Filter,  &[k(KeyCode::Down)],              A::Down,         "next item",                   None),
     b(C::Filter,  &[k(KeyCode::Up)],                A::Up,           "previous item",               None),
+    b(C::Typing,  &[k(KeyCode::Left)],              A::Edit(Edit::Left), "cursor left / previous choice", None),
+    b(C::Typing,  &[k(KeyCode::Right)],             A::Edit(Edit::Right), "cursor right / next choice", None),
+    b(C::Typing,  &[k(KeyCode::Home), ctrl('a')],   A::Edit(Edit::Home), "start of the line",       None),
+    b(C::Typing,  &[k(KeyCode::End), ctrl('e')],    A::Edit(Edit::End), "end of the line",          None),
+    b(C::Typing,  &[k(KeyCode::Backspace)],         A::Edit(Edit::DeleteBack), "delete before the cursor", None),
+    b(C::Typing,  &[k(KeyCode::Delete)],            A::Edit(Edit::DeleteForward), "delete under the cursor", None),
+    b(C::Typing,  &[ctrl('u')],                     A::Edit(Edit::KillToStart), "delete to the start", None),
+    b(C::Typing,  &[ctrl('k')],                     A::Edit(Edit::KillToEnd), "delete to the end",  None),
+    b(C::Typing,  &[ctrl('w')],                     A::Edit(Edit::KillWord), "delete the word before", None),
     b(C::Help,    &[k(KeyCode::Esc), ch('?'), ch('q')], A::Back,     "close help",                  Some("close")),
     b(C::Help,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 None),
     b(C::Help,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
+    b(C::Help,    &[ctrl('d')],                     A::HalfPageDown, "half a page down",            None),
+    b(C::Help,    &[ctrl('u')],                     A::HalfPageUp,   "half a page up",              None),
+    b(C::Help,    &[k(KeyCode::PageDown), ch(' '), ctrl('f')], A::PageDown, "page down",            None),
+    b(C::Help,    &[k(KeyCode::PageUp), ch('b'), ctrl('b')], A::PageUp, "page up",                  None),
+    b(C::Help,    &[ch('g'), k(KeyCode::Home)],     A::Top,          "top",                         None),
+    b(C::Help,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
     b(C::Actions, &[ch('n')],                       A::NewCert,      "new certificate / CSR (form)", Some("new")),
     b(C::Actions, &[ch('t')],                       A::Trust,        "trust selected certificate",  Some("trust")),
     b(C::Actions, &[ch('x')],                       A::Revoke,       "revoke selected certificate", Some("revoke")),
@@ -208,9 +242,6 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Form,    &[k(KeyCode::Esc)],               A::Back,         "cancel",                      Some("cancel")),
     b(C::Form,    &[k(KeyCode::Tab), k(KeyCode::Down)], A::NextField, "next field",                 Some("next")),
     b(C::Form,    &[k(KeyCode::BackTab), k(KeyCode::Up)], A::PrevField, "previous field",           Some("prev")),
-    b(C::Form,    &[k(KeyCode::Right)],             A::ChoiceNext,   "next choice",                 Some("choice")),
-    b(C::Form,    &[k(KeyCode::Left)],              A::ChoicePrev,   "previous choice",             None),
-    b(C::Form,    &[k(KeyCode::Backspace)],         A::DeleteChar,   "delete a character",          None),
     b(C::Confirm, &[ch('y')],                       A::Apply,        "apply the plan",              Some("apply")),
     b(C::Confirm, &[ch('n'), k(KeyCode::Esc)],      A::Back,         "cancel",                      Some("cancel")),
     b(C::Confirm, &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 Some("scroll")),
@@ -223,6 +254,7 @@ pub const KEYMAP: &[Binding] = &[
 pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
     let layers: &[Context] = match context {
         C::List | C::Details => &[context, C::Normal, C::Actions, C::Any],
+        C::Filter | C::Form => &[context, C::Typing, C::Any],
         other => &[other, C::Any],
     };
     layers.iter().find_map(|&ctx| {
@@ -286,6 +318,41 @@ mod tests {
                 assert_eq!(lookup(Context::Details, &ev), Some(bd.action), "{key:?}");
             }
         }
+    }
+
+    #[test]
+    fn esc_never_quits_and_paging_keys_differ_by_context() {
+        let ev = |code, m| KeyEvent::new(code, m);
+        let none = KeyModifiers::NONE;
+        let ctrl = KeyModifiers::CONTROL;
+        for ctx in [
+            Context::List,
+            Context::Details,
+            Context::Filter,
+            Context::Help,
+        ] {
+            assert_ne!(
+                lookup(ctx, &ev(KeyCode::Esc, none)),
+                Some(Action::Quit),
+                "{ctx:?}"
+            );
+        }
+        let ctrl_u = ev(KeyCode::Char('u'), ctrl);
+        assert_eq!(lookup(Context::List, &ctrl_u), Some(Action::HalfPageUp));
+        assert_eq!(
+            lookup(Context::Filter, &ctrl_u),
+            Some(Action::Edit(Edit::KillToStart))
+        );
+        let space = ev(KeyCode::Char(' '), none);
+        assert_eq!(lookup(Context::Help, &space), Some(Action::PageDown));
+        assert_eq!(lookup(Context::Filter, &space), None, "typed, not paged");
+        let home = ev(KeyCode::Home, none);
+        assert_eq!(lookup(Context::List, &home), Some(Action::Top));
+        assert_eq!(lookup(Context::Form, &home), Some(Action::Edit(Edit::Home)));
+        assert_eq!(
+            lookup(Context::Form, &ev(KeyCode::Char('z'), ctrl)),
+            Some(Action::Suspend)
+        );
     }
 
     #[test]

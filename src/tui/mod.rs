@@ -7,8 +7,10 @@ pub mod flow;
 pub mod fmt;
 pub mod form;
 pub mod keymap;
+pub mod lineedit;
 pub mod listing;
 pub mod scroll;
+pub mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod view;
@@ -72,6 +74,22 @@ pub fn run(
     rx_factory: impl Fn(Option<Vec<String>>) -> Receiver<ScanEvent>,
     opts: TuiOptions,
 ) -> anyhow::Result<()> {
+    let signals = signals::Signals::install()?;
+    let result = run_ui(store, rx_factory, opts, &signals);
+    // The terminal guard is dropped: the shell has its screen back. A SIGTERM/SIGHUP now ends
+    // the process as it would have without us (an I/O error after a hangup included).
+    if let Some(sig) = signals.pending() {
+        signals::die_of(sig);
+    }
+    result
+}
+
+fn run_ui(
+    store: PathBuf,
+    rx_factory: impl Fn(Option<Vec<String>>) -> Receiver<ScanEvent>,
+    opts: TuiOptions,
+    signals: &signals::Signals,
+) -> anyhow::Result<()> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut app = App::new(store, theme::Theme::from_env(opts.mono), now);
     app.read_only = opts.read_only;
@@ -100,9 +118,19 @@ pub fn run(
     let mut dirty = true;
     let mut last_frame = scroll::LastFrame::default();
     loop {
+        if signals.pending().is_some() {
+            return Ok(());
+        }
+        if signals.continued() {
+            // Stopped and continued by someone else: modes and screen may be gone.
+            terminal::resume(term)?;
+            last_frame.reset();
+            dirty = true;
+        }
         if dirty {
             draw(term, &mut last_frame, &app)?;
             dirty = false;
+            debug_panic_after_draw();
         }
         let mut msgs = Vec::new();
         let wait = if scan.is_some() { POLL_SCANNING } else { POLL };
@@ -111,6 +139,7 @@ pub fn run(
             loop {
                 match event::read()? {
                     Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
+                    Event::Paste(text) => msgs.push(Msg::Paste(text)),
                     Event::Resize(w, h) => {
                         term.clear()?;
                         last_frame.reset();
@@ -178,6 +207,17 @@ pub fn run(
             for effect in app.update(msg) {
                 match effect {
                     Effect::Quit => return Ok(()),
+                    Effect::Redraw => {
+                        term.clear()?;
+                        last_frame.reset();
+                    }
+                    Effect::Suspend => {
+                        terminal::suspend(term)?;
+                        last_frame.reset();
+                        // The terminal may have been resized while we were stopped.
+                        let size = term.size()?;
+                        app.update(Msg::Resize(size.width, size.height));
+                    }
                     Effect::Rescan => {
                         // Dropping the old receivers tells a running scanner or verifier to stop.
                         verify = None;
@@ -210,6 +250,15 @@ pub fn run(
             dirty = false;
             key_timing(keys, handling);
         }
+    }
+}
+
+/// Debug builds only (tests): `CERTDECK_DEBUG_PANIC=1` panics after the first frame, so the
+/// panic hook's restore can be seen end to end. Release builds have no such trigger.
+fn debug_panic_after_draw() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("CERTDECK_DEBUG_PANIC").is_some_and(|v| v == "1") {
+        panic!("CERTDECK_DEBUG_PANIC: panicking after the first frame as asked");
     }
 }
 

@@ -19,19 +19,31 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         " Details "
     };
     let block = t.pane(focused, title);
-    let lines = match app.selected_item() {
-        None => vec![Line::styled("nothing selected", t.dim())],
-        Some(item) if app.chain_view => super::chain::lines(app, item),
-        Some(item) => lines(app, item),
-    };
-    let lines = wrap(lines, area.width.saturating_sub(2) as usize);
-    // Clamp here: only the view knows how many lines there are (G sets the scroll to MAX).
+    let lines = body(app, area);
+    // Clamp here too: the layout may have changed since the last scroll.
     let inner_h = area.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(inner_h) as u16;
     let para = Paragraph::new(lines)
         .block(block)
         .scroll((app.details_scroll.min(max_scroll), 0));
     frame.render_widget(para, area);
+}
+
+/// The pane's lines as drawn in `area` (wrapped to its width).
+fn body<'a>(app: &'a App, area: Rect) -> Vec<Line<'a>> {
+    let lines = match app.selected_item() {
+        None => vec![Line::styled("nothing selected", app.theme.dim())],
+        Some(item) if app.chain_view => super::chain::lines(app, item),
+        Some(item) => lines(app, item),
+    };
+    wrap(lines, area.width.saturating_sub(2) as usize)
+}
+
+/// How far the pane in `area` can scroll, and how many lines it shows.
+pub fn extent(app: &App, area: Rect) -> (u16, u16) {
+    let inner_h = area.height.saturating_sub(2);
+    let n = body(app, area).len();
+    (n.saturating_sub(inner_h as usize) as u16, inner_h)
 }
 
 /// Label column width; wrapped values continue under the value, not under the label.

@@ -7,12 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 9] = [
+const SECTIONS: [Context; 10] = [
     Context::Normal,
     Context::List,
     Context::Actions,
     Context::Details,
     Context::Filter,
+    Context::Typing,
     Context::Form,
     Context::Confirm,
     Context::Any,
@@ -29,9 +30,16 @@ pub fn lines(app: &App, sections: &[Context]) -> Vec<Line<'static>> {
             out.push(Line::raw(""));
         }
         out.push(Line::styled(ctx.title(), t.header()));
-        for bd in KEYMAP.iter().filter(|bd| bd.context == ctx) {
+        let bindings = || KEYMAP.iter().filter(|bd| bd.context == ctx);
+        // Keys aligned per section, at least one blank before the description.
+        let keys_w = bindings()
+            .map(|bd| keymap::keys_label(bd).chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(10);
+        for bd in bindings() {
             out.push(Line::from(vec![
-                Span::styled(format!(" {:<10}", keymap::keys_label(bd)), t.key()),
+                Span::styled(format!(" {:<keys_w$}", keymap::keys_label(bd)), t.key()),
                 Span::raw(bd.desc),
             ]));
         }
@@ -57,6 +65,14 @@ fn columns(app: &App, n: usize) -> Vec<Vec<Line<'static>>> {
     cols.iter().map(|c| lines(app, c)).collect()
 }
 
+/// How far the help in `area` can scroll, and how many lines it shows.
+pub fn extent(app: &App, area: Rect) -> (u16, u16) {
+    let n = (area.width / COLUMN).clamp(1, 3) as usize;
+    let tallest = columns(app, n).iter().map(Vec::len).max().unwrap_or(0) as u16;
+    let inner = (tallest + 2).min(area.height).saturating_sub(2);
+    (tallest.saturating_sub(inner), inner)
+}
+
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let n = (area.width / COLUMN).clamp(1, 3) as usize;
     let columns = columns(app, n);
@@ -73,7 +89,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let overflow = tallest.saturating_sub(h.saturating_sub(2));
     let scroll = app.help_scroll.min(overflow);
     let title = if overflow > 0 {
-        " Keys (j/k scroll, Esc closes) "
+        " Keys (j/k Space/b g/G scroll, Esc closes) "
     } else {
         " Keys (Esc closes) "
     };

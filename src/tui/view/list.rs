@@ -40,9 +40,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ))])
         .style(t.group()),
         Row::Item(i) => {
-            // The marker keeps the selection visible without colour; reverse video covers only
-            // the name cell, so moving one row rewrites ~60 cells, not two whole rows (bytes
-            // over a slow SSH link).
+            // The marker keeps the selection visible without colour; the highlight covers the
+            // whole row, so the eye can follow it to the status column.
             let selected = app.offset + n == app.selected;
             item_row(app, &app.items()[i], &app.metas[i].name, selected)
         }
@@ -59,11 +58,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     ];
     let table = Table::new(rows, widths).header(header).block(block);
     frame.render_widget(table, area);
-    if app.items().is_empty() {
-        let msg = if app.scanning.is_some() {
+    let no_match;
+    if app.items().is_empty() || app.shown == 0 {
+        let msg = if app.items().is_empty() && app.scanning.is_some() {
             "scanning…"
-        } else {
+        } else if app.items().is_empty() {
             "no items in this store (r to rescan)"
+        } else {
+            no_match = format!("no match for /{} (Esc clears)", esc(&app.filter));
+            &no_match
         };
         let inner = Rect {
             x: area.x + 2,
@@ -131,19 +134,19 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> Tab
     } else {
         Span::raw(format!("{marker}{indent}{name}"))
     };
-    let name_cell = if selected {
-        Cell::from(name_cell).style(t.selected())
-    } else {
-        Cell::from(name_cell)
-    };
-    TableRow::new(vec![
-        name_cell,
+    let row = TableRow::new(vec![
+        Cell::from(name_cell),
         Cell::from(short_kind(item.kind)),
         Cell::from(expires),
         Cell::from(left),
         Cell::from(issuer),
         Cell::from(status_cell),
-    ])
+    ]);
+    if selected {
+        row.style(t.selected())
+    } else {
+        row
+    }
 }
 
 /// Status labels that fit the 8-column status cell.

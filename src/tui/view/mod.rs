@@ -99,6 +99,27 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// How far the help can scroll (the app clamps its scroll position with it).
+pub fn help_max_scroll(app: &App) -> u16 {
+    help::extent(app, app.size).0
+}
+
+/// Lines a page of help scrolls.
+pub fn help_page(app: &App) -> u16 {
+    help::extent(app, app.size).1.saturating_sub(1).max(1)
+}
+
+/// How far the details pane can scroll.
+pub fn details_max_scroll(app: &App) -> u16 {
+    (areas(app, app.size).details).map_or(0, |r| details::extent(app, r).0)
+}
+
+/// Lines a page of details scrolls.
+pub fn details_page(app: &App) -> u16 {
+    let shown = (areas(app, app.size).details).map_or(0, |r| details::extent(app, r).1);
+    shown.saturating_sub(1).max(1)
+}
+
 /// A `w`x`h` rectangle centred in `area` (clipped to it).
 pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(h.min(area.height))])

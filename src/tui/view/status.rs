@@ -3,7 +3,8 @@
 
 use super::super::app::App;
 use super::super::keymap;
-use ratatui::layout::Rect;
+use super::super::lineedit;
+use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
@@ -29,9 +30,15 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(format!("verifying {pct}%  "), t.key()));
     }
     if app.filter_editing || !app.filter.is_empty() {
-        let cursor = if app.filter_editing { "▏" } else { "" };
         let filter = crate::text::escape_control(&app.filter);
-        spans.push(Span::styled(format!("/{filter}{cursor}  "), t.key()));
+        if app.context() == keymap::Context::Filter {
+            // The terminal's own cursor shows where typing goes.
+            let before: usize = spans.iter().map(Span::width).sum();
+            let col = before + 1 + lineedit::column(&app.filter, app.filter_cursor);
+            let x = (area.x as usize + col).min(area.right().saturating_sub(1) as usize);
+            frame.set_cursor_position(Position::new(x as u16, area.y));
+        }
+        spans.push(Span::styled(format!("/{filter}  "), t.key()));
     }
     spans.push(Span::raw(format!(
         "{} certs · {} expired · {} expiring · {} errors  ",

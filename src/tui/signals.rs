@@ -1,0 +1,87 @@
+//! Signals the TUI handles itself. SIGTERM, SIGHUP (an SSH hangup), SIGINT and SIGQUIT end the
+//! run loop, so the terminal is restored before the process dies of the signal (`die_of`); a
+//! second one while the first is handled dies at once. SIGCONT (after someone else stopped us)
+//! asks for the terminal modes and a full repaint again. The handlers only store to atomics:
+//! nothing to open, so they work the same inside the read-only Landlock sandbox.
+
+use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::flag;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const TERMINATING: [i32; 4] = [SIGTERM, SIGHUP, SIGINT, SIGQUIT];
+
+pub struct Signals {
+    terminating: Arc<AtomicBool>,
+    which: Arc<AtomicUsize>,
+    continued: Arc<AtomicBool>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Signals {
+    pub fn install() -> std::io::Result<Signals> {
+        let terminating = Arc::new(AtomicBool::new(false));
+        let which = Arc::new(AtomicUsize::new(0));
+        let continued = Arc::new(AtomicBool::new(false));
+        let mut ids = Vec::new();
+        for sig in TERMINATING {
+            // Registered first, so it sees the flag as the previous signal left it.
+            ids.push(flag::register_conditional_default(
+                sig,
+                terminating.clone(),
+            )?);
+            ids.push(flag::register_usize(sig, which.clone(), sig as usize)?);
+            ids.push(flag::register(sig, terminating.clone())?);
+        }
+        ids.push(flag::register(SIGCONT, continued.clone())?);
+        Ok(Signals {
+            terminating,
+            which,
+            continued,
+            ids,
+        })
+    }
+
+    /// The terminating signal that arrived, if one did.
+    pub fn pending(&self) -> Option<i32> {
+        if !self.terminating.load(Ordering::SeqCst) {
+            return None;
+        }
+        Some(self.which.load(Ordering::SeqCst) as i32)
+    }
+
+    /// A SIGCONT arrived since the last call.
+    pub fn continued(&self) -> bool {
+        self.continued.swap(false, Ordering::SeqCst)
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+/// Die of `sig` as if it had not been caught (the shell sees 128+sig), now that the terminal
+/// is back.
+pub fn die_of(sig: i32) -> ! {
+    let _ = signal_hook::low_level::emulate_default_handler(sig);
+    // Only reached for a signal whose default is not to terminate.
+    std::process::exit(128 + sig)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_continue_is_seen_once() {
+        let s = Signals::install().unwrap();
+        assert_eq!(s.pending(), None);
+        signal_hook::low_level::raise(SIGCONT).unwrap();
+        assert!(s.continued());
+        assert!(!s.continued());
+    }
+}
