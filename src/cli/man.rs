@@ -28,7 +28,20 @@ pub fn page() -> Result<Vec<u8>> {
     man.render_synopsis_section(&mut buf)?;
     man.render_description_section(&mut buf)?;
     man.render_options_section(&mut buf)?;
-    man.render_subcommands_section(&mut buf)?;
+    // clap_mangen's own list points at certdeck-list(1) and the like, pages that do not
+    // exist: list them here, each described below under COMMANDS IN DETAIL.
+    buf.extend_from_slice(b".SH SUBCOMMANDS\n");
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        buf.extend_from_slice(
+            format!(
+                ".TP\n\\fBcertdeck {}\\fR\n{}\n",
+                sub.get_name(),
+                roff_text(&about)
+            )
+            .as_bytes(),
+        );
+    }
     buf.extend_from_slice(b".SH \"COMMANDS IN DETAIL\"\n");
     for sub in cmd.get_subcommands() {
         detail(&mut buf, &format!("certdeck {}", sub.get_name()), sub)?;
@@ -73,4 +86,14 @@ fn detail(buf: &mut Vec<u8>, full: &str, sub: &clap::Command) -> Result<()> {
         detail(buf, &format!("{full} {}", nested.get_name()), nested)?;
     }
     Ok(())
+}
+
+/// Text as a roff line: backslashes and hyphens escaped, no leading control character.
+fn roff_text(s: &str) -> String {
+    let t = s.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with('.') || t.starts_with('\'') {
+        format!("\\&{t}")
+    } else {
+        t
+    }
 }
