@@ -53,9 +53,15 @@ pub(crate) fn run_tui(g: &Global) -> Result<ExitCode> {
         file_updates: opts.servers.is_empty(),
     };
     let root = store.root().to_path_buf();
-    let scans = move |files: Option<Vec<String>>| match files {
-        Some(files) => store.spawn_update(opts.clone(), files),
-        None => store.spawn_scan(opts.clone()),
+    let scans = move |files: Option<Vec<String>>| {
+        // Each scan judges dates at its own time, not at the launch's.
+        let mut opts = opts.clone();
+        opts.decode.now = time::OffsetDateTime::now_utc().unix_timestamp();
+        opts.analyze.now = opts.decode.now;
+        match files {
+            Some(files) => store.spawn_update(opts, files),
+            None => store.spawn_scan(opts),
+        }
     };
     certdeck::tui::run(root, scans, tui_opts)?;
     Ok(ExitCode::SUCCESS)

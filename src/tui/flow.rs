@@ -17,6 +17,8 @@ pub enum Overlay {
     None,
     Form(Form),
     Confirm(Confirm),
+    /// A long message, or the message log.
+    Pager(super::pager::Pager),
 }
 
 /// The confirm dialog: the prepared change and how far its lines are scrolled.
@@ -31,6 +33,8 @@ pub struct Confirm {
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// Went into the message log (see `App::update`).
+    pub(super) logged: bool,
 }
 
 impl Notice {
@@ -38,12 +42,14 @@ impl Notice {
         Notice {
             text: text.into(),
             error: false,
+            logged: false,
         }
     }
     pub fn error(text: impl Into<String>) -> Notice {
         Notice {
             text: text.into(),
             error: true,
+            logged: false,
         }
     }
 }

@@ -19,6 +19,8 @@ pub enum Context {
     Form,
     /// The confirm dialog showing a plan.
     Confirm,
+    /// A long message or the message log.
+    Pager,
 }
 
 impl Context {
@@ -33,6 +35,7 @@ impl Context {
             Context::Actions => "Changes (all confirm first)",
             Context::Form => "Forms",
             Context::Confirm => "Confirm a plan",
+            Context::Pager => "Message / log",
         }
     }
 }
@@ -58,6 +61,8 @@ pub enum Action {
     DeleteChar,
     Rescan,
     Help,
+    /// The message log (the last 100 messages).
+    Messages,
     // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
     // line still fits 120 columns; the rest are in help.
     NewCert,
@@ -173,6 +178,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[ch('b')],                       A::CycleGroup,   "group by: none/file/chain",   Some("group")),
     b(C::Normal,  &[ch('c')],                       A::ToggleChain,  "chain tree in details",       Some("chain")),
     b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
+    b(C::Normal,  &[ch('M')],                       A::Messages,     "message log (last 100)",      Some("messages")),
     b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
     b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
     b(C::List,    &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
@@ -217,6 +223,13 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Confirm, &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
     b(C::Confirm, &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
     b(C::Confirm, &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
+    b(C::Pager,   &[k(KeyCode::Esc), ch('q'), k(KeyCode::Enter)], A::Back, "close",             Some("close")),
+    b(C::Pager,   &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 Some("scroll")),
+    b(C::Pager,   &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
+    b(C::Pager,   &[k(KeyCode::PageDown), ch(' ')], A::PageDown,     "page down",                   Some("page")),
+    b(C::Pager,   &[k(KeyCode::PageUp), ch('b')],   A::PageUp,       "page up",                     None),
+    b(C::Pager,   &[ch('g'), k(KeyCode::Home)],     A::Top,          "top",                         None),
+    b(C::Pager,   &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
 ];
 
 /// The action bound to `ev` in `context` (its own bindings first, then `Normal`, then `Any`).
@@ -247,6 +260,7 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
         C::Filter => &[C::Filter],
         C::Form => &[C::Form],
         C::Confirm => &[C::Confirm],
+        C::Pager => &[C::Pager],
         _ => &[C::Help],
     };
     KEYMAP

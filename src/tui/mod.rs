@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod form;
 pub mod keymap;
 pub mod listing;
+pub mod pager;
 pub mod scroll;
 pub mod terminal;
 pub mod theme;
@@ -74,6 +75,9 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut app = App::new(store, theme::Theme::from_env(opts.mono), now);
+    app.clock = Some(Box::new(|| {
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    }));
     app.read_only = opts.read_only;
     app.warn_days = opts.warn_days;
     app.analyze = opts.analyze.clone();
@@ -144,9 +148,11 @@ pub fn run(
         if msgs.is_empty() && !scan_gone {
             if !app.changes_waiting() {
                 let waiting = app.chains_waiting();
+                let judged = app.now;
                 app.update(Msg::Tick);
-                // The spinner moves while a job runs; verified chains may have gone in.
-                dirty = app.busy.is_some() || waiting;
+                // The spinner moves while a job runs; verified chains may have gone in; the
+                // clock may have moved on.
+                dirty = app.busy.is_some() || waiting || app.now != judged;
                 continue;
             }
             // Re-read files wait for the inventory: the tick that applies them has effects.

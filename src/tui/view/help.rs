@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 9] = [
+const SECTIONS: [Context; 10] = [
     Context::Normal,
     Context::List,
     Context::Actions,
@@ -15,6 +15,7 @@ const SECTIONS: [Context; 9] = [
     Context::Filter,
     Context::Form,
     Context::Confirm,
+    Context::Pager,
     Context::Any,
     Context::Help,
 ];

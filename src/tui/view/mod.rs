@@ -7,6 +7,7 @@ mod details;
 mod form;
 mod help;
 mod list;
+mod pager;
 mod status;
 
 use super::app::App;
@@ -18,6 +19,8 @@ use ratatui::Frame;
 
 /// Side-by-side list and details from this width on; below it details go under the list.
 pub const WIDE: u16 = 100;
+
+pub use pager::page as pager_page;
 
 /// `line` with store text shown visibly, as the CLI shows it (ratatui would drop C0 controls
 /// silently and pass bidi overrides through to the terminal).
@@ -92,6 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.overlay {
         Overlay::Form(f) => form::draw(frame, app, f, over),
         Overlay::Confirm(c) => confirm::draw(frame, app, c, over),
+        Overlay::Pager(p) => pager::draw(frame, app, p, over),
         Overlay::None => {}
     }
     if app.help {
