@@ -1117,13 +1117,13 @@ fn path_ordered(mut items: Vec<Item>, mut metas: Vec<Meta>) -> (Vec<Item>, Vec<M
 mod tests {
     use super::*;
 
-    /// A certificate valid from T+30 s, expiring 10 days and 30 s after T.
+    /// A certificate valid from T+30 s, expiring 100 days and 30 s after T.
     fn future_cert(t: i64) -> Item {
         let mut it = Item::new(crate::pki::ItemKind::Certificate, "CERTIFICATE");
         it.path = "soon.pem".into();
         it.detail = crate::pki::Detail::Certificate(Box::new(crate::pki::CertInfo {
             not_before_unix: t + 30,
-            not_after_unix: t + 30 + 10 * 86_400,
+            not_after_unix: t + 30 + 100 * 86_400,
             // What the decoder said at scan time; the TUI must not keep believing it.
             status: Status::NotYetValid,
             ..Default::default()
@@ -1151,9 +1151,9 @@ mod tests {
         app.update(Msg::Tick);
         assert_eq!(app.now, t0 + 61);
         assert_eq!(app.status_of(&item(&app)), Status::Ok);
-        assert_eq!(app.days_left(&item(&app)), Some(9));
-        // Eight days later it is expiring, and the counts follow without a rescan.
-        clock.store(t0 + 8 * 86_400, Ordering::SeqCst);
+        assert_eq!(app.days_left(&item(&app)), Some(99));
+        // 80 days later it is expiring, and the counts follow without a rescan.
+        clock.store(t0 + 80 * 86_400, Ordering::SeqCst);
         app.update(Msg::Tick);
         assert_eq!(app.status_of(&item(&app)), Status::Expiring);
         assert_eq!(app.counts.expiring, 1);
