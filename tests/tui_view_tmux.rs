@@ -227,3 +227,114 @@ fn read_only_messages_80x24_and_120x40() {
         t.wait_for("CERTDECK-EXITED-0");
     }
 }
+
+/// A store with three problems audit reports: a key readable by others (key-permissions), a
+/// certificate next to a key that is not its own (key-mismatch), and a certificate whose
+/// issuer is missing (incomplete-chain).
+fn store_with_findings(store: &Path) {
+    let now = OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let ca_key = generate_key(KeyType::EcP256).unwrap();
+    let ca = issue(&request(Profile::Ca, "Gone CA", now, 900), &ca_key, None).unwrap();
+    let leaf_key = generate_key(KeyType::EcP256).unwrap();
+    let signer = Signer {
+        cert_der: &ca.cert_der,
+        key: &ca_key,
+    };
+    let shop = issue(
+        &request(Profile::Server, "shop.example", now, 90),
+        &leaf_key,
+        Some(signer),
+    )
+    .unwrap();
+    put(store, "shop/cert.pem", shop.cert_pem.as_bytes(), 0o644);
+    let other = generate_key(KeyType::EcP256).unwrap();
+    put(
+        store,
+        "shop/privkey.pem",
+        key_to_pkcs8_pem(&other).as_bytes(),
+        0o600,
+    );
+    let api_key = generate_key(KeyType::EcP256).unwrap();
+    let api = issue(
+        &request(Profile::Server, "api.example", now, 90),
+        &api_key,
+        None,
+    )
+    .unwrap();
+    put(store, "loose/api.pem", api.cert_pem.as_bytes(), 0o644);
+    put(
+        store,
+        "loose/api.key",
+        key_to_pkcs8_pem(&api_key).as_bytes(),
+        0o644,
+    );
+}
+
+/// The selected row (the one with the selection marker).
+fn selected_row(s: &str) -> &str {
+    line_with(s, "›")
+}
+
+fn findings_case(n: usize) {
+    let (w, h) = SIZES[n];
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    store_with_findings(&store);
+    let t = Tmux::certdeck(&flags(&store, n), w, h);
+    // Signatures are verified in the background: the chain finding follows.
+    let s = t.wait_until("a critical marker on the shop row", |s| {
+        let row = line_with(s, "shop.example");
+        row.starts_with("┃C") || row.starts_with("│C")
+    });
+    t.assert_fits(&s);
+    // The key's row is marked too.
+    t.keys(&["/", "a", "p", "i", ".", "k", "Enter"]);
+    let s = t.wait_until("the key row selected", |s| {
+        selected_row(s).contains("api") && selected_row(s).contains("key")
+    });
+    assert!(
+        selected_row(&s).contains("C ›") || selected_row(&s).contains("C›"),
+        "marker on the key's row: {:?}\n{s}",
+        selected_row(&s)
+    );
+    let s = t.wait_for("key-permissions");
+    assert!(s.contains("fix"), "the fix text in the details:\n{s}");
+    // The findings view: all three, most severe first.
+    t.keys(&["f"]);
+    let s = t.wait_for("Findings:");
+    for code in ["key-permissions", "key-mismatch", "incomplete-chain"] {
+        assert!(s.contains(code), "{code} in the findings view:\n{s}");
+    }
+    t.assert_fits(&s);
+    // Down to the chain finding, Enter: its certificate is selected (the filter hid it).
+    for _ in 0..10 {
+        if selected_row(&t.settled()).contains("incomplete-chain") {
+            break;
+        }
+        t.keys(&["j"]);
+    }
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the findings view closed", |s| !s.contains("Findings:"));
+    let s = if s.contains("shop.example") {
+        s
+    } else {
+        t.wait_for("shop.example")
+    };
+    assert!(
+        selected_row(&s).contains("shop.example"),
+        "the chain finding's item is selected:\n{s}"
+    );
+    t.wait_for("incomplete-chain");
+    t.keys(&["q"]);
+    t.wait_for("CERTDECK-EXITED-0");
+}
+
+#[test]
+fn findings_80x24() {
+    findings_case(0);
+}
+
+#[test]
+fn findings_120x40_read_only() {
+    findings_case(1);
+}

@@ -41,6 +41,8 @@ pub(crate) fn run_tui(g: &Global) -> Result<ExitCode> {
         changes,
         passphrases: opts.decode.passphrases.clone(),
         analyze: opts.analyze.clone(),
+        servers: opts.servers.clone(),
+        crit_days: g.crit_days.unwrap_or(7),
         // After a change the TUI says what the server needs; `l` runs the reload command, after
         // a confirm like any other change.
         after_apply: match (&g.reload_command, opts.servers.first()) {

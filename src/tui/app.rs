@@ -196,6 +196,13 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Every notice shown, with its time (`M` opens it).
     pub log: super::pager::MessageLog,
+    /// What `certdeck audit` reports for the inventory (`f` lists them).
+    pub findings: super::findings::Findings,
+    /// For the findings: the server configs, the critical threshold, whether a reload command
+    /// is configured.
+    pub servers: Vec<crate::servers::ServerConfig>,
+    pub crit_days: i64,
+    pub reload_configured: bool,
     /// Label of the background job running (plan building or applying); one at a time.
     pub busy: Option<String>,
     /// Advanced on every tick while busy: the spinner frame.
@@ -255,6 +262,10 @@ impl App {
             overlay: Overlay::None,
             notice: None,
             log: Default::default(),
+            findings: Default::default(),
+            servers: Vec::new(),
+            crit_days: crate::pki::lint::LintOptions::default().crit_days,
+            reload_configured: false,
             busy: None,
             spinner: 0,
             pending_form: None,
@@ -580,6 +591,8 @@ impl App {
             Context::Confirm
         } else if matches!(self.overlay, Overlay::Pager(_)) {
             Context::Pager
+        } else if matches!(self.overlay, Overlay::Findings(_)) {
+            Context::Findings
         } else if self.filter_editing {
             Context::Filter
         } else if self.focus == Focus::Details {
@@ -815,6 +828,10 @@ impl App {
                 self.pager_act(action);
                 return Vec::new();
             }
+            (Context::Findings, _) => {
+                self.findings_act(action, page);
+                return Vec::new();
+            }
             (Context::Help, Action::Down) => {
                 self.help_scroll = self.help_scroll.saturating_add(1);
                 return Vec::new();
@@ -834,6 +851,9 @@ impl App {
             }
             Action::Messages => {
                 self.overlay = Overlay::Pager(super::pager::Pager::log(&self.log));
+            }
+            Action::Findings => {
+                self.overlay = Overlay::Findings(super::findings::FindingsView { selected: 0 });
             }
             Action::NewCert
             | Action::Trust
@@ -925,6 +945,29 @@ impl App {
         Vec::new()
     }
 
+    /// No first scan streams in: the list shows the complete inventory.
+    pub(super) fn streamed_is_empty(&self) -> bool {
+        self.streamed.is_empty()
+    }
+
+    /// Select the row of item `i`; false when the filter hides it.
+    pub(super) fn select_item(&mut self, i: usize) -> bool {
+        let Some(r) = self.rows.iter().position(|r| *r == Row::Item(i)) else {
+            return false;
+        };
+        self.touched = true;
+        self.selected = r;
+        self.details_scroll = 0;
+        self.scroll_into_view();
+        true
+    }
+
+    pub(super) fn clear_filter(&mut self) {
+        self.filter_editing = false;
+        self.filter.clear();
+        self.refilter();
+    }
+
     fn scroll_details(&mut self, action: Action, page: usize) {
         let page = page as u16;
         self.details_scroll = match action {
@@ -1004,6 +1047,7 @@ impl App {
     }
 
     fn recount(&mut self) {
+        self.refresh_findings();
         let mut c = Counts::default();
         for it in self.items() {
             if it.cert().is_some() {

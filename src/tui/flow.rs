@@ -19,6 +19,8 @@ pub enum Overlay {
     Confirm(Confirm),
     /// A long message, or the message log.
     Pager(super::pager::Pager),
+    /// Every finding of the store; Enter selects its item.
+    Findings(super::findings::FindingsView),
 }
 
 /// The confirm dialog: the prepared change and how far its lines are scrolled.

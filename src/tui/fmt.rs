@@ -44,6 +44,16 @@ pub fn days_cell(days: i64, warn_days: i64) -> String {
     format!("{marker}{:>5}", format!("{days}d"))
 }
 
+/// `s` cut to `width` characters, the last one `…` when anything was cut.
+pub fn cut(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Fingerprints as colon hex (`AB:CD:..`), whether the model holds plain or colon hex.
 pub fn colon_hex(s: &str) -> String {
     if s.contains(':') || s.is_empty() {

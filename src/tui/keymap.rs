@@ -21,6 +21,8 @@ pub enum Context {
     Confirm,
     /// A long message or the message log.
     Pager,
+    /// The findings view.
+    Findings,
 }
 
 impl Context {
@@ -36,6 +38,7 @@ impl Context {
             Context::Form => "Forms",
             Context::Confirm => "Confirm a plan",
             Context::Pager => "Message / log",
+            Context::Findings => "Findings view",
         }
     }
 }
@@ -63,6 +66,8 @@ pub enum Action {
     Help,
     /// The message log (the last 100 messages).
     Messages,
+    /// Every finding of the store (what `certdeck audit` reports).
+    Findings,
     // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
     // line still fits 120 columns; the rest are in help.
     NewCert,
@@ -178,6 +183,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[ch('b')],                       A::CycleGroup,   "group by: none/file/chain",   Some("group")),
     b(C::Normal,  &[ch('c')],                       A::ToggleChain,  "chain tree in details",       Some("chain")),
     b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
+    b(C::Normal,  &[ch('f')],                       A::Findings,     "findings (what audit reports)", Some("findings")),
     b(C::Normal,  &[ch('M')],                       A::Messages,     "message log (last 100)",      Some("messages")),
     b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
     b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
@@ -230,6 +236,14 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Pager,   &[k(KeyCode::PageUp), ch('b')],   A::PageUp,       "page up",                     None),
     b(C::Pager,   &[ch('g'), k(KeyCode::Home)],     A::Top,          "top",                         None),
     b(C::Pager,   &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
+    b(C::Findings, &[k(KeyCode::Enter)],            A::Open,         "select the item",             Some("go to item")),
+    b(C::Findings, &[k(KeyCode::Esc), ch('q')],     A::Back,         "close",                       Some("close")),
+    b(C::Findings, &[ch('j'), k(KeyCode::Down)],    A::Down,         "next finding",                None),
+    b(C::Findings, &[ch('k'), k(KeyCode::Up)],      A::Up,           "previous finding",            None),
+    b(C::Findings, &[k(KeyCode::PageDown)],         A::PageDown,     "page down",                   None),
+    b(C::Findings, &[k(KeyCode::PageUp)],           A::PageUp,       "page up",                     None),
+    b(C::Findings, &[ch('g'), k(KeyCode::Home)],    A::Top,          "first finding",               None),
+    b(C::Findings, &[ch('G'), k(KeyCode::End)],     A::Bottom,       "last finding",                None),
 ];
 
 /// The action bound to `ev` in `context` (its own bindings first, then `Normal`, then `Any`).
@@ -261,6 +275,7 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
         C::Form => &[C::Form],
         C::Confirm => &[C::Confirm],
         C::Pager => &[C::Pager],
+        C::Findings => &[C::Findings],
         _ => &[C::Help],
     };
     KEYMAP

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod effects;
+pub mod findings;
 pub mod flow;
 pub mod fmt;
 pub mod form;
@@ -43,6 +44,10 @@ pub struct TuiOptions {
     pub reload_command: Option<String>,
     /// How scans are analysed (the scan factory's options; signatures are checked after).
     pub analyze: crate::store::inventory::AnalyzeOptions,
+    /// The server configs (`--server-config`), for the findings that compare them with the store.
+    pub servers: Vec<crate::servers::ServerConfig>,
+    /// Days before expiry at which a finding is critical (`--crit-days`, the config's).
+    pub crit_days: i64,
 }
 
 impl Default for TuiOptions {
@@ -57,6 +62,8 @@ impl Default for TuiOptions {
             after_apply: None,
             reload_command: None,
             analyze: Default::default(),
+            servers: Vec::new(),
+            crit_days: crate::pki::lint::LintOptions::default().crit_days,
         }
     }
 }
@@ -82,6 +89,9 @@ pub fn run(
     app.warn_days = opts.warn_days;
     app.analyze = opts.analyze.clone();
     app.file_updates = opts.file_updates;
+    app.servers = opts.servers.clone();
+    app.crit_days = opts.crit_days;
+    app.reload_configured = opts.reload_command.is_some();
 
     let mut guard = terminal::TerminalGuard::enter()?;
     let term = &mut guard.terminal;

@@ -44,12 +44,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             // the name cell, so moving one row rewrites ~60 cells, not two whole rows (bytes
             // over a slow SSH link).
             let selected = app.offset + n == app.selected;
-            item_row(app, &app.items()[i], &app.metas[i].name, selected)
+            item_row(app, i, &app.metas[i].name, selected)
         }
     });
-    let header =
-        TableRow::new([" Name", "Kind", "Expires", "Left", "Issuer", "Status"]).style(t.header());
+    // `!`: the worst audit finding of the row (C critical, W warning, i info).
+    let header = TableRow::new(["!", " Name", "Kind", "Expires", "Left", "Issuer", "Status"])
+        .style(t.header());
     let widths = [
+        Constraint::Length(1),
         Constraint::Fill(3),
         Constraint::Length(4),
         Constraint::Length(10),
@@ -75,8 +77,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> TableRow<'a> {
+fn item_row<'a>(app: &'a App, i: usize, name: &'a str, selected: bool) -> TableRow<'a> {
     let t = &app.theme;
+    let item: &Item = &app.items()[i];
+    let worst = match app.findings.worst(i) {
+        Some(s) => Span::styled(
+            super::super::findings::marker(s),
+            super::findings::style(app, s),
+        ),
+        None => Span::raw(" "),
+    };
     let marker = if selected { "›" } else { " " };
     let indent = if app.group == listing::GroupBy::None {
         ""
@@ -137,6 +147,7 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> Tab
         Cell::from(name_cell)
     };
     TableRow::new(vec![
+        Cell::from(worst),
         name_cell,
         Cell::from(short_kind(item.kind)),
         Cell::from(expires),

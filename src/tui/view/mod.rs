@@ -4,6 +4,7 @@
 mod chain;
 mod confirm;
 mod details;
+pub(crate) mod findings;
 mod form;
 mod help;
 mod list;
@@ -96,6 +97,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Form(f) => form::draw(frame, app, f, over),
         Overlay::Confirm(c) => confirm::draw(frame, app, c, over),
         Overlay::Pager(p) => pager::draw(frame, app, p, over),
+        Overlay::Findings(v) => findings::draw(frame, app, v, over),
         Overlay::None => {}
     }
     if app.help {
