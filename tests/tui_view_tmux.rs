@@ -338,3 +338,58 @@ fn findings_80x24() {
 fn findings_120x40_read_only() {
     findings_case(1);
 }
+
+/// Rows: a certificate expired 1370 days ago fits its days cell, a long name is cut with `…`,
+/// and at 100+ columns a Path column tells two same-named rows apart; "1 error", not "1 errors".
+fn rows_case(n: usize) {
+    let (w, h) = SIZES[n];
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let from = OffsetDateTime::now_utc() - time::Duration::days(1370 + 90);
+    let key = generate_key(KeyType::EcP256).unwrap();
+    let cn = "legacy-backend-api.internal.example.com";
+    let old = issue(&request(Profile::Server, cn, from, 90), &key, None).unwrap();
+    put(&store, "a/legacy.pem", old.cert_pem.as_bytes(), 0o644);
+    put(&store, "b/legacy.pem", old.cert_pem.as_bytes(), 0o644);
+    put(
+        &store,
+        "broken.pem",
+        b"-----BEGIN CERTIFICATE-----\n!!\n",
+        0o644,
+    );
+    let t = Tmux::certdeck(&flags(&store, n), w, h);
+    let s = t.wait_for("legacy-backend");
+    t.assert_fits(&s);
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains("legacy-backend")).collect();
+    let list_rows: Vec<&&str> = rows.iter().filter(|l| l.contains("cert ")).collect();
+    assert_eq!(list_rows.len(), 2, "{s}");
+    for row in &list_rows {
+        assert!(row.contains("1370d"), "days cell cut: {row:?}");
+        assert!(!row.contains("!!-1370"), "days cell overflows: {row:?}");
+        assert!(
+            row.contains("legacy-backend-") && row.contains('…'),
+            "{row:?}"
+        );
+    }
+    if w >= 100 {
+        assert!(list_rows[0].contains("a/legacy.pem") || list_rows[1].contains("a/legacy.pem"));
+        assert!(list_rows[0].contains("b/legacy.pem") || list_rows[1].contains("b/legacy.pem"));
+    } else {
+        // At 80 columns the path is in the details of the selected row.
+        assert!(s.contains("legacy.pem #0"), "{s}");
+    }
+    let s = t.wait_for("1 error ");
+    assert!(!s.contains("1 errors"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("CERTDECK-EXITED-0");
+}
+
+#[test]
+fn rows_80x24() {
+    rows_case(0);
+}
+
+#[test]
+fn rows_120x40_read_only() {
+    rows_case(1);
+}

@@ -397,9 +397,10 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
             // All of the output in its order (nginx's `[emerg]` lines come first): more than
             // one line opens the pager.
             let out = r.output.trim_end();
-            let msg = match out.is_empty() {
-                true => format!("reload ({}): no output", r.status),
-                false => format!("reload ({}):\n{out}", r.status),
+            let msg = match out.lines().count() {
+                0 => format!("reload ({}): no output", r.status),
+                1 => format!("reload ({}): {out}", r.status),
+                _ => format!("reload ({}):\n{out}", r.status),
             };
             // A reload changes the server, not the store.
             if r.success {

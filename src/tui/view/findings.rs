@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App, v: &FindingsView, area: Rect) {
                 "{} {} {}  {}: {}",
                 if n == sel { "›" } else { " " },
                 marker(f.severity),
-                esc(&f.code),
+                esc(f.code),
                 esc(&f.path),
                 esc(&f.message)
             );

@@ -17,7 +17,8 @@ fn layout(p: &Pager, area: Rect) -> (Rect, Vec<(String, bool)>) {
         .collect();
     let widest = lines.iter().map(|l| l.0.chars().count()).max().unwrap_or(0);
     let title = p.title.chars().count() + 4;
-    let w = (widest.max(title) + 2).max(40).min(area.width as usize) as u16;
+    // Room for the position line ("lines 1-19 of 28  j/k PgUp/PgDn scroll  Esc closes").
+    let w = (widest.max(title) + 2).max(54).min(area.width as usize) as u16;
     let inner_w = w.saturating_sub(2).max(1) as usize;
     let mut wrapped = Vec::new();
     for (l, e) in lines {

@@ -33,9 +33,13 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         let filter = crate::text::escape_control(&app.filter);
         spans.push(Span::styled(format!("/{filter}{cursor}  "), t.key()));
     }
+    use super::super::fmt::count;
     spans.push(Span::raw(format!(
-        "{} certs · {} expired · {} expiring · {} errors  ",
-        c.certs, c.expired, c.expiring, c.errors
+        "{} · {} expired · {} expiring · {}  ",
+        count(c.certs, "cert", "certs"),
+        c.expired,
+        c.expiring,
+        count(c.errors, "error", "errors")
     )));
     let store = app.store.display().to_string();
     spans.push(Span::styled(
