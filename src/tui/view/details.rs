@@ -125,9 +125,6 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
     if let Some(err) = &item.error {
         out.push(field(t, "Error", Span::styled(err.as_str(), t.error())));
     }
-    if let Detail::Certificate(c) = &item.detail {
-        cert_summary(app, item, c, &mut out);
-    }
     // What `certdeck audit` says about this item, each with how to fix it.
     if let Some(&super::super::listing::Row::Item(i)) = app.rows.get(app.selected) {
         for f in app.findings.of_item(i) {
@@ -145,6 +142,9 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
         }
     }
 
+    if let Detail::Certificate(c) = &item.detail {
+        cert_summary(app, item, c, &mut out);
+    }
     out.push(field(
         t,
         "Kind",
