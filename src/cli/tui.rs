@@ -40,6 +40,8 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         changes,
         passphrases: passphrases(g)?,
         analyze: opts.analyze.clone(),
+        servers: servers.clone(),
+        crit_days: g.crit_days.unwrap_or(7),
         // After a change the TUI says what the server needs; `l` runs the reload command, after
         // a confirm like any other change.
         after_apply: match (&g.reload_command, servers.first()) {
@@ -52,9 +54,15 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         file_updates: servers.is_empty(),
     };
     let root = store.root().to_path_buf();
-    let scans = move |files: Option<Vec<String>>| match files {
-        Some(files) => store.spawn_update(opts.clone(), files),
-        None => store.spawn_scan(opts.clone()),
+    let scans = move |files: Option<Vec<String>>| {
+        // Each scan judges dates at its own time, not at the launch's.
+        let mut opts = opts.clone();
+        opts.decode.now = time::OffsetDateTime::now_utc().unix_timestamp();
+        opts.analyze.now = opts.decode.now;
+        match files {
+            Some(files) => store.spawn_update(opts, files),
+            None => store.spawn_scan(opts),
+        }
     };
     crate::tui::run(root, scans, tui_opts)?;
     Ok(ExitCode::SUCCESS)

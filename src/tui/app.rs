@@ -119,8 +119,11 @@ pub struct App {
     /// Audit mode / --read-only: shown as READ-ONLY; write actions must not be offered.
     pub read_only: bool,
     pub theme: Theme,
-    /// "Now" in Unix seconds for days-left; tests pin it.
+    /// "Now" in Unix seconds: validity, days left and findings are judged against it.
     pub now: i64,
+    /// Where `now` comes from (the run loop sets the system clock); `None`: time stands still
+    /// at `now` (tests pin it). Read at every rescan and at least once a minute.
+    pub clock: Option<Box<dyn Fn() -> i64>>,
     pub warn_days: i64,
     pub size: Rect,
 
@@ -204,6 +207,15 @@ pub struct App {
     pub overlay: Overlay,
     /// One-line result or refusal, shown in place of the hints until the next key.
     pub notice: Option<Notice>,
+    /// Every notice shown, with its time (`M` opens it).
+    pub log: super::pager::MessageLog,
+    /// What `certdeck audit` reports for the inventory (`f` lists them).
+    pub findings: super::findings::Findings,
+    /// For the findings: the server configs, the critical threshold, whether a reload command
+    /// is configured.
+    pub servers: Vec<crate::servers::ServerConfig>,
+    pub crit_days: i64,
+    pub reload_configured: bool,
     /// Label of the background job running (plan building or applying); one at a time.
     pub busy: Option<String>,
     /// Advanced on every tick while busy: the spinner frame.
@@ -220,6 +232,7 @@ impl App {
             read_only: false,
             theme,
             now,
+            clock: None,
             warn_days: 30,
             size: Rect::new(0, 0, 80, 24),
             streamed: Vec::new(),
@@ -263,6 +276,11 @@ impl App {
             inventory: Arc::new(Inventory::default()),
             overlay: Overlay::None,
             notice: None,
+            log: Default::default(),
+            findings: Default::default(),
+            servers: Vec::new(),
+            crit_days: crate::pki::lint::LintOptions::default().crit_days,
+            reload_configured: false,
             busy: None,
             spinner: 0,
             pending_form: None,
@@ -480,8 +498,28 @@ impl App {
         ))]
     }
 
+    /// Take the clock's time as `now` when it moved a minute or more (`force`: any move, as
+    /// on a rescan), so a long session judges dates against the current time.
+    fn follow_clock(&mut self, force: bool) {
+        let Some(t) = self.clock.as_ref().map(|c| c()) else {
+            return;
+        };
+        if t != self.now && (force || (t - self.now).abs() >= 60) {
+            self.set_now(t);
+        }
+    }
+
+    /// Judge every date against `now` from here on (status, counts, days left).
+    pub fn set_now(&mut self, now: i64) {
+        self.now = now;
+        // Analyses the TUI runs itself (after a walk, after re-read files) use it too.
+        self.analyze.now = now;
+        self.recount();
+    }
+
     /// The run loop started a scan (first one or a rescan).
     pub fn scan_started(&mut self) {
+        self.follow_clock(true);
         self.scanning = Some((0, 0));
         self.verifying = None;
         self.incoming = Vec::new();
@@ -548,10 +586,11 @@ impl App {
             Some(c) if c.revocation.is_some() => Status::Revoked,
             Some(c) if c.not_before_unix > self.now => Status::NotYetValid,
             Some(c) => {
+                // Not the decoder's `c.status`: it judged the dates at scan time.
                 match fmt::urgency(fmt::days_until(c.not_after_unix, self.now), self.warn_days) {
                     fmt::Urgency::Expired => Status::Expired,
                     fmt::Urgency::Soon => Status::Expiring,
-                    fmt::Urgency::Fine => c.status,
+                    fmt::Urgency::Fine => Status::Ok,
                 }
             }
             None => item.status(),
@@ -565,6 +604,10 @@ impl App {
             Context::Form
         } else if matches!(self.overlay, Overlay::Confirm(_)) {
             Context::Confirm
+        } else if matches!(self.overlay, Overlay::Pager(_)) {
+            Context::Pager
+        } else if matches!(self.overlay, Overlay::Findings(_)) {
+            Context::Findings
         } else if self.filter_editing {
             Context::Filter
         } else if self.focus == Focus::Details {
@@ -575,6 +618,28 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.dispatch(msg);
+        self.log_notice();
+        effects
+    }
+
+    /// A new notice goes into the log; one too long for the hint line opens in the pager
+    /// (unless a form or dialog is up: the notice line and the log still have it).
+    fn log_notice(&mut self) {
+        let Some(n) = self.notice.as_mut().filter(|n| !n.logged) else {
+            return;
+        };
+        n.logged = true;
+        let n = n.clone();
+        let at = self.clock.as_ref().map_or(self.now, |c| c());
+        if super::pager::is_long(&n.text, self.size.width) && matches!(self.overlay, Overlay::None)
+        {
+            self.overlay = Overlay::Pager(super::pager::Pager::message(&n));
+        }
+        self.log.push(at, n);
+    }
+
+    fn dispatch(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(ev) => return self.on_key(ev),
             Msg::Resize(w, h) => {
@@ -586,6 +651,7 @@ impl App {
             Msg::Scan(ev) => return self.on_scan(ev),
             Msg::FsChanged(change) => return self.on_fs_changed(change),
             Msg::Tick => {
+                self.follow_clock(false);
                 if self.busy.is_some() {
                     self.spinner = self.spinner.wrapping_add(1);
                 }
@@ -788,6 +854,14 @@ impl App {
             (_, Action::Suspend) => return vec![Effect::Suspend],
             (Context::Form, _) => return self.form_act(action),
             (Context::Confirm, _) => return self.confirm_act(action, page),
+            (Context::Pager, _) => {
+                self.pager_act(action);
+                return Vec::new();
+            }
+            (Context::Findings, _) => {
+                self.findings_act(action, page);
+                return Vec::new();
+            }
             (Context::Help, a) if a != Action::Back => {
                 let page = view::help_page(self);
                 self.help_scroll = scrolled(self.help_scroll, a, page, view::help_max_scroll(self));
@@ -801,6 +875,12 @@ impl App {
             Action::Help => {
                 self.help = true;
                 self.help_scroll = 0;
+            }
+            Action::Messages => {
+                self.overlay = Overlay::Pager(super::pager::Pager::log(&self.log));
+            }
+            Action::Findings => {
+                self.overlay = Overlay::Findings(super::findings::FindingsView { selected: 0 });
             }
             Action::NewCert
             | Action::Trust
@@ -928,6 +1008,30 @@ impl App {
         }
     }
 
+    /// No first scan streams in: the list shows the complete inventory.
+    pub(super) fn streamed_is_empty(&self) -> bool {
+        self.streamed.is_empty()
+    }
+
+    /// Select the row of item `i`; false when the filter hides it.
+    pub(super) fn select_item(&mut self, i: usize) -> bool {
+        let Some(r) = self.rows.iter().position(|r| *r == Row::Item(i)) else {
+            return false;
+        };
+        self.touched = true;
+        self.selected = r;
+        self.details_scroll = 0;
+        self.scroll_into_view();
+        true
+    }
+
+    pub(super) fn clear_filter(&mut self) {
+        self.filter_editing = false;
+        self.filter.clear();
+        self.filter_cursor = 0;
+        self.refilter();
+    }
+
     fn move_selection(&mut self, action: Action, page: usize) {
         if self.rows.is_empty() {
             return;
@@ -1001,6 +1105,7 @@ impl App {
     }
 
     fn recount(&mut self) {
+        self.refresh_findings();
         let mut c = Counts::default();
         for it in self.items() {
             if it.cert().is_some() {
@@ -1139,6 +1244,60 @@ fn path_ordered(mut items: Vec<Item>, mut metas: Vec<Meta>) -> (Vec<Item>, Vec<M
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A certificate valid from T+30 s, expiring 100 days and 30 s after T.
+    fn future_cert(t: i64) -> Item {
+        let mut it = Item::new(crate::pki::ItemKind::Certificate, "CERTIFICATE");
+        it.path = "soon.pem".into();
+        it.detail = crate::pki::Detail::Certificate(Box::new(crate::pki::CertInfo {
+            not_before_unix: t + 30,
+            not_after_unix: t + 30 + 100 * 86_400,
+            // What the decoder said at scan time; the TUI must not keep believing it.
+            status: Status::NotYetValid,
+            ..Default::default()
+        }));
+        it
+    }
+
+    #[test]
+    fn the_minute_tick_judges_dates_against_the_clock() {
+        use std::sync::atomic::{AtomicI64, Ordering};
+        let t0 = 1_767_225_600;
+        let clock = Arc::new(AtomicI64::new(t0));
+        let mut app = App::new("/s".into(), Theme { mono: true }, t0);
+        let c = clock.clone();
+        app.clock = Some(Box::new(move || c.load(Ordering::SeqCst)));
+        app.set_items(vec![future_cert(t0)]);
+        let item = |app: &App| app.items()[0].clone();
+        assert_eq!(app.status_of(&item(&app)), Status::NotYetValid);
+        // Less than a minute on: no re-judging on every tick.
+        clock.store(t0 + 40, Ordering::SeqCst);
+        app.update(Msg::Tick);
+        assert_eq!(app.now, t0);
+        // A minute on: valid now, and days left counted from the new time.
+        clock.store(t0 + 61, Ordering::SeqCst);
+        app.update(Msg::Tick);
+        assert_eq!(app.now, t0 + 61);
+        assert_eq!(app.status_of(&item(&app)), Status::Ok);
+        assert_eq!(app.days_left(&item(&app)), Some(99));
+        // 80 days later it is expiring, and the counts follow without a rescan.
+        clock.store(t0 + 80 * 86_400, Ordering::SeqCst);
+        app.update(Msg::Tick);
+        assert_eq!(app.status_of(&item(&app)), Status::Expiring);
+        assert_eq!(app.counts.expiring, 1);
+    }
+
+    #[test]
+    fn a_rescan_takes_the_current_time_whatever_the_minute() {
+        let t0 = 1_767_225_600;
+        let mut app = App::new("/s".into(), Theme { mono: true }, t0);
+        app.clock = Some(Box::new(move || t0 + 31));
+        app.set_items(vec![future_cert(t0)]);
+        app.scan_started();
+        assert_eq!(app.now, t0 + 31);
+        assert_eq!(app.analyze.now, t0 + 31);
+        assert_eq!(app.status_of(&app.items()[0].clone()), Status::Ok);
+    }
 
     #[test]
     fn path_order_moves_metas_with_their_items() {

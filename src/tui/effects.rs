@@ -242,14 +242,15 @@ fn probe(target: &str, inv: &Inventory) -> Result<String, String> {
         return Err(format!("probe {target}: no certificate served"));
     };
     let cmp = compare(leaf, inv, &[]);
+    // The verdict first; the pager shows the rest when it does not fit one line.
     Ok(format!(
-        "{target} ({}): {} serial {} {}d left, {} in chain — {}",
+        "{target} ({}): {}\nserved: {}\nserial {}, {}d left, {} certificate(s) in the chain",
         r.protocol,
+        cmp.message,
         leaf.subject,
         leaf.serial,
         leaf.days_left,
         r.chain.len(),
-        cmp.message
     ))
 }
 
@@ -399,22 +400,14 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
         Work::Reload(cmd) => {
             let r = crate::servers::reload::run(cmd, Duration::from_secs(120))
                 .map_err(|e| format!("{e:#}"))?;
-            let out: String = r
-                .output
-                .lines()
-                .rev()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" | ");
-            let msg = format!(
-                "reload ({}): {}",
-                r.status,
-                if out.is_empty() {
-                    "no output".into()
-                } else {
-                    out
-                }
-            );
+            // All of the output in its order (nginx's `[emerg]` lines come first): more than
+            // one line opens the pager.
+            let out = r.output.trim_end();
+            let msg = match out.lines().count() {
+                0 => format!("reload ({}): no output", r.status),
+                1 => format!("reload ({}): {out}", r.status),
+                _ => format!("reload ({}):\n{out}", r.status),
+            };
             // A reload changes the server, not the store.
             if r.success {
                 Ok((msg, None))

@@ -18,6 +18,10 @@ pub enum Overlay {
     None,
     Form(Form),
     Confirm(Confirm),
+    /// A long message, or the message log.
+    Pager(super::pager::Pager),
+    /// Every finding of the store; Enter selects its item.
+    Findings(super::findings::FindingsView),
 }
 
 /// The confirm dialog: the prepared change and how far its lines are scrolled.
@@ -32,6 +36,8 @@ pub struct Confirm {
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// Went into the message log (see `App::update`).
+    pub(super) logged: bool,
 }
 
 impl Notice {
@@ -39,12 +45,14 @@ impl Notice {
         Notice {
             text: text.into(),
             error: false,
+            logged: false,
         }
     }
     pub fn error(text: impl Into<String>) -> Notice {
         Notice {
             text: text.into(),
             error: true,
+            logged: false,
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum Context {
     Form,
     /// The confirm dialog showing a plan.
     Confirm,
+    /// A long message or the message log.
+    Pager,
+    /// The findings view.
+    Findings,
 }
 
 impl Context {
@@ -37,6 +41,8 @@ impl Context {
             Context::Actions => "Changes (all confirm first)",
             Context::Form => "Forms",
             Context::Confirm => "Confirm a plan",
+            Context::Pager => "Message / log",
+            Context::Findings => "Findings view",
         }
     }
 }
@@ -70,6 +76,10 @@ pub enum Action {
     Redraw,
     /// Ctrl-Z: give the terminal back and stop; `fg` resumes with a full repaint.
     Suspend,
+    /// The message log (the last 100 messages).
+    Messages,
+    /// Every finding of the store (what `certdeck audit` reports).
+    Findings,
     // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
     // line still fits 120 columns; the rest are in help.
     NewCert,
@@ -189,6 +199,8 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[ch('o')],                       A::CycleGroup,   "group by: none/file/chain",   Some("group")),
     b(C::Normal,  &[ch('c')],                       A::ToggleChain,  "chain tree in details",       Some("chain")),
     b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
+    b(C::Normal,  &[ch('f')],                       A::Findings,     "findings (as audit lists)", Some("findings")),
+    b(C::Normal,  &[ch('M')],                       A::Messages,     "message log (last 100)",      Some("messages")),
     b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
     b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
     b(C::List,    &[ctrl('d')],                     A::HalfPageDown, "half a page down",            None),
@@ -248,6 +260,21 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Confirm, &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
     b(C::Confirm, &[k(KeyCode::PageDown)],          A::PageDown,     "page down",                   None),
     b(C::Confirm, &[k(KeyCode::PageUp)],            A::PageUp,       "page up",                     None),
+    b(C::Pager,   &[k(KeyCode::Esc), ch('q'), k(KeyCode::Enter)], A::Back, "close",             Some("close")),
+    b(C::Pager,   &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 Some("scroll")),
+    b(C::Pager,   &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
+    b(C::Pager,   &[k(KeyCode::PageDown), ch(' ')], A::PageDown,     "page down",                   Some("page")),
+    b(C::Pager,   &[k(KeyCode::PageUp), ch('b')],   A::PageUp,       "page up",                     None),
+    b(C::Pager,   &[ch('g'), k(KeyCode::Home)],     A::Top,          "top",                         None),
+    b(C::Pager,   &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
+    b(C::Findings, &[k(KeyCode::Enter)],            A::Open,         "select the item",             Some("go to item")),
+    b(C::Findings, &[k(KeyCode::Esc), ch('q')],     A::Back,         "close",                       Some("close")),
+    b(C::Findings, &[ch('j'), k(KeyCode::Down)],    A::Down,         "next finding",                None),
+    b(C::Findings, &[ch('k'), k(KeyCode::Up)],      A::Up,           "previous finding",            None),
+    b(C::Findings, &[k(KeyCode::PageDown)],         A::PageDown,     "page down",                   None),
+    b(C::Findings, &[k(KeyCode::PageUp)],           A::PageUp,       "page up",                     None),
+    b(C::Findings, &[ch('g'), k(KeyCode::Home)],    A::Top,          "first finding",               None),
+    b(C::Findings, &[ch('G'), k(KeyCode::End)],     A::Bottom,       "last finding",                None),
 ];
 
 /// The action bound to `ev` in `context` (its own bindings first, then `Normal`, then `Any`).
@@ -279,6 +306,8 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
         C::Filter => &[C::Filter],
         C::Form => &[C::Form],
         C::Confirm => &[C::Confirm],
+        C::Pager => &[C::Pager],
+        C::Findings => &[C::Findings],
         _ => &[C::Help],
     };
     KEYMAP

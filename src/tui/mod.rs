@@ -3,12 +3,14 @@
 
 pub mod app;
 pub mod effects;
+pub mod findings;
 pub mod flow;
 pub mod fmt;
 pub mod form;
 pub mod keymap;
 pub mod lineedit;
 pub mod listing;
+pub mod pager;
 pub mod scroll;
 pub mod signals;
 pub mod terminal;
@@ -44,6 +46,10 @@ pub struct TuiOptions {
     pub reload_command: Option<String>,
     /// How scans are analysed (the scan factory's options; signatures are checked after).
     pub analyze: crate::store::inventory::AnalyzeOptions,
+    /// The server configs (`--server-config`), for the findings that compare them with the store.
+    pub servers: Vec<crate::servers::ServerConfig>,
+    /// Days before expiry at which a finding is critical (`--crit-days`, the config's).
+    pub crit_days: i64,
 }
 
 impl Default for TuiOptions {
@@ -58,6 +64,8 @@ impl Default for TuiOptions {
             after_apply: None,
             reload_command: None,
             analyze: Default::default(),
+            servers: Vec::new(),
+            crit_days: crate::pki::lint::LintOptions::default().crit_days,
         }
     }
 }
@@ -92,10 +100,16 @@ fn run_ui(
 ) -> anyhow::Result<()> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut app = App::new(store, theme::Theme::from_env(opts.mono), now);
+    app.clock = Some(Box::new(|| {
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    }));
     app.read_only = opts.read_only;
     app.warn_days = opts.warn_days;
     app.analyze = opts.analyze.clone();
     app.file_updates = opts.file_updates;
+    app.servers = opts.servers.clone();
+    app.crit_days = opts.crit_days;
+    app.reload_configured = opts.reload_command.is_some();
 
     let mut guard = terminal::TerminalGuard::enter()?;
     let term = &mut guard.terminal;
@@ -173,9 +187,11 @@ fn run_ui(
         if msgs.is_empty() && !scan_gone {
             if !app.changes_waiting() {
                 let waiting = app.chains_waiting();
+                let judged = app.now;
                 app.update(Msg::Tick);
-                // The spinner moves while a job runs; verified chains may have gone in.
-                dirty = app.busy.is_some() || waiting;
+                // The spinner moves while a job runs; verified chains may have gone in; the
+                // clock may have moved on.
+                dirty = app.busy.is_some() || waiting || app.now != judged;
                 continue;
             }
             // Re-read files wait for the inventory: the tick that applies them has effects.

@@ -137,6 +137,23 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
     if let Some(err) = &item.error {
         out.push(field(t, "Error", Span::styled(err.as_str(), t.error())));
     }
+    // What `certdeck audit` says about this item, each with how to fix it.
+    if let Some(&super::super::listing::Row::Item(i)) = app.rows.get(app.selected) {
+        for f in app.findings.of_item(i) {
+            let label = match f.severity {
+                crate::pki::lint::Severity::Critical => "Critical",
+                crate::pki::lint::Severity::Warning => "Warning",
+                crate::pki::lint::Severity::Info => "Info",
+            };
+            let style = super::findings::style(app, f.severity);
+            out.push(Line::from(vec![
+                Span::styled(format!("{label:<LABEL$}"), style),
+                Span::styled(format!("{}: {}", f.code, f.message), style),
+            ]));
+            out.push(field(t, "  fix", f.fix.clone()));
+        }
+    }
+
     if let Detail::Certificate(c) = &item.detail {
         cert_summary(app, item, c, &mut out);
     }

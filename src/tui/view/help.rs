@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 10] = [
+const SECTIONS: [Context; 12] = [
     Context::Normal,
     Context::List,
     Context::Actions,
@@ -16,6 +16,8 @@ const SECTIONS: [Context; 10] = [
     Context::Typing,
     Context::Form,
     Context::Confirm,
+    Context::Pager,
+    Context::Findings,
     Context::Any,
     Context::Help,
 ];

@@ -28,34 +28,31 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let height = area.height.saturating_sub(3) as usize;
     let end = (app.offset + height).min(app.rows.len());
     let window = &app.rows[app.offset.min(end)..end];
+    let cols = columns(app, area);
+    let sizes = sizes(&cols, area);
     let rows = window.iter().enumerate().map(|(n, row)| match *row {
-        Row::Header(i) => TableRow::new(vec![Cell::from(format!(
-            "▾ {}",
-            esc(&listing::header_label(
-                app.group,
-                app.items(),
-                &app.metas,
-                i
-            ))
-        ))])
+        Row::Header(i) => TableRow::new(vec![
+            Cell::from(""),
+            Cell::from(format!(
+                "▾ {}",
+                esc(&listing::header_label(
+                    app.group,
+                    app.items(),
+                    &app.metas,
+                    i
+                ))
+            )),
+        ])
         .style(t.group()),
         Row::Item(i) => {
             // The marker keeps the selection visible without colour; the highlight covers the
             // whole row, so the eye can follow it to the status column.
             let selected = app.offset + n == app.selected;
-            item_row(app, &app.items()[i], &app.metas[i].name, selected)
+            item_row(app, i, &app.metas[i].name, selected, &cols, &sizes)
         }
     });
-    let header =
-        TableRow::new([" Name", "Kind", "Expires", "Left", "Issuer", "Status"]).style(t.header());
-    let widths = [
-        Constraint::Fill(3),
-        Constraint::Length(4),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Fill(2),
-        Constraint::Length(8),
-    ];
+    let header = TableRow::new(cols.iter().map(|c| c.title())).style(t.header());
+    let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
     let table = Table::new(rows, widths).header(header).block(block);
     frame.render_widget(table, area);
     let no_match;
@@ -78,8 +75,94 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> TableRow<'a> {
+/// The list's columns; Path only on a wide screen (rows with one name in two places are told
+/// apart), Expires only when the pane is wide enough for it as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Worst,
+    Name,
+    Path,
+    Kind,
+    Expires,
+    Left,
+    Issuer,
+    Status,
+}
+
+impl Col {
+    fn title(self) -> &'static str {
+        match self {
+            // The worst audit finding of the row (C critical, W warning, i info).
+            Col::Worst => "!",
+            Col::Name => " Name",
+            Col::Path => "Path",
+            Col::Kind => "Kind",
+            Col::Expires => "Expires",
+            Col::Left => "Left",
+            Col::Issuer => "Issuer",
+            Col::Status => "Status",
+        }
+    }
+
+    fn constraint(self) -> Constraint {
+        match self {
+            Col::Worst => Constraint::Length(1),
+            Col::Name => Constraint::Fill(3),
+            Col::Path => Constraint::Fill(3),
+            Col::Kind => Constraint::Length(4),
+            Col::Expires => Constraint::Length(10),
+            Col::Left => Constraint::Length(fmt::DAYS_WIDTH as u16),
+            Col::Issuer => Constraint::Fill(2),
+            Col::Status => Constraint::Length(8),
+        }
+    }
+}
+
+fn columns(app: &App, area: Rect) -> Vec<Col> {
+    use Col::*;
+    if !super::is_wide(app.size) {
+        return vec![Worst, Name, Kind, Expires, Left, Issuer, Status];
+    }
+    if area.width >= 110 {
+        vec![Worst, Name, Path, Kind, Expires, Left, Issuer, Status]
+    } else {
+        vec![Worst, Name, Path, Kind, Left, Issuer, Status]
+    }
+}
+
+/// Each column's width inside the pane, as the table lays them out (one space between).
+fn sizes(cols: &[Col], area: Rect) -> Vec<usize> {
+    let inner = Rect {
+        width: area.width.saturating_sub(2),
+        ..area
+    };
+    let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
+    ratatui::layout::Layout::horizontal(widths)
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| r.width as usize)
+        .collect()
+}
+
+fn item_row<'a>(
+    app: &'a App,
+    i: usize,
+    name: &'a str,
+    selected: bool,
+    cols: &[Col],
+    sizes: &[usize],
+) -> TableRow<'a> {
+    let width_of = |c: Col| cols.iter().position(|&x| x == c).map_or(0, |p| sizes[p]);
     let t = &app.theme;
+    let item: &Item = &app.items()[i];
+    let worst = match app.findings.worst(i) {
+        Some(s) => Span::styled(
+            super::super::findings::marker(s),
+            super::findings::style(app, s),
+        ),
+        None => Span::raw(" "),
+    };
     let marker = if selected { "›" } else { " " };
     let indent = if app.group == listing::GroupBy::None {
         ""
@@ -126,7 +209,10 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> Tab
     } else {
         left
     };
-    let name = esc(name);
+    // The marker and indent stay; the name is cut with `…` when it does not fit.
+    let room = width_of(Col::Name).saturating_sub(1 + indent.len());
+    let name = fmt::cut(&esc(name), room);
+    let issuer = fmt::cut(&issuer, width_of(Col::Issuer));
     let name_cell = if superseded {
         Span::styled(format!("{marker}{indent}{name}"), t.dim())
     } else if item.error.is_some() {
@@ -134,14 +220,35 @@ fn item_row<'a>(app: &App, item: &'a Item, name: &'a str, selected: bool) -> Tab
     } else {
         Span::raw(format!("{marker}{indent}{name}"))
     };
-    let row = TableRow::new(vec![
+    let path = fmt::cut_left(&esc(&item.path), width_of(Col::Path));
+    let mut cells = vec![
+        Cell::from(worst),
         Cell::from(name_cell),
+        Cell::from(Span::styled(path, t.dim())),
         Cell::from(short_kind(item.kind)),
         Cell::from(expires),
         Cell::from(left),
         Cell::from(issuer),
         Cell::from(status_cell),
-    ]);
+    ];
+    // Drop the cells of the columns not shown (same order as `Col`).
+    let all = [
+        Col::Worst,
+        Col::Name,
+        Col::Path,
+        Col::Kind,
+        Col::Expires,
+        Col::Left,
+        Col::Issuer,
+        Col::Status,
+    ];
+    let mut n = 0;
+    cells.retain(|_| {
+        n += 1;
+        cols.contains(&all[n - 1])
+    });
+    // The highlight covers the whole row, not only the name.
+    let row = TableRow::new(cells);
     if selected {
         row.style(t.selected())
     } else {

@@ -4,9 +4,11 @@
 mod chain;
 mod confirm;
 mod details;
+pub(crate) mod findings;
 mod form;
 mod help;
 mod list;
+mod pager;
 mod status;
 
 use super::app::App;
@@ -18,6 +20,8 @@ use ratatui::Frame;
 
 /// Side-by-side list and details from this width on; below it details go under the list.
 pub const WIDE: u16 = 100;
+
+pub use pager::page as pager_page;
 
 /// `line` with store text shown visibly, as the CLI shows it (ratatui would drop C0 controls
 /// silently and pass bidi overrides through to the terminal).
@@ -92,6 +96,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.overlay {
         Overlay::Form(f) => form::draw(frame, app, f, over),
         Overlay::Confirm(c) => confirm::draw(frame, app, c, over),
+        Overlay::Pager(p) => pager::draw(frame, app, p, over),
+        Overlay::Findings(v) => findings::draw(frame, app, v, over),
         Overlay::None => {}
     }
     if app.help {

@@ -40,9 +40,13 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         }
         spans.push(Span::styled(format!("/{filter}  "), t.key()));
     }
+    use super::super::fmt::count;
     spans.push(Span::raw(format!(
-        "{} certs · {} expired · {} expiring · {} errors  ",
-        c.certs, c.expired, c.expiring, c.errors
+        "{} · {} expired · {} expiring · {}  ",
+        count(c.certs, "cert", "certs"),
+        c.expired,
+        c.expiring,
+        count(c.errors, "error", "errors")
     )));
     let store = app.store.display().to_string();
     spans.push(Span::styled(
@@ -55,10 +59,22 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 /// The key hints, or the last notice (a result or a refusal) until the next key.
 pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    if let Some(n) = &app.notice {
+    // Over the pager the pager's keys show; the message is in it.
+    let pager = matches!(app.overlay, super::super::flow::Overlay::Pager(_));
+    if let Some(n) = app.notice.as_ref().filter(|_| !pager) {
         let style = if n.error { t.error() } else { t.key() };
-        let text = crate::text::escape_control(&n.text).into_owned();
-        frame.render_widget(Line::styled(text, style), area);
+        let first = n.text.lines().next().unwrap_or("");
+        let text = crate::text::escape_control(first).into_owned();
+        if !super::super::pager::is_long(&n.text, area.width) {
+            frame.render_widget(Line::styled(text, style), area);
+            return;
+        }
+        // Too long for one line: as much as fits, and where the rest is.
+        let more = " … (M: message log)";
+        let room = (area.width as usize).saturating_sub(more.chars().count());
+        let cut: String = text.chars().take(room).collect();
+        let line = Line::from(vec![Span::styled(cut, style), Span::styled(more, t.dim())]);
+        frame.render_widget(line, area);
         return;
     }
     let mut spans = Vec::new();

@@ -1,0 +1,146 @@
+//! The real binary in a tmux pane of a chosen size, driven with keys like a person would, and
+//! small stores made with certdeck's own issuing code.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    pub socket: String,
+    pub width: u16,
+    pub height: u16,
+}
+
+/// The two sizes every content test runs at.
+pub const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+impl Tmux {
+    /// `cmd` in a detached session of `width`x`height`; `; sleep` keeps the pane after exit.
+    pub fn start(cmd: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
+        let socket = format!(
+            "certdeck-view-{}-{}-{width}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        let mut c = Command::new("tmux");
+        c.args([
+            "-L",
+            &socket,
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+        ]);
+        for (k, v) in env {
+            c.args(["-e", &format!("{k}={v}")]);
+        }
+        c.arg(format!("{cmd} ; echo CERTDECK-EXITED-$?; sleep 60"));
+        let st = c
+            .status()
+            .expect("tmux is required (scripts/test.sh installs it)");
+        assert!(st.success());
+        Tmux {
+            socket,
+            width,
+            height,
+        }
+    }
+
+    /// certdeck with `args` (each shell-quoted by the caller when needed).
+    pub fn certdeck(args: &str, width: u16, height: u16) -> Tmux {
+        let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_certdeck"));
+        Tmux::start(&cmd, width, height, &[("NO_COLOR", "1")])
+    }
+
+    /// Send keys one by one; after Escape pause, so the next key is not read as Alt+key.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let st = Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "t", k])
+                .status()
+                .unwrap();
+            assert!(st.success());
+            if *k == "Escape" {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Wait until the screen satisfies `ok` (the UI is asynchronous); the last screen on failure.
+    pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!(
+                    "{}x{}: screen never showed {what}; last screen:\n{s}",
+                    self.width, self.height
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(&format!("{needle:?}"), |s| s.contains(needle))
+    }
+
+    /// The screen after the UI had time to react to the last keys (for asserting absence).
+    pub fn settled(&self) -> String {
+        std::thread::sleep(Duration::from_millis(400));
+        self.screen()
+    }
+
+    /// No line of the screen is wider than the terminal.
+    pub fn assert_fits(&self, s: &str) {
+        for line in s.lines() {
+            assert!(
+                line.chars().count() <= self.width as usize,
+                "line wider than {}: {line:?}",
+                self.width
+            );
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The line of `screen` that contains `needle`, or "".
+pub fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen.lines().find(|l| l.contains(needle)).unwrap_or("")
+}
+
+/// A store-relative path's parent directories made, `bytes` written with `mode`.
+pub fn put(store: &Path, rel: &str, bytes: &[u8], mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let p = store.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, bytes).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
