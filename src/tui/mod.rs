@@ -83,6 +83,7 @@ pub fn run(
     opts: TuiOptions,
 ) -> anyhow::Result<()> {
     let signals = signals::Signals::install()?;
+    signals.spawn_watchdog();
     let result = run_ui(store, rx_factory, opts, &signals);
     // The terminal guard is dropped: the shell has its screen back. A SIGTERM/SIGHUP now ends
     // the process as it would have without us (an I/O error after a hangup included).

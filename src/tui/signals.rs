@@ -42,6 +42,31 @@ impl Signals {
         })
     }
 
+    /// A thread that ends the process when the run loop cannot: the terminal was hung up (SSH
+    /// dropped, tmux killed) and crossterm then retries reads of end-of-file without ever
+    /// returning, so neither the SIGHUP flag nor anything else is looked at again. With
+    /// nobody left to restore the terminal for, die of the signal as an uncaught one would.
+    pub fn spawn_watchdog(&self) {
+        let terminating = self.terminating.clone();
+        let which = self.which.clone();
+        std::thread::spawn(move || {
+            let mut since: Option<std::time::Instant> = None;
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                if terminal_hung_up() {
+                    die_of(SIGHUP);
+                }
+                if terminating.load(Ordering::SeqCst) {
+                    // The run loop normally restores and exits within one poll.
+                    let t = *since.get_or_insert_with(std::time::Instant::now);
+                    if t.elapsed() > std::time::Duration::from_secs(3) {
+                        die_of(which.load(Ordering::SeqCst) as i32);
+                    }
+                }
+            }
+        });
+    }
+
     /// The terminating signal that arrived, if one did.
     pub fn pending(&self) -> Option<i32> {
         if !self.terminating.load(Ordering::SeqCst) {
@@ -62,6 +87,12 @@ impl Drop for Signals {
             signal_hook::low_level::unregister(id);
         }
     }
+}
+
+/// Whether our terminal was hung up: tty requests on it then fail with EIO.
+pub fn terminal_hung_up() -> bool {
+    let tty = std::io::stdin();
+    matches!(rustix::termios::tcgetattr(&tty), Err(e) if e == rustix::io::Errno::IO)
 }
 
 /// Die of `sig` as if it had not been caught (the shell sees 128+sig), now that the terminal
