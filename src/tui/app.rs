@@ -624,7 +624,8 @@ impl App {
     }
 
     /// A new notice goes into the log; one too long for the hint line opens in the pager
-    /// (unless a form or dialog is up: the notice line and the log still have it).
+    /// (unless a form or dialog is up: the notice line and the log still have it, or it is the
+    /// quit question, whose answer is the next key and must not go to a pager).
     fn log_notice(&mut self) {
         let Some(n) = self.notice.as_mut().filter(|n| !n.logged) else {
             return;
@@ -632,7 +633,9 @@ impl App {
         n.logged = true;
         let n = n.clone();
         let at = self.clock.as_ref().map_or(self.now, |c| c());
-        if super::pager::is_long(&n.text, self.size.width) && matches!(self.overlay, Overlay::None)
+        if super::pager::is_long(&n.text, self.size.width)
+            && matches!(self.overlay, Overlay::None)
+            && !self.quit_armed
         {
             self.overlay = Overlay::Pager(super::pager::Pager::message(&n));
         }
