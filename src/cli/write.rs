@@ -285,6 +285,17 @@ pub fn after_apply(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The trust dir and bundle options of trust and revoke.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrustDirArgs {
+    /// Trust dir [default: the config's trust_dir, else trusted].
+    #[arg(long)]
+    pub dir: Option<String>,
+    /// CA bundle file (store-relative) to keep in step with the trust dir.
+    #[arg(long)]
+    pub bundle: Option<String>,
+}
+
 /// trust / revoke / rehash: resolve the trust dir and bundle (flag, then config), build the plan
 /// and keep the bundle in step.
 pub fn trust_dir_action(
