@@ -222,6 +222,8 @@ pub struct App {
     pub spinner: usize,
     /// The form a running `BuildPlan` came from: reopened with the error if building fails.
     pub(super) pending_form: Option<super::form::Form>,
+    /// The file an applied plan made (its certificate, CSR...): selected once it is listed.
+    pub(super) select_after: Option<String>,
 }
 
 impl App {
@@ -284,6 +286,7 @@ impl App {
             busy: None,
             spinner: 0,
             pending_form: None,
+            select_after: None,
         }
     }
 
@@ -608,6 +611,8 @@ impl App {
             Context::Pager
         } else if matches!(self.overlay, Overlay::Findings(_)) {
             Context::Findings
+        } else if matches!(self.overlay, Overlay::Menu(_)) {
+            Context::Menu
         } else if self.filter_editing {
             Context::Filter
         } else if self.focus == Focus::Details {
@@ -857,6 +862,7 @@ impl App {
             (_, Action::Suspend) => return vec![Effect::Suspend],
             (Context::Form, _) => return self.form_act(action),
             (Context::Confirm, _) => return self.confirm_act(action, page),
+            (Context::Menu, _) => return self.menu_act(action),
             (Context::Pager, _) => {
                 self.pager_act(action);
                 return Vec::new();
@@ -893,7 +899,10 @@ impl App {
             | Action::Reload
             | Action::Probe
             | Action::Export
-            | Action::Import => return self.start_action(action),
+            | Action::Import
+            | Action::Sign
+            | Action::Dhparam => return self.start_action(action),
+            Action::Menu => self.open_menu(),
             // Form and confirm actions only arrive in their own contexts (handled above).
             Action::NextField
             | Action::PrevField
@@ -1139,6 +1148,23 @@ impl App {
         );
         self.matched_for = None;
         self.rebuild_rows(keep);
+        self.select_made_item();
+    }
+
+    /// After a change went in: select what it made, once the list has it.
+    fn select_made_item(&mut self) {
+        let Some(path) = self.select_after.as_deref() else {
+            return;
+        };
+        let Some(i) = self.items().iter().position(|it| it.path == path) else {
+            return;
+        };
+        self.select_after = None;
+        if !self.select_item(i) {
+            // Hidden by the filter: the filter goes, the new item shows.
+            self.clear_filter();
+            self.select_item(i);
+        }
     }
 
     /// Re-run the filter: one linear pass over the presorted `order` (no sort per keystroke).

@@ -48,6 +48,17 @@ pub enum ActionRequest {
         out: PathBuf,
     },
     Undo,
+    /// Sign the CSR at (csr, index) of the inventory with the CA `ca` (sha256).
+    Sign {
+        csr: String,
+        index: usize,
+        ca: String,
+        profile: crate::pki::issue::Profile,
+        days: i64,
+        out: String,
+    },
+    /// RFC 7919 ffdhe2048 parameters into the store root.
+    Dhparam,
 }
 
 impl ActionRequest {
@@ -63,6 +74,8 @@ impl ActionRequest {
             ActionRequest::Undo => "planning undo".into(),
             ActionRequest::Reload => "preparing reload".into(),
             ActionRequest::Probe { target } => format!("probing {target}"),
+            ActionRequest::Sign { .. } => "signing the CSR".into(),
+            ActionRequest::Dhparam => "planning dhparam".into(),
         }
     }
 }
@@ -159,8 +172,38 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         passphrases: &env.passphrases,
         now: time::OffsetDateTime::now_utc(),
     };
+    // What the plan's files cannot show: who signs, for how long, which key.
+    let mut facts = Vec::new();
     let plan = match req {
-        ActionRequest::Generate(args) => actions::generate(&ctx, args)?,
+        ActionRequest::Generate(args) => {
+            facts = generate_facts(inv, args, ctx.now);
+            actions::generate(&ctx, args)?
+        }
+        ActionRequest::Sign {
+            csr,
+            index,
+            ca,
+            profile,
+            days,
+            out,
+        } => {
+            let item = (inv.items.iter())
+                .find(|it| &it.path == csr && it.index == *index)
+                .ok_or_else(|| anyhow::anyhow!("{csr} is no longer in the store; rescan"))?;
+            let der = item
+                .der
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("{csr}: no CSR to sign"))?;
+            facts.push(format!("issuer  {}", signer_name(inv, Some(ca))));
+            facts.push(format!("profile {profile}"));
+            facts.push(validity_line(ctx.now, *days));
+            if let crate::pki::Detail::Csr(c) = &item.detail {
+                facts.push(format!("key     {} (the CSR's; stays where it is)", c.key_algorithm));
+                facts.push(format!("SANs    {}", c.sans.join(", ")));
+            }
+            actions::sign_csr(&ctx, &der, ca, *profile, *days, Some(out))?
+        }
+        ActionRequest::Dhparam => actions::dhparam(&ctx, 2048, None)?,
         ActionRequest::Trust { sel, dir } => {
             // The confirm dialog is the TUI's --force: it shows the warning above the plan.
             let plan = actions::trust_opts(&ctx, sel, dir, true)?;
@@ -215,11 +258,43 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         // E.g. a rehash of a dir whose links are already right: nothing to confirm.
         anyhow::bail!("{}: nothing to change", plan.action);
     }
+    let facts = facts.into_iter().map(|l| crate::text::escape_control(&l).into_owned());
+    let mut lines: Vec<String> = facts.collect();
+    lines.extend(preview_lines(&plan, &env.store));
     Ok(Prepared {
         title: plan.action.clone(),
-        lines: preview_lines(&plan, &env.store),
+        lines,
         work: Work::Plan(plan),
     })
+}
+
+/// The CA's name for `ca` (a selector), or "self-signed".
+fn signer_name(inv: &Inventory, ca: Option<&String>) -> String {
+    match ca {
+        None => "self-signed".into(),
+        Some(sel) => match actions::resolve_cert(inv, sel) {
+            Ok(it) => format!("{} ({})", it.display_name(), it.path),
+            Err(_) => sel.clone(),
+        },
+    }
+}
+
+fn validity_line(now: time::OffsetDateTime, days: i64) -> String {
+    let until = (now + time::Duration::days(days)).date();
+    format!("valid   {days} days, until {until}")
+}
+
+/// Issuer, validity and key type of what `generate` makes (a CSR: no issuer or validity).
+fn generate_facts(inv: &Inventory, a: &GenerateArgs, now: time::OffsetDateTime) -> Vec<String> {
+    use actions::GenKind;
+    let mut out = Vec::new();
+    if a.kind != GenKind::Csr {
+        out.push(format!("issuer  {}", signer_name(inv, a.ca.as_ref())));
+        let days = a.days.unwrap_or(if a.kind == GenKind::Ca { 3650 } else { 398 });
+        out.push(validity_line(now, days));
+    }
+    out.push(format!("key     {} (new)", a.key_type));
+    out
 }
 
 /// Connect, and say in one line what is served and whether the store has it.

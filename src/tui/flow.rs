@@ -22,6 +22,8 @@ pub enum Overlay {
     Pager(super::pager::Pager),
     /// Every finding of the store; Enter selects its item.
     Findings(super::findings::FindingsView),
+    /// What can be done to the selected item (`a` / `:`).
+    Menu(super::menu::Menu),
 }
 
 /// The confirm dialog: the prepared change and how far its lines are scrolled.
@@ -69,6 +71,8 @@ fn action_name(action: Action) -> &'static str {
         Action::Probe => "probe",
         Action::Export => "export",
         Action::Import => "import",
+        Action::Sign => "sign",
+        Action::Dhparam => "dhparam",
         _ => "this change",
     }
 }
@@ -79,7 +83,24 @@ fn form_name(form: &Form) -> &'static str {
         FormKind::Export { .. } => "export",
         FormKind::Import => "import",
         FormKind::Probe => "probe",
+        FormKind::Sign { .. } => "sign",
     }
+}
+
+/// The first public file a plan writes (the certificate or CSR it makes, not its key).
+fn made_file(p: &PlanHandle) -> Option<String> {
+    use crate::store::plan::Op;
+    let super::effects::Work::Plan(plan) = &p.0.work else {
+        return None;
+    };
+    plan.ops.iter().find_map(|op| match op {
+        Op::Write {
+            path,
+            secret: false,
+            ..
+        } => Some(path.clone()),
+        _ => None,
+    })
 }
 
 impl App {
@@ -106,6 +127,28 @@ impl App {
             Action::Undo => return self.write_effect(name, WriteStep::Build(ActionRequest::Undo)),
             Action::Reload => {
                 return self.write_effect(name, WriteStep::Build(ActionRequest::Reload))
+            }
+            Action::Dhparam => {
+                return self.write_effect(name, WriteStep::Build(ActionRequest::Dhparam))
+            }
+            Action::Sign => {
+                let Some(it) = self.selected_item().filter(|it| it.error.is_none()) else {
+                    self.notice = Some(Notice::error("sign: select a CSR first"));
+                    return Vec::new();
+                };
+                let crate::pki::Detail::Csr(c) = &it.detail else {
+                    self.notice = Some(Notice::error("sign: select a CSR first"));
+                    return Vec::new();
+                };
+                let cas = self.signing_cas();
+                if cas.is_empty() {
+                    self.notice = Some(Notice::error(
+                        "sign: no CA of the store has its private key here (n makes one)",
+                    ));
+                    return Vec::new();
+                }
+                let form = Form::sign((&it.path, it.index), &it.display_name(), &c.sans, cas);
+                self.overlay = Overlay::Form(form);
             }
             Action::Trust | Action::Revoke | Action::Export => {
                 let Some((sel, label)) = self.selected_cert() else {
@@ -136,13 +179,16 @@ impl App {
 
     /// CAs that can sign: their key is in the store and not inside a keystore (what
     /// `actions::load_ca` accepts).
+    /// One entry per certificate: the same CA found in several files (its copy in the trust
+    /// dir, a fullchain) is one signer.
     fn signing_cas(&self) -> Vec<Choice> {
+        let mut seen = std::collections::HashSet::new();
         self.items()
             .iter()
             .filter_map(|it| {
                 let c = it.cert()?;
                 let has_key = c.paired_keys.iter().any(|p| !p.contains(" ["));
-                (c.is_ca && has_key && it.error.is_none())
+                (c.is_ca && has_key && it.error.is_none() && seen.insert(c.sha256.clone()))
                     .then(|| Choice::new(format!("{} ({})", it.display_name(), it.path), &c.sha256))
             })
             .collect()
@@ -208,9 +254,11 @@ impl App {
         match action {
             Action::Apply => {
                 let plan = dlg.prepared.clone();
+                let made = made_file(&plan);
                 let effects = self.write_effect("apply", WriteStep::Apply(plan));
                 if !effects.is_empty() {
                     self.overlay = Overlay::None;
+                    self.select_after = made;
                 }
                 return effects;
             }
@@ -264,6 +312,7 @@ impl App {
                 }
             }
             Err(e) => {
+                self.select_after = None;
                 self.notice = Some(Notice::error(e));
                 Vec::new()
             }

@@ -27,6 +27,8 @@ pub enum FieldId {
     Files,
     Dir,
     Target,
+    /// server / client (signing a CSR).
+    Profile,
 }
 
 /// One option of a choice field: what is shown and what the request gets.
@@ -132,7 +134,15 @@ pub enum FormKind {
     Import,
     /// Connect to HOST:PORT and show the chain served (reads only).
     Probe,
+    /// Sign the CSR at (path, index) of the inventory with a CA of the store.
+    Sign {
+        csr: String,
+        index: usize,
+    },
 }
+
+/// Browsers refuse server certificates valid longer than this (CA/B Forum, since 2020).
+pub const MAX_SERVER_DAYS: i64 = 398;
 
 #[derive(Debug, Clone)]
 pub struct Form {
@@ -142,6 +152,8 @@ pub struct Form {
     pub focus: usize,
     /// A failure building the plan (e.g. "x.pem already exists"): shown in red at the top.
     pub error: Option<String>,
+    /// Facts shown above the fields (e.g. the SANs of the CSR being signed).
+    pub notes: Vec<String>,
 }
 
 const KINDS: [(&str, GenKind); 4] = [
@@ -195,10 +207,12 @@ impl Form {
                     .required()
                     .with_value("398"),
                 Field::choice(F::KeyType, "Key type", key_types),
+                Field::text(F::Dir, "Output dir", "store-relative; empty = store root"),
                 Field::choice(F::Ca, "Signed by", signers),
             ],
             focus: 1,
             error: None,
+            notes: Vec::new(),
         }
     }
 
@@ -222,6 +236,7 @@ impl Form {
             ],
             focus: 1,
             error: None,
+            notes: Vec::new(),
         }
     }
 
@@ -236,6 +251,7 @@ impl Form {
             ],
             focus: 0,
             error: None,
+            notes: Vec::new(),
         }
     }
 
@@ -248,7 +264,67 @@ impl Form {
             ],
             focus: 0,
             error: None,
+            notes: Vec::new(),
         }
+    }
+
+    /// Sign the CSR `csr` (path, index; `cn` and `sans` shown) with one of `cas` (label, sha256).
+    pub fn sign(csr: (&str, usize), cn: &str, sans: &[String], cas: Vec<Choice>) -> Form {
+        use FieldId as F;
+        let profiles = ["server", "client"]
+            .iter()
+            .map(|p| Choice::new(*p, *p))
+            .collect();
+        let sans = if sans.is_empty() {
+            "none".to_string()
+        } else {
+            sans.join(", ")
+        };
+        Form {
+            kind: FormKind::Sign {
+                csr: csr.0.to_string(),
+                index: csr.1,
+            },
+            title: format!("Sign CSR {cn}"),
+            fields: vec![
+                Field::choice(F::Ca, "Signed by", cas),
+                Field::choice(F::Profile, "Profile", profiles),
+                Field::text(F::Days, "Days valid", "")
+                    .required()
+                    .with_value("398"),
+                Field::text(F::Out, "Output file", "store-relative, a new file")
+                    .required()
+                    .with_value(&format!("{}.pem", crate::actions::slug(cn))),
+            ],
+            focus: 0,
+            error: None,
+            notes: vec![
+                format!("CSR      {}", csr.0),
+                format!("SANs     {sans} (from the CSR)"),
+            ],
+        }
+    }
+
+    /// Fields that do not apply to what is chosen: not shown, not focused, not checked (a CSR
+    /// has no validity and no signer).
+    pub fn hidden(&self, id: FieldId) -> bool {
+        self.kind == FormKind::Generate
+            && self.value(FieldId::Kind) == "csr"
+            && matches!(id, FieldId::Days | FieldId::Ca)
+    }
+
+    /// A warning that does not stop the form (shown under it): a server certificate valid
+    /// longer than browsers accept.
+    pub fn warning(&self) -> Option<String> {
+        let server = match self.kind {
+            FormKind::Generate => self.value(FieldId::Kind) == "server",
+            FormKind::Sign { .. } => self.value(FieldId::Profile) == "server",
+            _ => false,
+        };
+        let days: i64 = self.value(FieldId::Days).trim().parse().ok()?;
+        (server && days > MAX_SERVER_DAYS).then(|| {
+            format!("{days} days: browsers reject server certs over {MAX_SERVER_DAYS} days")
+        })
     }
 
     pub fn field(&self, id: FieldId) -> Option<&Field> {
@@ -264,11 +340,22 @@ impl Form {
     }
 
     pub fn next_field(&mut self) {
-        self.focus = (self.focus + 1) % self.fields.len();
+        self.step_focus(1);
     }
 
     pub fn prev_field(&mut self) {
-        self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
+        self.step_focus(self.fields.len() - 1);
+    }
+
+    /// Move the focus by `by` (mod the field count), over hidden fields.
+    fn step_focus(&mut self, by: usize) {
+        let n = self.fields.len();
+        for _ in 0..n {
+            self.focus = (self.focus + by) % n;
+            if !self.hidden(self.fields[self.focus].id) {
+                return;
+            }
+        }
     }
 
     /// ←/→: the cursor in a text field, the option in a choice field.
@@ -359,8 +446,9 @@ impl Form {
     /// the focus moves to the first bad field.
     pub fn submit(&mut self) -> Option<ActionRequest> {
         self.error = None;
-        for f in &mut self.fields {
-            f.error = check(f);
+        let hidden: Vec<bool> = self.fields.iter().map(|f| self.hidden(f.id)).collect();
+        for (f, hidden) in self.fields.iter_mut().zip(hidden) {
+            f.error = if hidden { None } else { check(f) };
         }
         if let Some(bad) = self.fields.iter().position(|f| f.error.is_some()) {
             self.focus = bad;
@@ -402,6 +490,7 @@ impl Form {
                     .then(|| self.value(F::Days).trim().parse().ok())
                     .flatten();
                 args.ca = opt(F::Ca).filter(|_| kind != GenKind::Csr);
+                args.dir = self.value(F::Dir).trim().trim_matches('/').to_string();
                 ActionRequest::Generate(Box::new(args))
             }
             FormKind::Export { sel } => ActionRequest::Export {
@@ -411,6 +500,17 @@ impl Form {
                     .find(|(l, _)| *l == self.value(F::Format))
                     .map_or(ExportFormat::Pem, |(_, f)| *f),
                 out: PathBuf::from(self.value(F::Out).trim()),
+            },
+            FormKind::Sign { csr, index } => ActionRequest::Sign {
+                csr: csr.clone(),
+                index: *index,
+                ca: self.value(F::Ca).to_string(),
+                profile: match self.value(F::Profile) {
+                    "client" => crate::pki::issue::Profile::Client,
+                    _ => crate::pki::issue::Profile::Server,
+                },
+                days: self.value(F::Days).trim().parse().unwrap_or(398),
+                out: self.value(F::Out).trim().to_string(),
             },
             FormKind::Probe => ActionRequest::Probe {
                 target: self.value(F::Target).trim().to_string(),

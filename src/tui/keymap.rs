@@ -26,6 +26,8 @@ pub enum Context {
     Pager,
     /// The findings view.
     Findings,
+    /// The action menu of the selected item (`a` / `:`).
+    Menu,
 }
 
 impl Context {
@@ -43,6 +45,7 @@ impl Context {
             Context::Confirm => "Confirm a plan",
             Context::Pager => "Message / log",
             Context::Findings => "Findings view",
+            Context::Menu => "Action menu (a or :)",
         }
     }
 }
@@ -93,6 +96,12 @@ pub enum Action {
     Probe,
     Export,
     Import,
+    /// Sign the selected CSR with a CA of the store (form).
+    Sign,
+    /// Generate RFC 7919 DH parameters into the store.
+    Dhparam,
+    /// What can be done to the selected item, with its keys (`a` / `:`).
+    Menu,
     // Forms.
     NextField,
     PrevField,
@@ -193,6 +202,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[ch('q')],                       A::Quit,         "quit (asks while a job runs)", Some("quit")),
     b(C::Normal,  &[k(KeyCode::Esc)],               A::Back,         "clear filter / close details", None),
     b(C::Normal,  &[ch('?')],                       A::Help,         "help",                        Some("help")),
+    b(C::Normal,  &[ch('a'), ch(':')],              A::Menu,         "action menu of this item", Some("actions")),
     b(C::Normal,  &[k(KeyCode::Tab)],               A::FocusNext,    "switch pane",                 Some("pane")),
     b(C::Normal,  &[ch('/')],                       A::StartFilter,  "filter",                      Some("filter")),
     b(C::Normal,  &[ch('s')],                       A::CycleSort,    "sort: expiry/name/path",      Some("sort")),
@@ -250,6 +260,12 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('u')],                       A::Undo,         "undo the last change",        Some("undo")),
     b(C::Actions, &[ch('l')],                       A::Reload,       "reload the server (configured command)", None),
     b(C::Actions, &[ch('p')],                       A::Probe,        "probe a TLS port (form)",     None),
+    b(C::Actions, &[ch('S')],                       A::Sign,         "sign a CSR with a CA (form)", None),
+    b(C::Actions, &[ch('D')],                       A::Dhparam,      "DH params (ffdhe2048.pem)", None),
+    b(C::Menu,    &[k(KeyCode::Enter)],             A::Open,         "run the selected action",     Some("run")),
+    b(C::Menu,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
+    b(C::Menu,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next action",                 None),
+    b(C::Menu,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous action",             None),
     b(C::Form,    &[k(KeyCode::Enter)],             A::Submit,       "submit",                      Some("submit")),
     b(C::Form,    &[k(KeyCode::Esc)],               A::Back,         "cancel",                      Some("cancel")),
     b(C::Form,    &[k(KeyCode::Tab), k(KeyCode::Down)], A::NextField, "next field",                 Some("next")),
@@ -282,6 +298,8 @@ pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
     let layers: &[Context] = match context {
         C::List | C::Details => &[context, C::Normal, C::Actions, C::Any],
         C::Filter | C::Form => &[context, C::Typing, C::Any],
+        // An action's own key runs it from the menu too.
+        C::Menu => &[C::Menu, C::Actions, C::Any],
         other => &[other, C::Any],
     };
     layers.iter().find_map(|&ctx| {
@@ -308,6 +326,7 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
         C::Confirm => &[C::Confirm],
         C::Pager => &[C::Pager],
         C::Findings => &[C::Findings],
+        C::Menu => &[C::Menu],
         _ => &[C::Help],
     };
     KEYMAP

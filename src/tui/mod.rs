@@ -10,6 +10,7 @@ pub mod form;
 pub mod keymap;
 pub mod lineedit;
 pub mod listing;
+pub mod menu;
 pub mod pager;
 pub mod scroll;
 pub mod signals;

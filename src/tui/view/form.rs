@@ -31,8 +31,17 @@ pub fn lines(app: &App, form: &Form, width: usize) -> (Vec<Line<'static>>, usize
         }
         out.push(Line::raw(""));
     }
+    for n in &form.notes {
+        out.push(Line::styled(cut(&escape_control(n), width), t.dim()));
+    }
+    if !form.notes.is_empty() {
+        out.push(Line::raw(""));
+    }
     let room = width.saturating_sub(VALUE_COL).max(1);
     for (i, f) in form.fields.iter().enumerate() {
+        if form.hidden(f.id) {
+            continue;
+        }
         let focused = i == form.focus;
         if focused {
             focus_line = out.len();
@@ -70,6 +79,11 @@ pub fn lines(app: &App, form: &Form, width: usize) -> (Vec<Line<'static>>, usize
             for part in chunks(&format!("✗ {e}"), room) {
                 out.push(Line::styled(format!("{indent}{part}"), t.error()));
             }
+        }
+    }
+    if let Some(w) = form.warning() {
+        for part in chunks(&format!("! {w}"), width) {
+            out.push(Line::styled(part, t.urgency(super::super::fmt::Urgency::Soon)));
         }
     }
     out.push(Line::raw(""));

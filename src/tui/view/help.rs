@@ -7,10 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 12] = [
+const SECTIONS: [Context; 13] = [
     Context::Normal,
     Context::List,
     Context::Actions,
+    Context::Menu,
     Context::Details,
     Context::Filter,
     Context::Typing,

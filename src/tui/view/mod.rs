@@ -8,6 +8,7 @@ pub(crate) mod findings;
 mod form;
 mod help;
 mod list;
+mod menu;
 mod pager;
 mod status;
 
@@ -98,6 +99,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Confirm(c) => confirm::draw(frame, app, c, over),
         Overlay::Pager(p) => pager::draw(frame, app, p, over),
         Overlay::Findings(v) => findings::draw(frame, app, v, over),
+        Overlay::Menu(m) => menu::draw(frame, app, m, over),
         Overlay::None => {}
     }
     if app.help {

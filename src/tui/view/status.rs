@@ -78,12 +78,36 @@ pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let mut spans = Vec::new();
-    for bd in keymap::hints(app.context()) {
-        spans.push(Span::styled(keymap::keys_label(bd), t.key()));
-        spans.push(Span::styled(
-            format!(" {}  ", bd.hint.unwrap_or(bd.desc)),
-            t.dim(),
-        ));
+    for (keys, text) in fitting_hints(app.context(), area.width as usize) {
+        spans.push(Span::styled(keys, t.key()));
+        spans.push(Span::styled(text, t.dim()));
     }
     frame.render_widget(Line::from(spans), area);
+}
+
+/// The hints of `ctx` that fit `width` columns whole, in table order; `?` (help, where every
+/// key is listed) is always among them, whatever else has to give way.
+fn fitting_hints(ctx: keymap::Context, width: usize) -> Vec<(String, String)> {
+    let all: Vec<(bool, String, String)> = keymap::hints(ctx)
+        .map(|bd| {
+            let text = format!(" {}  ", bd.hint.unwrap_or(bd.desc));
+            (bd.action == keymap::Action::Help, keymap::keys_label(bd), text)
+        })
+        .collect();
+    let cols = |k: &str, t: &str| k.chars().count() + t.trim_end().chars().count();
+    let help_w = (all.iter().find(|h| h.0)).map_or(0, |(_, k, t)| cols(k, t) + 2);
+    let mut used = 0;
+    let mut help_placed = help_w == 0;
+    let mut out = Vec::new();
+    for (is_help, k, t) in all {
+        let w = cols(&k, &t);
+        let reserve = if help_placed || is_help { 0 } else { help_w };
+        // The last hint's trailing blanks may run off the edge.
+        if used + w + reserve <= width {
+            used += w + 2;
+            help_placed |= is_help;
+            out.push((k, t));
+        }
+    }
+    out
 }

@@ -1,0 +1,438 @@
+//! The action menu (`a` / `:`), the hint line that fits, and the form fixes of issue #15, plus
+//! signing a CSR and dhparam from the TUI (#16): snapshots on TestBackend, and runs against a
+//! real store through the executor `tui::run` uses, checked with openssl.
+
+mod tui_support;
+
+use certdeck::pki::issue::{generate_key, issue, key_to_pkcs8_pem, IssueRequest, KeyType};
+use certdeck::pki::issue::{Profile, SubjectSpec};
+use certdeck::tui::app::{App, Effect, Msg};
+use certdeck::tui::effects::{self, ActionRequest};
+use certdeck::tui::flow::Overlay;
+use certdeck::tui::keymap::Action;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::path::Path;
+use std::process::Command;
+use tui_support::*;
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_str(app: &mut App, s: &str) -> Vec<Effect> {
+    s.chars()
+        .flat_map(|c| press(app, KeyCode::Char(c)))
+        .collect()
+}
+
+fn select(app: &mut App, name: &str) {
+    while selected_name(app) != name {
+        let before = app.selected;
+        keys(app, "j");
+        assert_ne!(before, app.selected, "{name} not in the list");
+    }
+}
+
+fn menu_actions(app: &App) -> Vec<Action> {
+    match &app.overlay {
+        Overlay::Menu(m) => m.entries.iter().map(|e| e.action).collect(),
+        other => panic!("no menu: {other:?}"),
+    }
+}
+
+fn hint_line(app: &App) -> String {
+    screen(app).lines().last().unwrap_or("").to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Menu and hint line (TestBackend)
+
+#[test]
+fn menu_of_a_certificate_80x24() {
+    let mut app = app_with(store(), 80, 24);
+    select(&mut app, "www.example.com");
+    keys(&mut app, "a");
+    let acts = menu_actions(&app);
+    assert_eq!(&acts[..3], &[Action::Trust, Action::Revoke, Action::Export]);
+    assert!(!acts.contains(&Action::Sign), "signing is for CSRs");
+    let s = screen(&app);
+    assert!(s.contains("Actions: www.example.com (cert)"), "{s}");
+    assert!(s.contains("export selected (form)"), "{s}");
+    insta::assert_snapshot!("menu_cert_80x24", s);
+    // Enter runs the selected (first) entry: trust plans at once.
+    let fx = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(fx.as_slice(), [Effect::BuildPlan(r)] if matches!(**r, ActionRequest::Trust { .. })),
+        "{fx:?}"
+    );
+    assert!(matches!(app.overlay, Overlay::None));
+}
+
+#[test]
+fn menu_of_a_csr_offers_sign_and_its_keys_run_entries() {
+    let mut app = app_with(store(), 80, 24);
+    select(&mut app, "new.example.com");
+    keys(&mut app, ":");
+    let acts = menu_actions(&app);
+    assert_eq!(acts[0], Action::Sign);
+    for a in [Action::Trust, Action::Revoke, Action::Export] {
+        assert!(!acts.contains(&a), "{a:?} is not for a CSR");
+    }
+    insta::assert_snapshot!("menu_csr_80x24", screen(&app));
+    // A certificate's key in a CSR's menu says so and runs nothing.
+    assert!(press(&mut app, KeyCode::Char('x')).is_empty());
+    assert!(app.notice.as_ref().unwrap().text.contains("not for this item"));
+    // Its own key runs an entry: `i` opens the import form.
+    keys(&mut app, "i");
+    assert!(matches!(&app.overlay, Overlay::Form(f) if f.title == "Import"));
+    press(&mut app, KeyCode::Esc);
+    // j moves, Esc closes.
+    keys(&mut app, "a");
+    keys(&mut app, "j");
+    let Overlay::Menu(m) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(m.selected, 1);
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.overlay, Overlay::None));
+}
+
+#[test]
+fn sign_form_of_the_fixture_csr_80x24() {
+    let mut items = store();
+    for it in &mut items {
+        if it.path == "ca/root.pem" {
+            it.cert_mut().unwrap().paired_keys = vec!["ca/root.key".into()];
+        }
+    }
+    let mut app = app_with(items, 80, 24);
+    select(&mut app, "new.example.com");
+    keys(&mut app, "S");
+    let s = screen(&app);
+    assert!(s.contains("SANs     DNS:new.example.com (from the CSR)"), "{s}");
+    insta::assert_snapshot!("sign_form_80x24", s);
+    // Client profile, 400 days: no warning (398 is for server certificates).
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Backspace);
+    type_str(&mut app, "9");
+    assert!(!screen(&app).contains("browsers reject"));
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::Right);
+    assert!(screen(&app).contains("399 days: browsers reject"));
+    let fx = press(&mut app, KeyCode::Enter);
+    let [Effect::BuildPlan(req)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let ActionRequest::Sign { csr, days, out, .. } = &**req else {
+        panic!("{req:?}")
+    };
+    assert_eq!((csr.as_str(), *days, out.as_str()), ("req/new.csr", 399, "new.example.com.pem"));
+}
+
+#[test]
+fn read_only_menu_offers_only_reading_actions() {
+    let mut app = app_with(store(), 80, 24);
+    app.read_only = true;
+    keys(&mut app, "a");
+    assert_eq!(menu_actions(&app), vec![Action::Probe]);
+    assert!(screen(&app).contains("read-only: only reading actions"));
+}
+
+#[test]
+fn hint_line_fits_and_keeps_help_at_80x24_and_60x20() {
+    for (w, h) in [(80, 24), (60, 20), (30, 12)] {
+        let mut app = app_with(store(), w, h);
+        let line = hint_line(&app);
+        assert!(line.chars().count() <= w as usize, "{w}: {line:?}");
+        assert!(line.contains("? help"), "{w}: {line:?}");
+        // Only whole hints: every hint shown ends in its label.
+        assert!(!line.contains("findin ") && !line.ends_with("findin"), "{line:?}");
+        if w >= 60 {
+            assert!(line.contains("a/: actions"), "{w}: {line:?}");
+        }
+        // The same in the menu and in a form.
+        keys(&mut app, "a");
+        let line = hint_line(&app);
+        assert!(line.contains("Enter run") && line.contains("Esc/q close"), "{line:?}");
+        press(&mut app, KeyCode::Esc);
+    }
+    let app = app_with(store(), 60, 20);
+    insta::assert_snapshot!("list_hints_60x20", screen(&app));
+}
+
+#[test]
+fn help_lists_the_menu_and_every_action() {
+    let mut app = app_with(store(), 120, 40);
+    keys(&mut app, "?");
+    let mut all = String::new();
+    for _ in 0..10 {
+        all.push_str(&screen(&app));
+        keys(&mut app, " ");
+    }
+    for want in [
+        "Action menu (a or :)",
+        "action menu of this item",
+        "sign a CSR with a CA (form)",
+        "DH params (ffdhe2048.pem)",
+        "run the selected action",
+    ] {
+        assert!(all.contains(want), "{want}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms
+
+#[test]
+fn csr_form_hides_days_and_signer_and_server_over_398_days_warns() {
+    let mut app = app_with(store(), 80, 24);
+    keys(&mut app, "n");
+    let s = screen(&app);
+    assert!(s.contains("Days valid") && s.contains("Signed by") && s.contains("Output dir"));
+    // Kind: server -> client -> ca -> csr.
+    press(&mut app, KeyCode::Up);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Right);
+    }
+    let s = screen(&app);
+    assert!(s.contains("‹ csr ›"), "{s}");
+    assert!(!s.contains("Days valid") && !s.contains("Signed by"), "{s}");
+    // Tab never lands on a hidden field: from Key type straight on to Output dir.
+    let Overlay::Form(f) = &app.overlay else {
+        panic!()
+    };
+    let labels: Vec<&str> = f.fields.iter().map(|f| f.label).collect();
+    let mut seen = Vec::new();
+    for _ in 0..f.fields.len() {
+        press(&mut app, KeyCode::Tab);
+        let Overlay::Form(f) = &app.overlay else {
+            panic!()
+        };
+        seen.push(labels[f.focus]);
+    }
+    assert!(!seen.contains(&"Days valid") && !seen.contains(&"Signed by"), "{seen:?}");
+    insta::assert_snapshot!("generate_form_csr_80x24", screen(&app));
+    // Back to server, 500 days: a warning, not an error (the form still submits).
+    press(&mut app, KeyCode::Esc);
+    keys(&mut app, "n");
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_str(&mut app, "0");
+    let s = screen(&app);
+    assert!(s.contains("3980 days: browsers reject server certs over 398 days"), "{s}");
+    press(&mut app, KeyCode::Backspace);
+    assert!(!screen(&app).contains("browsers reject"));
+}
+
+#[test]
+fn signed_by_lists_each_ca_once() {
+    let mut items = store();
+    let mut root = items
+        .iter()
+        .find(|i| i.path == "ca/root.pem")
+        .unwrap()
+        .clone();
+    root.cert_mut().unwrap().paired_keys = vec!["ca/root.key".into()];
+    let mut copy = root.clone();
+    copy.path = "trusted/root-copy.pem".into();
+    items.push(root);
+    items.push(copy);
+    items.retain(|i| !(i.path == "ca/root.pem" && i.cert().unwrap().paired_keys.is_empty()));
+    let mut app = app_with(items, 80, 24);
+    keys(&mut app, "n");
+    let Overlay::Form(f) = &app.overlay else {
+        panic!()
+    };
+    let ca = f.fields.iter().find(|f| f.label == "Signed by").unwrap();
+    let certdeck::tui::form::Input::Choice { options, .. } = &ca.input else {
+        panic!()
+    };
+    let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
+    assert_eq!(labels.len(), 2, "self-signed and the root once: {labels:?}");
+    assert_eq!(labels[0], "self-signed");
+    assert!(labels[1].starts_with("Example Root CA ("), "{labels:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against a real store
+
+fn scan_into(app: &mut App, root: &Path) {
+    let inventory = certdeck::store::scan::scan(root, &Default::default());
+    app.scan_started();
+    app.update(Msg::Scan(certdeck::store::scan::ScanEvent::Done {
+        inventory: std::sync::Arc::new(inventory),
+        elapsed: std::time::Duration::ZERO,
+    }));
+}
+
+/// Run the app's effects like `tui::run` does (synchronously here); a rescan is done at once.
+fn run_effects(app: &mut App, env: &effects::Env, mut pending: Vec<Effect>) {
+    while let Some(e) = pending.pop() {
+        match effects::execute(&e, env, &app.inventory.clone()) {
+            Some(msg) => pending.extend(app.update(msg)),
+            None if e == Effect::Rescan => scan_into(app, &env.store),
+            None => {}
+        }
+    }
+}
+
+/// A store with a CA (its key next to it) and a CSR for `csr.example` made by openssl.
+pub fn ca_and_csr_store(root: &Path) {
+    let now = time::OffsetDateTime::now_utc();
+    let key = generate_key(KeyType::EcP256).unwrap();
+    let req = IssueRequest {
+        profile: Profile::Ca,
+        subject: SubjectSpec::cn("Menu Test CA"),
+        sans: vec![],
+        not_before: now - time::Duration::minutes(5),
+        not_after: now + time::Duration::days(365),
+        path_len: None,
+    };
+    let ca = issue(&req, &key, None).unwrap();
+    std::fs::create_dir_all(root.join("private")).unwrap();
+    std::fs::write(root.join("ca.pem"), &ca.cert_pem).unwrap();
+    std::fs::write(root.join("private/ca.key"), key_to_pkcs8_pem(&key)).unwrap();
+    let st = Command::new("openssl")
+        .current_dir(root)
+        .args([
+            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "/dev/null", "-subj", "/CN=csr.example", "-addext",
+            "subjectAltName=DNS:csr.example,DNS:www.csr.example", "-out", "csr.example.csr",
+        ])
+        .output()
+        .expect("openssl");
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+}
+
+fn openssl_verify(root: &Path, file: &str) -> String {
+    let o = Command::new("openssl")
+        .current_dir(root)
+        .args(["verify", "-CAfile", "ca.pem", file])
+        .output()
+        .unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn sign_the_selected_csr_from_the_menu_and_openssl_verifies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    ca_and_csr_store(&root);
+    let env = effects::Env::new(&root);
+    let mut app = App::new(
+        root.clone(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.update(Msg::Resize(80, 24));
+    scan_into(&mut app, &root);
+    select(&mut app, "csr.example");
+    keys(&mut app, "a");
+    assert_eq!(menu_actions(&app)[0], Action::Sign);
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("Sign CSR csr.example"), "{s}");
+    assert!(s.contains("DNS:csr.example, DNS:www.csr.example"), "{s}");
+    assert!(s.contains("Menu Test CA"), "{s}");
+    let fx = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, fx);
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    let lines = dlg.prepared.0.lines.join("\n");
+    assert!(lines.contains("issuer  Menu Test CA (ca.pem)"), "{lines}");
+    assert!(lines.contains("profile server"), "{lines}");
+    assert!(lines.contains("valid   398 days, until "), "{lines}");
+    assert!(lines.contains("key     EC P-256"), "{lines}");
+    assert!(lines.contains("csr.example.pem"), "{lines}");
+    let fx = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, fx);
+    assert!(
+        app.notice.as_ref().is_some_and(|n| !n.error),
+        "{:?}",
+        app.notice
+    );
+    let out = openssl_verify(&root, "csr.example.pem");
+    assert!(out.contains("csr.example.pem: OK"), "{out}");
+    // The new certificate is selected.
+    let sel = app.selected_item().unwrap();
+    assert_eq!(sel.path, "csr.example.pem");
+    let c = sel.cert().unwrap();
+    assert!(c.sans.iter().any(|s| s == "DNS:www.csr.example"), "{:?}", c.sans);
+}
+
+#[test]
+fn generate_plan_shows_issuer_validity_and_key_and_selects_the_new_cert() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    ca_and_csr_store(&root);
+    let env = effects::Env::new(&root);
+    let mut app = App::new(
+        root.clone(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.update(Msg::Resize(80, 24));
+    scan_into(&mut app, &root);
+    keys(&mut app, "n");
+    type_str(&mut app, "made.example");
+    // Output dir, then the signer (the CA: listed once).
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_str(&mut app, "out");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right);
+    let fx = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, fx);
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    let lines = dlg.prepared.0.lines.join("\n");
+    assert!(lines.contains("issuer  Menu Test CA (ca.pem)"), "{lines}");
+    assert!(lines.contains("valid   398 days, until "), "{lines}");
+    assert!(lines.contains("key     "), "{lines}");
+    assert!(lines.contains("out/made.example.pem"), "{lines}");
+    let fx = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, fx);
+    assert!(openssl_verify(&root, "out/made.example.pem").contains(": OK"));
+    assert_eq!(app.selected_item().unwrap().path, "out/made.example.pem");
+}
+
+#[test]
+fn dhparam_from_the_menu_writes_parameters_openssl_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let env = effects::Env::new(&root);
+    let mut app = App::new(
+        root.clone(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.update(Msg::Resize(80, 24));
+    scan_into(&mut app, &root);
+    keys(&mut app, "a");
+    let fx = keys_fx(&mut app, 'D');
+    run_effects(&mut app, &env, fx);
+    assert!(matches!(app.overlay, Overlay::Confirm(_)), "{:?}", app.notice);
+    let fx = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, fx);
+    let o = Command::new("openssl")
+        .current_dir(&root)
+        .args(["dhparam", "-in", "ffdhe2048.pem", "-check", "-noout"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(app.selected_item().unwrap().path, "ffdhe2048.pem");
+}
+
+fn keys_fx(app: &mut App, c: char) -> Vec<Effect> {
+    press(app, KeyCode::Char(c))
+}
