@@ -181,6 +181,8 @@ fn filled_generate_form_emits_build_plan_with_the_args() {
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Left); // ec-p256 -> rsa-4096 (wraps)
     press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "issued/");
+    press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Right); // self-signed -> the root CA
     let effects = press(&mut app, KeyCode::Enter);
     let mut want = GenerateArgs::new(GenKind::Client, "api.example.org");
@@ -197,6 +199,7 @@ fn filled_generate_form_emits_build_plan_with_the_args() {
     want.sans = vec!["api.example.org".into(), "IP:10.0.0.7".into()];
     want.days = Some(90);
     want.ca = Some(root_sha);
+    want.dir = "issued".into();
     assert_eq!(effects.len(), 1);
     match &effects[0] {
         Effect::BuildPlan(req) => assert_eq!(**req, ActionRequest::Generate(Box::new(want))),

@@ -107,6 +107,9 @@ fn fitting_hints(ctx: keymap::Context, width: usize) -> Vec<(String, String)> {
             used += w + 2;
             help_placed |= is_help;
             out.push((k, t));
+        } else if help_placed {
+            // A prefix of the table, so the line reads the same at every width.
+            break;
         }
     }
     out
