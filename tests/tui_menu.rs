@@ -2,10 +2,9 @@
 //! signing a CSR and dhparam from the TUI (#16): snapshots on TestBackend, and runs against a
 //! real store through the executor `tui::run` uses, checked with openssl.
 
+mod tmux_support;
 mod tui_support;
 
-use certdeck::pki::issue::{generate_key, issue, key_to_pkcs8_pem, IssueRequest, KeyType};
-use certdeck::pki::issue::{Profile, SubjectSpec};
 use certdeck::tui::app::{App, Effect, Msg};
 use certdeck::tui::effects::{self, ActionRequest};
 use certdeck::tui::flow::Overlay;
@@ -13,6 +12,7 @@ use certdeck::tui::keymap::Action;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::Path;
 use std::process::Command;
+use tmux_support::ca_and_csr_store;
 use tui_support::*;
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
@@ -81,7 +81,12 @@ fn menu_of_a_csr_offers_sign_and_its_keys_run_entries() {
     insta::assert_snapshot!("menu_csr_80x24", screen(&app));
     // A certificate's key in a CSR's menu says so and runs nothing.
     assert!(press(&mut app, KeyCode::Char('x')).is_empty());
-    assert!(app.notice.as_ref().unwrap().text.contains("not for this item"));
+    assert!(app
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("not for this item"));
     // Its own key runs an entry: `i` opens the import form.
     keys(&mut app, "i");
     assert!(matches!(&app.overlay, Overlay::Form(f) if f.title == "Import"));
@@ -109,7 +114,10 @@ fn sign_form_of_the_fixture_csr_80x24() {
     select(&mut app, "new.example.com");
     keys(&mut app, "S");
     let s = screen(&app);
-    assert!(s.contains("SANs     DNS:new.example.com (from the CSR)"), "{s}");
+    assert!(
+        s.contains("SANs     DNS:new.example.com (from the CSR)"),
+        "{s}"
+    );
     insta::assert_snapshot!("sign_form_80x24", s);
     // Client profile, 400 days: no warning (398 is for server certificates).
     press(&mut app, KeyCode::Tab);
@@ -128,7 +136,10 @@ fn sign_form_of_the_fixture_csr_80x24() {
     let ActionRequest::Sign { csr, days, out, .. } = &**req else {
         panic!("{req:?}")
     };
-    assert_eq!((csr.as_str(), *days, out.as_str()), ("req/new.csr", 399, "new.example.com.pem"));
+    assert_eq!(
+        (csr.as_str(), *days, out.as_str()),
+        ("req/new.csr", 399, "new.example.com.pem")
+    );
 }
 
 #[test]
@@ -148,14 +159,20 @@ fn hint_line_fits_and_keeps_help_at_80x24_and_60x20() {
         assert!(line.chars().count() <= w as usize, "{w}: {line:?}");
         assert!(line.contains("? help"), "{w}: {line:?}");
         // Only whole hints: every hint shown ends in its label.
-        assert!(!line.contains("findin ") && !line.ends_with("findin"), "{line:?}");
+        assert!(
+            !line.contains("findin ") && !line.ends_with("findin"),
+            "{line:?}"
+        );
         if w >= 60 {
             assert!(line.contains("a/: actions"), "{w}: {line:?}");
         }
         // The same in the menu and in a form.
         keys(&mut app, "a");
         let line = hint_line(&app);
-        assert!(line.contains("Enter run") && line.contains("Esc/q close"), "{line:?}");
+        assert!(
+            line.contains("Enter run") && line.contains("Esc/q close"),
+            "{line:?}"
+        );
         press(&mut app, KeyCode::Esc);
     }
     let app = app_with(store(), 60, 20);
@@ -212,7 +229,10 @@ fn csr_form_hides_days_and_signer_and_server_over_398_days_warns() {
         };
         seen.push(labels[f.focus]);
     }
-    assert!(!seen.contains(&"Days valid") && !seen.contains(&"Signed by"), "{seen:?}");
+    assert!(
+        !seen.contains(&"Days valid") && !seen.contains(&"Signed by"),
+        "{seen:?}"
+    );
     insta::assert_snapshot!("generate_form_csr_80x24", screen(&app));
     // Back to server, 500 days: a warning, not an error (the form still submits).
     press(&mut app, KeyCode::Esc);
@@ -222,7 +242,10 @@ fn csr_form_hides_days_and_signer_and_server_over_398_days_warns() {
     }
     type_str(&mut app, "0");
     let s = screen(&app);
-    assert!(s.contains("3980 days: browsers reject server certs over 398 days"), "{s}");
+    assert!(
+        s.contains("3980 days: browsers reject server certs over 398 days"),
+        "{s}"
+    );
     press(&mut app, KeyCode::Backspace);
     assert!(!screen(&app).contains("browsers reject"));
 }
@@ -277,34 +300,6 @@ fn run_effects(app: &mut App, env: &effects::Env, mut pending: Vec<Effect>) {
             None => {}
         }
     }
-}
-
-/// A store with a CA (its key next to it) and a CSR for `csr.example` made by openssl.
-pub fn ca_and_csr_store(root: &Path) {
-    let now = time::OffsetDateTime::now_utc();
-    let key = generate_key(KeyType::EcP256).unwrap();
-    let req = IssueRequest {
-        profile: Profile::Ca,
-        subject: SubjectSpec::cn("Menu Test CA"),
-        sans: vec![],
-        not_before: now - time::Duration::minutes(5),
-        not_after: now + time::Duration::days(365),
-        path_len: None,
-    };
-    let ca = issue(&req, &key, None).unwrap();
-    std::fs::create_dir_all(root.join("private")).unwrap();
-    std::fs::write(root.join("ca.pem"), &ca.cert_pem).unwrap();
-    std::fs::write(root.join("private/ca.key"), key_to_pkcs8_pem(&key)).unwrap();
-    let st = Command::new("openssl")
-        .current_dir(root)
-        .args([
-            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "/dev/null", "-subj", "/CN=csr.example", "-addext",
-            "subjectAltName=DNS:csr.example,DNS:www.csr.example", "-out", "csr.example.csr",
-        ])
-        .output()
-        .expect("openssl");
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
 }
 
 fn openssl_verify(root: &Path, file: &str) -> String {
@@ -365,7 +360,11 @@ fn sign_the_selected_csr_from_the_menu_and_openssl_verifies_it() {
     let sel = app.selected_item().unwrap();
     assert_eq!(sel.path, "csr.example.pem");
     let c = sel.cert().unwrap();
-    assert!(c.sans.iter().any(|s| s == "DNS:www.csr.example"), "{:?}", c.sans);
+    assert!(
+        c.sans.iter().any(|s| s == "DNS:www.csr.example"),
+        "{:?}",
+        c.sans
+    );
 }
 
 #[test]
@@ -421,7 +420,11 @@ fn dhparam_from_the_menu_writes_parameters_openssl_reads() {
     keys(&mut app, "a");
     let fx = keys_fx(&mut app, 'D');
     run_effects(&mut app, &env, fx);
-    assert!(matches!(app.overlay, Overlay::Confirm(_)), "{:?}", app.notice);
+    assert!(
+        matches!(app.overlay, Overlay::Confirm(_)),
+        "{:?}",
+        app.notice
+    );
     let fx = press(&mut app, KeyCode::Char('y'));
     run_effects(&mut app, &env, fx);
     let o = Command::new("openssl")

@@ -198,7 +198,10 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             facts.push(format!("profile {profile}"));
             facts.push(validity_line(ctx.now, *days));
             if let crate::pki::Detail::Csr(c) = &item.detail {
-                facts.push(format!("key     {} (the CSR's; stays where it is)", c.key_algorithm));
+                facts.push(format!(
+                    "key     {} (the CSR's; stays where it is)",
+                    c.key_algorithm
+                ));
                 facts.push(format!("SANs    {}", c.sans.join(", ")));
             }
             actions::sign_csr(&ctx, &der, ca, *profile, *days, Some(out))?
@@ -258,7 +261,9 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         // E.g. a rehash of a dir whose links are already right: nothing to confirm.
         anyhow::bail!("{}: nothing to change", plan.action);
     }
-    let facts = facts.into_iter().map(|l| crate::text::escape_control(&l).into_owned());
+    let facts = facts
+        .into_iter()
+        .map(|l| crate::text::escape_control(&l).into_owned());
     let mut lines: Vec<String> = facts.collect();
     lines.extend(preview_lines(&plan, &env.store));
     Ok(Prepared {
@@ -290,7 +295,9 @@ fn generate_facts(inv: &Inventory, a: &GenerateArgs, now: time::OffsetDateTime) 
     let mut out = Vec::new();
     if a.kind != GenKind::Csr {
         out.push(format!("issuer  {}", signer_name(inv, a.ca.as_ref())));
-        let days = a.days.unwrap_or(if a.kind == GenKind::Ca { 3650 } else { 398 });
+        let days = a
+            .days
+            .unwrap_or(if a.kind == GenKind::Ca { 3650 } else { 398 });
         out.push(validity_line(now, days));
     }
     out.push(format!("key     {} (new)", a.key_type));

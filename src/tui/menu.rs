@@ -89,11 +89,7 @@ impl Menu {
 
 impl App {
     pub(super) fn open_menu(&mut self) {
-        let menu = Menu::for_item(
-            self.selected_item(),
-            self.read_only,
-            self.reload_configured,
-        );
+        let menu = Menu::for_item(self.selected_item(), self.read_only, self.reload_configured);
         self.overlay = Overlay::Menu(menu);
     }
 

@@ -144,3 +144,49 @@ pub fn put(store: &Path, rel: &str, bytes: &[u8], mode: u32) {
     std::fs::write(&p, bytes).unwrap();
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
+
+/// A store with a CA (its key next to it) and a CSR for `csr.example` made by openssl.
+pub fn ca_and_csr_store(root: &Path) {
+    use certdeck::pki::issue::{generate_key, issue, key_to_pkcs8_pem, IssueRequest};
+    use certdeck::pki::issue::{KeyType, Profile, SubjectSpec};
+    let now = time::OffsetDateTime::now_utc();
+    let key = generate_key(KeyType::EcP256).unwrap();
+    let req = IssueRequest {
+        profile: Profile::Ca,
+        subject: SubjectSpec::cn("Menu Test CA"),
+        sans: vec![],
+        not_before: now - time::Duration::minutes(5),
+        not_after: now + time::Duration::days(365),
+        path_len: None,
+    };
+    let ca = issue(&req, &key, None).unwrap();
+    std::fs::create_dir_all(root.join("private")).unwrap();
+    std::fs::write(root.join("ca.pem"), &ca.cert_pem).unwrap();
+    std::fs::write(root.join("private/ca.key"), key_to_pkcs8_pem(&key)).unwrap();
+    let st = Command::new("openssl")
+        .current_dir(root)
+        .args([
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            "/CN=csr.example",
+            "-addext",
+            "subjectAltName=DNS:csr.example,DNS:www.csr.example",
+            "-out",
+            "csr.example.csr",
+        ])
+        .output()
+        .expect("openssl");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+}

@@ -83,7 +83,10 @@ pub fn lines(app: &App, form: &Form, width: usize) -> (Vec<Line<'static>>, usize
     }
     if let Some(w) = form.warning() {
         for part in chunks(&format!("! {w}"), width) {
-            out.push(Line::styled(part, t.urgency(super::super::fmt::Urgency::Soon)));
+            out.push(Line::styled(
+                part,
+                t.urgency(super::super::fmt::Urgency::Soon),
+            ));
         }
     }
     out.push(Line::raw(""));

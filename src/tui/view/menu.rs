@@ -40,7 +40,11 @@ fn lines(app: &App, menu: &Menu, width: usize) -> (Vec<Line<'static>>, usize) {
             sel_row = out.len();
         }
         let marker = if i == menu.selected { "›" } else { " " };
-        let desc: String = e.desc.chars().take(width.saturating_sub(keys_w + 1)).collect();
+        let desc: String = e
+            .desc
+            .chars()
+            .take(width.saturating_sub(keys_w + 1))
+            .collect();
         let style = if i == menu.selected {
             t.selected()
         } else {

@@ -91,7 +91,11 @@ fn fitting_hints(ctx: keymap::Context, width: usize) -> Vec<(String, String)> {
     let all: Vec<(bool, String, String)> = keymap::hints(ctx)
         .map(|bd| {
             let text = format!(" {}  ", bd.hint.unwrap_or(bd.desc));
-            (bd.action == keymap::Action::Help, keymap::keys_label(bd), text)
+            (
+                bd.action == keymap::Action::Help,
+                keymap::keys_label(bd),
+                text,
+            )
         })
         .collect();
     let cols = |k: &str, t: &str| k.chars().count() + t.trim_end().chars().count();
