@@ -74,11 +74,7 @@ fn hint_line_and_read_only_menu_at_80x24_and_60x20() {
         let t = Tmux::certdeck(&format!("--read-only --store {}", store.display()), w, h);
         let s = t.wait_for("csr.example");
         t.assert_fits(&s);
-        let hints = s
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .next_back()
-            .unwrap_or("");
+        let hints = s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
         assert!(
             hints.contains("? help") && hints.contains("a/: actions"),
             "{w}: {hints:?}"
