@@ -439,3 +439,209 @@ fn dhparam_from_the_menu_writes_parameters_openssl_reads() {
 fn keys_fx(app: &mut App, c: char) -> Vec<Effect> {
     press(app, KeyCode::Char(c))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Passphrases: PKCS#12 export and key passphrase changes (masked fields), checked by openssl
+
+fn real_app(root: &Path) -> (App, effects::Env) {
+    let env = effects::Env::new(root);
+    let mut app = App::new(
+        root.to_path_buf(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.update(Msg::Resize(80, 24));
+    scan_into(&mut app, root);
+    (app, env)
+}
+
+fn openssl_in(root: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("openssl")
+        .current_dir(root)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn export_as_pkcs12_with_a_masked_passphrase_openssl_reads_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap().join("s");
+    std::fs::create_dir(&root).unwrap();
+    ca_and_csr_store(&root);
+    let outdir = root.parent().unwrap().to_path_buf();
+    let (mut app, env) = real_app(&root);
+    app.cwd = outdir.clone();
+    select(&mut app, "Menu Test CA");
+    keys(&mut app, "e");
+    press(&mut app, KeyCode::Up); // format
+    press(&mut app, KeyCode::Left); // pem -> p12 (wraps)
+    let s = screen(&app);
+    assert!(
+        s.contains("‹ p12 ›") && s.contains("menu-test-ca.p12"),
+        "{s}"
+    );
+    assert!(s.contains("Passphrase") && s.contains("Repeat"), "{s}");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "s3cret-p12");
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "s3cret-p1");
+    // Masked: dots, never the text.
+    let s = screen(&app);
+    assert!(!s.contains("s3cret") && s.contains("••••••••••"), "{s}");
+    // The two differ: said inline, nothing built.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(screen(&app).contains("the two passphrases differ"));
+    type_str(&mut app, "2");
+    let fx = press(&mut app, KeyCode::Enter);
+    let [Effect::BuildPlan(req)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert!(!format!("{req:?}").contains("s3cret"), "never in Debug");
+    run_effects(&mut app, &env, fx);
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    assert!(
+        dlg.prepared.0.lines[0].contains("mode 0600"),
+        "{:?}",
+        dlg.prepared.0.lines
+    );
+    let fx = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, fx);
+    let p12 = outdir.join("menu-test-ca.p12");
+    let mode = std::fs::metadata(&p12).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let o = openssl_in(
+        &outdir,
+        &[
+            "pkcs12",
+            "-info",
+            "-in",
+            "menu-test-ca.p12",
+            "-passin",
+            "pass:s3cret-p12",
+            "-noenc",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains("CN=Menu Test CA") || out.contains("CN = Menu Test CA"),
+        "{out}"
+    );
+    assert!(out.contains("PRIVATE KEY"), "the key is in it: {out}");
+    let wrong = openssl_in(
+        &outdir,
+        &[
+            "pkcs12",
+            "-info",
+            "-in",
+            "menu-test-ca.p12",
+            "-passin",
+            "pass:nope",
+            "-noenc",
+        ],
+    );
+    assert!(!wrong.status.success());
+}
+
+#[test]
+fn key_passphrase_encrypt_then_decrypt_from_the_menu() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    ca_and_csr_store(&root);
+    let (mut app, env) = real_app(&root);
+    select(&mut app, "ca.key");
+    keys(&mut app, "a");
+    assert_eq!(menu_actions(&app)[0], Action::KeyPass);
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("‹ encrypt ›") && !s.contains("Current"), "{s}");
+    type_str(&mut app, "pw-one");
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "pw-one");
+    let fx = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, fx);
+    assert!(
+        matches!(app.overlay, Overlay::Confirm(_)),
+        "{:?}",
+        app.notice
+    );
+    let fx = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, fx);
+    let key = "private/ca.key";
+    assert!(std::fs::read_to_string(root.join(key))
+        .unwrap()
+        .contains("ENCRYPTED PRIVATE KEY"));
+    let ok = openssl_in(
+        &root,
+        &["pkey", "-in", key, "-passin", "pass:pw-one", "-noout"],
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = openssl_in(&root, &["pkey", "-in", key, "-passin", "pass:x", "-noout"]);
+    assert!(!bad.status.success());
+
+    // Encrypted now: passwd or decrypt; decrypt warns as the CLI does, a wrong passphrase
+    // brings the form back with the reason.
+    scan_into(&mut app, &root);
+    select(&mut app, "ca.key");
+    keys(&mut app, "K");
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Right); // passwd -> decrypt
+    let s = screen(&app);
+    assert!(s.contains("the key will be stored unencrypted"), "{s}");
+    assert!(!s.contains("New "), "{s}");
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "wrong");
+    let fx = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, fx);
+    let Overlay::Form(f) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    let err = f.error.clone().unwrap_or_default();
+    assert!(
+        err.contains("passphrase") || err.contains("decrypt"),
+        "{err}"
+    );
+    // It asks again, on the same field: clear it and type the right one.
+    let Overlay::Form(f) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(f.fields[f.focus].label, "Current");
+    assert!(
+        !line_of(&screen(&app), "Current").contains("wrong"),
+        "{err}"
+    );
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    type_str(&mut app, "pw-one");
+    let fx = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, fx);
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    assert!(dlg.prepared.0.lines[0].starts_with("WARNING: the key will be stored unencrypted"));
+    let fx = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, fx);
+    let pem = std::fs::read_to_string(root.join(key)).unwrap();
+    assert!(pem.contains("BEGIN PRIVATE KEY"), "{pem}");
+    let ok = openssl_in(&root, &["pkey", "-in", key, "-noout"]);
+    assert!(ok.status.success());
+}
+
+fn line_of(screen: &str, needle: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or("")
+        .to_string()
+}

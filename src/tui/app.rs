@@ -901,7 +901,8 @@ impl App {
             | Action::Export
             | Action::Import
             | Action::Sign
-            | Action::Dhparam => return self.start_action(action),
+            | Action::Dhparam
+            | Action::KeyPass => return self.start_action(action),
             Action::Menu => self.open_menu(),
             // Form and confirm actions only arrive in their own contexts (handled above).
             Action::NextField

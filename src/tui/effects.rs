@@ -15,6 +15,22 @@ use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
+/// A passphrase typed into a form: wiped when dropped, never printed (`Debug` shows `***`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub Zeroizing<String>);
+
+impl Secret {
+    pub fn new(s: &str) -> Secret {
+        Secret(Zeroizing::new(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
 /// What the user asked for, with everything the action needs except the inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionRequest {
@@ -59,6 +75,19 @@ pub enum ActionRequest {
     },
     /// RFC 7919 ffdhe2048 parameters into the store root.
     Dhparam,
+    /// Export as PKCS#12 protected by `pass`.
+    ExportP12 {
+        sel: String,
+        out: PathBuf,
+        pass: Secret,
+    },
+    /// Encrypt, re-encrypt or decrypt a key file; `current` opens it, `new` protects it.
+    KeyPass {
+        sel: String,
+        op: actions::key::KeyPassOp,
+        current: Option<Secret>,
+        new: Option<Secret>,
+    },
 }
 
 impl ActionRequest {
@@ -76,6 +105,8 @@ impl ActionRequest {
             ActionRequest::Probe { target } => format!("probing {target}"),
             ActionRequest::Sign { .. } => "signing the CSR".into(),
             ActionRequest::Dhparam => "planning dhparam".into(),
+            ActionRequest::ExportP12 { .. } => "preparing PKCS#12 export".into(),
+            ActionRequest::KeyPass { .. } => "re-writing the key".into(),
         }
     }
 }
@@ -235,7 +266,28 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             actions::import(&ctx, &args)?
         }
         ActionRequest::Export { sel, format, out } => {
-            return prepare_export(&ctx, env, sel, *format, out)
+            return prepare_export(&ctx, env, sel, *format, out, None)
+        }
+        ActionRequest::ExportP12 { sel, out, pass } => {
+            return prepare_export(&ctx, env, sel, ExportFormat::P12, out, Some(&pass.0))
+        }
+        ActionRequest::KeyPass {
+            sel,
+            op,
+            current,
+            new,
+        } => {
+            // The typed passphrase first, then the ones given at start.
+            let mut passes: Vec<Zeroizing<String>> = current.iter().map(|c| c.0.clone()).collect();
+            passes.extend(env.passphrases.iter().cloned());
+            let ctx = Ctx {
+                passphrases: &passes,
+                ..ctx
+            };
+            if *op == actions::key::KeyPassOp::Decrypt {
+                facts.push(format!("WARNING: {}", super::form::DECRYPT_WARNING));
+            }
+            actions::key::key_passphrase(&ctx, sel, *op, new.as_ref().map(|n| &n.0))?
         }
         ActionRequest::Probe { .. } => anyhow::bail!("a probe is not a change"),
         ActionRequest::Reload => {
@@ -363,6 +415,7 @@ fn prepare_export(
     sel: &str,
     format: ExportFormat,
     out: &Path,
+    p12_pass: Option<&Zeroizing<String>>,
 ) -> anyhow::Result<Prepared> {
     use crate::actions::export_to::{self, Target};
     let root = env
@@ -375,7 +428,7 @@ fn prepare_export(
     if std::fs::symlink_metadata(&abs).is_ok() {
         anyhow::bail!("{} already exists; choose another path", abs.display());
     }
-    let e = actions::export(ctx, sel, format, None, false, &Default::default())?;
+    let e = actions::export(ctx, sel, format, p12_pass, false, &Default::default())?;
     let mut notes: Vec<String> = e
         .notes
         .info

@@ -73,6 +73,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Import => "import",
         Action::Sign => "sign",
         Action::Dhparam => "dhparam",
+        Action::KeyPass => "key passphrase",
         _ => "this change",
     }
 }
@@ -84,6 +85,7 @@ fn form_name(form: &Form) -> &'static str {
         FormKind::Import => "import",
         FormKind::Probe => "probe",
         FormKind::Sign { .. } => "sign",
+        FormKind::KeyPass { .. } => "key passphrase",
     }
 }
 
@@ -130,6 +132,24 @@ impl App {
             }
             Action::Dhparam => {
                 return self.write_effect(name, WriteStep::Build(ActionRequest::Dhparam))
+            }
+            Action::KeyPass => {
+                let key = self.selected_item().and_then(|it| match &it.detail {
+                    // A key inside a keystore has the keystore's passphrase.
+                    crate::pki::Detail::PrivateKey(k)
+                        if it.alias.is_none() && it.source != "PKCS12" =>
+                    {
+                        Some((it.path.clone(), k.encrypted))
+                    }
+                    _ => None,
+                });
+                let Some((path, encrypted)) = key else {
+                    self.notice = Some(Notice::error(
+                        "key passphrase: select a private key file first",
+                    ));
+                    return Vec::new();
+                };
+                self.overlay = Overlay::Form(Form::key_pass(&path, encrypted));
             }
             Action::Sign => {
                 let Some(it) = self.selected_item().filter(|it| it.error.is_none()) else {

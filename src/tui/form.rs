@@ -2,7 +2,7 @@
 //! type and signing CA), the export form and the import form. Pure data and validation; the
 //! keys arrive through `App`, drawing is `view::form`. A valid form becomes an `ActionRequest`.
 
-use super::effects::ActionRequest;
+use super::effects::{ActionRequest, Secret};
 use super::lineedit::{self, Edit};
 use crate::actions::{ExportFormat, GenKind, GenerateArgs};
 use crate::pki::issue::{self, KeyType, SubjectSpec};
@@ -29,6 +29,13 @@ pub enum FieldId {
     Target,
     /// server / client (signing a CSR).
     Profile,
+    /// encrypt / passwd / decrypt (a key's passphrase).
+    KeyOp,
+    /// The current passphrase (masked).
+    Passphrase,
+    /// A new passphrase (masked), and the same again.
+    NewPassphrase,
+    Repeat,
 }
 
 /// One option of a choice field: what is shown and what the request gets.
@@ -69,6 +76,16 @@ pub struct Field {
     pub error: Option<String>,
     /// Where typing goes in a text value (a byte offset; see `lineedit`).
     pub cursor: usize,
+    /// A passphrase: drawn masked, wiped from memory when the form goes.
+    pub secret: bool,
+}
+
+impl Drop for Field {
+    fn drop(&mut self) {
+        if let (true, Input::Text(s)) = (self.secret, &mut self.input) {
+            zeroize::Zeroize::zeroize(s);
+        }
+    }
 }
 
 impl Field {
@@ -81,7 +98,15 @@ impl Field {
             hint,
             error: None,
             cursor: 0,
+            secret: false,
         }
+    }
+
+    /// A masked text field for a passphrase.
+    fn secret(id: FieldId, label: &'static str, hint: &'static str) -> Field {
+        let mut f = Field::text(id, label, hint);
+        f.secret = true;
+        f
     }
 
     fn choice(id: FieldId, label: &'static str, options: Vec<Choice>) -> Field {
@@ -93,6 +118,7 @@ impl Field {
             hint: "",
             error: None,
             cursor: 0,
+            secret: false,
         }
     }
 
@@ -139,7 +165,15 @@ pub enum FormKind {
         csr: String,
         index: usize,
     },
+    /// Encrypt, re-encrypt or decrypt the key file `sel` (a path).
+    KeyPass {
+        sel: String,
+    },
 }
+
+/// What `key decrypt` warns (the CLI says the same).
+pub const DECRYPT_WARNING: &str =
+    "the key will be stored unencrypted (mode 0600); anyone who can read the file has the key";
 
 /// Browsers refuse server certificates valid longer than this (CA/B Forum, since 2020).
 pub const MAX_SERVER_DAYS: i64 = 398;
@@ -172,11 +206,12 @@ fn default_days(kind: &str) -> &'static str {
     }
 }
 
-const FORMATS: [(&str, ExportFormat); 4] = [
+const FORMATS: [(&str, ExportFormat); 5] = [
     ("pem", ExportFormat::Pem),
     ("der", ExportFormat::Der),
     ("fullchain", ExportFormat::Fullchain),
     ("cert+key", ExportFormat::CertKey),
+    ("p12", ExportFormat::P12),
 ];
 
 impl Form {
@@ -233,6 +268,8 @@ impl Form {
                 Field::text(F::Out, "Output file", "a new file (never overwritten)")
                     .required()
                     .with_value(&out),
+                Field::secret(F::NewPassphrase, "Passphrase", "of the new PKCS#12 file").required(),
+                Field::secret(F::Repeat, "Repeat", "the same again").required(),
             ],
             focus: 1,
             error: None,
@@ -305,17 +342,55 @@ impl Form {
         }
     }
 
+    /// Change the passphrase of the key file `path` (`encrypted`: it has one now).
+    pub fn key_pass(path: &str, encrypted: bool) -> Form {
+        use FieldId as F;
+        let ops: &[&str] = if encrypted {
+            &["passwd", "decrypt"]
+        } else {
+            &["encrypt"]
+        };
+        let ops = ops.iter().map(|o| Choice::new(*o, *o)).collect();
+        Form {
+            kind: FormKind::KeyPass { sel: path.into() },
+            title: format!("Key passphrase: {path}"),
+            fields: vec![
+                Field::choice(F::KeyOp, "Change", ops),
+                Field::secret(F::Passphrase, "Current", "the key's passphrase now").required(),
+                Field::secret(F::NewPassphrase, "New", "the new passphrase").required(),
+                Field::secret(F::Repeat, "Repeat", "the same again").required(),
+            ],
+            focus: if encrypted { 1 } else { 2 },
+            error: None,
+            notes: Vec::new(),
+        }
+    }
+
     /// Fields that do not apply to what is chosen: not shown, not focused, not checked (a CSR
-    /// has no validity and no signer).
+    /// has no validity and no signer; only a PKCS#12 export has a passphrase).
     pub fn hidden(&self, id: FieldId) -> bool {
-        self.kind == FormKind::Generate
-            && self.value(FieldId::Kind) == "csr"
-            && matches!(id, FieldId::Days | FieldId::Ca)
+        use FieldId as F;
+        match self.kind {
+            FormKind::Generate => self.value(F::Kind) == "csr" && matches!(id, F::Days | F::Ca),
+            FormKind::Export { .. } => {
+                self.value(F::Format) != "p12" && matches!(id, F::NewPassphrase | F::Repeat)
+            }
+            FormKind::KeyPass { .. } => match self.value(F::KeyOp) {
+                "encrypt" => id == F::Passphrase,
+                "decrypt" => matches!(id, F::NewPassphrase | F::Repeat),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     /// A warning that does not stop the form (shown under it): a server certificate valid
     /// longer than browsers accept.
     pub fn warning(&self) -> Option<String> {
+        if matches!(self.kind, FormKind::KeyPass { .. }) && self.value(FieldId::KeyOp) == "decrypt"
+        {
+            return Some(DECRYPT_WARNING.into());
+        }
         let server = match self.kind {
             FormKind::Generate => self.value(FieldId::Kind) == "server",
             FormKind::Sign { .. } => self.value(FieldId::Profile) == "server",
@@ -400,11 +475,12 @@ impl Form {
     fn follow_format_extension(&mut self) {
         let ext = match self.value(FieldId::Format) {
             "der" => "der",
+            "p12" => "p12",
             _ => "pem",
         };
         if let Some(out) = self.field_mut(FieldId::Out) {
             if let Input::Text(s) = &mut out.input {
-                for old in [".pem", ".der"] {
+                for old in [".pem", ".der", ".p12"] {
                     if let Some(stem) = s.strip_suffix(old) {
                         *s = format!("{stem}.{ext}");
                         break;
@@ -450,6 +526,17 @@ impl Form {
         for (f, hidden) in self.fields.iter_mut().zip(hidden) {
             f.error = if hidden { None } else { check(f) };
         }
+        // A new passphrase is typed twice, unseen: both must agree.
+        let (new, again) = (
+            self.value(FieldId::NewPassphrase),
+            self.value(FieldId::Repeat),
+        );
+        if !self.hidden(FieldId::Repeat) && new != again {
+            if let Some(f) = self.field_mut(FieldId::Repeat) {
+                f.error
+                    .get_or_insert_with(|| "the two passphrases differ".into());
+            }
+        }
         if let Some(bad) = self.fields.iter().position(|f| f.error.is_some()) {
             self.focus = bad;
             return None;
@@ -492,6 +579,28 @@ impl Form {
                 args.ca = opt(F::Ca).filter(|_| kind != GenKind::Csr);
                 args.dir = self.value(F::Dir).trim().trim_matches('/').to_string();
                 ActionRequest::Generate(Box::new(args))
+            }
+            FormKind::Export { sel } if self.value(F::Format) == "p12" => {
+                ActionRequest::ExportP12 {
+                    sel: sel.clone(),
+                    out: PathBuf::from(self.value(F::Out).trim()),
+                    pass: Secret::new(self.value(F::NewPassphrase)),
+                }
+            }
+            FormKind::KeyPass { sel } => {
+                use crate::actions::key::KeyPassOp;
+                let op = match self.value(F::KeyOp) {
+                    "encrypt" => KeyPassOp::Encrypt,
+                    "decrypt" => KeyPassOp::Decrypt,
+                    _ => KeyPassOp::Passwd,
+                };
+                let shown = |id| (!self.hidden(id)).then(|| Secret::new(self.value(id)));
+                ActionRequest::KeyPass {
+                    sel: sel.clone(),
+                    op,
+                    current: shown(F::Passphrase),
+                    new: shown(F::NewPassphrase),
+                }
             }
             FormKind::Export { sel } => ActionRequest::Export {
                 sel: sel.clone(),

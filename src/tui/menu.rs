@@ -30,6 +30,7 @@ fn item_kinds(action: Action) -> Option<&'static [ItemKind]> {
     match action {
         Action::Trust | Action::Revoke | Action::Export => Some(&[ItemKind::Certificate]),
         Action::Sign => Some(&[ItemKind::Csr]),
+        Action::KeyPass => Some(&[ItemKind::PrivateKey]),
         _ => None,
     }
 }

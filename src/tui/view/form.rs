@@ -15,6 +15,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthChar;
 
 const LABEL: usize = 13;
+const MASK: &str = "•";
 /// Marker, label, star and a space before a value.
 const VALUE_COL: usize = LABEL + 3;
 
@@ -52,9 +53,19 @@ pub fn lines(app: &App, form: &Form, width: usize) -> (Vec<Line<'static>>, usize
             format!("{marker}{:<LABEL$}{star} ", f.label),
             t.label(),
         )];
-        match &f.input {
+        // A passphrase shows one dot per character, never the text.
+        let masked;
+        let (input, cursor_at) = match &f.input {
+            Input::Text(s) if f.secret => {
+                let before = s[..f.cursor.min(s.len())].chars().count();
+                masked = Input::Text(MASK.repeat(s.chars().count()));
+                (&masked, before * MASK.len())
+            }
+            other => (other, f.cursor),
+        };
+        match input {
             Input::Text(s) if focused => {
-                let (shown, col) = window(s, f.cursor, room);
+                let (shown, col) = window(s, cursor_at, room);
                 spans.push(Span::raw(shown));
                 cursor = Some(VALUE_COL + col);
                 if s.is_empty() && !f.hint.is_empty() {
