@@ -26,6 +26,7 @@ fn type_str(app: &mut App, s: &str) -> Vec<Effect> {
 }
 
 fn select(app: &mut App, name: &str) {
+    keys(app, "g");
     while selected_name(app) != name {
         let before = app.selected;
         keys(app, "j");
@@ -644,4 +645,129 @@ fn line_of(screen: &str, needle: &str) -> String {
         .find(|l| l.contains(needle))
         .unwrap_or("")
         .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renew
+
+fn pubkey_and_serial(root: &Path, file: &str) -> (String, String) {
+    let out = |args: &[&str]| String::from_utf8_lossy(&openssl_in(root, args).stdout).into_owned();
+    (
+        out(&["x509", "-in", file, "-noout", "-pubkey"]),
+        out(&["x509", "-in", file, "-noout", "-serial"]),
+    )
+}
+
+/// Every file under `dir`, recursively, with its bytes.
+fn files_under(dir: &Path) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else if let Ok(b) = std::fs::read(&p) {
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn renew_selected(app: &mut App, env: &effects::Env) -> String {
+    let fx = keys_fx(app, 'R');
+    run_effects(app, env, fx);
+    let Overlay::Confirm(dlg) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    let lines = dlg.prepared.0.lines.join("\n");
+    let fx = press(app, KeyCode::Char('y'));
+    run_effects(app, env, fx);
+    assert!(
+        app.notice.as_ref().is_some_and(|n| !n.error),
+        "{:?}",
+        app.notice
+    );
+    lines
+}
+
+#[test]
+fn renew_a_ca_signed_leaf_and_a_self_signed_ca_openssl_verifies_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    ca_and_csr_store(&root);
+    let (mut app, env) = real_app(&root);
+    // A leaf signed by the CA, its key in the store (made with the new-certificate form).
+    keys(&mut app, "n");
+    type_str(&mut app, "leaf.example");
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::Right);
+    let fx = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, fx);
+    let fx = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, fx);
+    let leaf = "leaf.example.pem";
+    let old = std::fs::read(root.join(leaf)).unwrap();
+    let (old_pub, old_serial) = pubkey_and_serial(&root, leaf);
+    assert_eq!(app.selected_item().unwrap().path, leaf);
+
+    let lines = renew_selected(&mut app, &env);
+    assert!(lines.contains("issuer  Menu Test CA (ca.pem)"), "{lines}");
+    assert!(lines.contains("valid   398 days"), "{lines}");
+    assert!(
+        lines.contains("key     the same: private/leaf.example.key"),
+        "{lines}"
+    );
+    let out = openssl_verify(&root, leaf);
+    assert!(out.contains(": OK"), "{out}");
+    let (new_pub, new_serial) = pubkey_and_serial(&root, leaf);
+    assert_eq!(new_pub, old_pub, "same key");
+    assert_ne!(new_serial, old_serial, "a new certificate");
+    let san = openssl_in(
+        &root,
+        &["x509", "-in", leaf, "-noout", "-ext", "subjectAltName"],
+    );
+    assert!(String::from_utf8_lossy(&san.stdout).contains("DNS:leaf.example"));
+    assert!(
+        files_under(&root.join("history")).contains(&old),
+        "the old certificate is in history"
+    );
+
+    // The self-signed CA: renewed self-signed, still a CA that verifies itself.
+    scan_into(&mut app, &root);
+    select(&mut app, "Menu Test CA");
+    let lines = renew_selected(&mut app, &env);
+    assert!(lines.contains("issuer  self-signed"), "{lines}");
+    let o = openssl_in(&root, &["verify", "-CAfile", "ca.pem", "ca.pem"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bc = openssl_in(
+        &root,
+        &[
+            "x509",
+            "-in",
+            "ca.pem",
+            "-noout",
+            "-ext",
+            "basicConstraints",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bc.stdout).contains("CA:TRUE"));
+}
+
+#[test]
+fn renew_without_the_key_in_the_store_is_refused() {
+    let mut app = app_with(store(), 80, 24);
+    select(&mut app, "mail.example.com");
+    let fx = keys_fx(&mut app, 'R');
+    let [Effect::BuildPlan(req)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let inv = app.inventory.clone();
+    let env = effects::Env::new("/nonexistent");
+    let Some(Msg::PlanReady(Err(e))) = effects::execute(&fx[0], &env, &inv) else {
+        panic!("{req:?}")
+    };
+    assert!(
+        e.contains("private key of mail.example.com is not in the store"),
+        "{e}"
+    );
 }

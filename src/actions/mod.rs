@@ -20,6 +20,7 @@ pub mod key;
 pub mod keyout;
 pub mod keystore;
 mod rehash;
+pub mod renew;
 pub mod replace_cert;
 mod revoke;
 mod sign;

@@ -768,6 +768,63 @@ pub fn issue(req: &IssueRequest, key: &KeyPair, signer: Option<Signer>) -> Resul
     Ok(Issued::from_der(der))
 }
 
+/// Issue `cert_der` again for the same `key`: its subject and SANs copied, a new validity and
+/// serial, usages from `profile` (what renewing a certificate means); self-signed when
+/// `signer` is `None`.
+pub fn reissue(
+    cert_der: &[u8],
+    key: &KeyPair,
+    profile: Profile,
+    not_before: time::OffsetDateTime,
+    not_after: time::OffsetDateTime,
+    signer: Option<Signer>,
+) -> Result<Issued> {
+    let (_, cert) = X509Certificate::from_der(cert_der)
+        .map_err(|e| anyhow!("certificate does not parse: {e}"))?;
+    let mut sans = Vec::new();
+    for ext in cert.iter_extensions() {
+        if let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() {
+            for g in &san.general_names {
+                sans.push(general_name_to_string(g)?);
+            }
+        }
+    }
+    let path_len = (profile == Profile::Ca)
+        .then(|| cert.basic_constraints().ok().flatten())
+        .flatten()
+        .and_then(|b| b.value.path_len_constraint)
+        .and_then(|n| u8::try_from(n).ok());
+    let dn = dn_from_x509(cert.subject())?;
+    let mut params = profile_params(
+        profile,
+        dn,
+        parse_sans(&sans)?,
+        not_before,
+        not_after,
+        path_len,
+        key_is_rsa(key),
+    )?;
+    let der = match signer {
+        None => params
+            .self_signed(key)
+            .map_err(|e| anyhow!("self-signing failed: {e}"))?
+            .der()
+            .to_vec(),
+        Some(signer) => {
+            let checked = check_signer(&signer)?;
+            params.use_authority_key_identifier_extension = true;
+            let der = params
+                .signed_by(key, &checked.issuer)
+                .map_err(|e| anyhow!("signing failed: {e}"))?
+                .der()
+                .to_vec();
+            check_issuer_name(&der, &checked.subject_raw)?;
+            der
+        }
+    };
+    Ok(Issued::from_der(der))
+}
+
 /// A PKCS#10 request (DER) for `subject` and `sans`, signed with `key`. Carries only the subject
 /// and SANs: the CA decides usages.
 pub fn make_csr(subject: &SubjectSpec, sans: &[String], key: &KeyPair) -> Result<Vec<u8>> {

@@ -902,7 +902,8 @@ impl App {
             | Action::Import
             | Action::Sign
             | Action::Dhparam
-            | Action::KeyPass => return self.start_action(action),
+            | Action::KeyPass
+            | Action::Renew => return self.start_action(action),
             Action::Menu => self.open_menu(),
             // Form and confirm actions only arrive in their own contexts (handled above).
             Action::NextField

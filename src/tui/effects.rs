@@ -81,6 +81,10 @@ pub enum ActionRequest {
         out: PathBuf,
         pass: Secret,
     },
+    /// Issue the certificate `sel` (sha256) again with its key and signer, as long as before.
+    Renew {
+        sel: String,
+    },
     /// Encrypt, re-encrypt or decrypt a key file; `current` opens it, `new` protects it.
     KeyPass {
         sel: String,
@@ -107,6 +111,7 @@ impl ActionRequest {
             ActionRequest::Dhparam => "planning dhparam".into(),
             ActionRequest::ExportP12 { .. } => "preparing PKCS#12 export".into(),
             ActionRequest::KeyPass { .. } => "re-writing the key".into(),
+            ActionRequest::Renew { .. } => "renewing".into(),
         }
     }
 }
@@ -238,6 +243,14 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             actions::sign_csr(&ctx, &der, ca, *profile, *days, Some(out))?
         }
         ActionRequest::Dhparam => actions::dhparam(&ctx, 2048, None)?,
+        ActionRequest::Renew { sel } => {
+            let r = actions::renew::renew(&ctx, sel, None)?;
+            facts.push(format!("issuer  {}", r.issuer));
+            facts.push(validity_line(ctx.now, r.days));
+            facts.push(format!("key     the same: {}", r.key_path));
+            facts.push("old     to history (undo with u)".into());
+            r.plan
+        }
         ActionRequest::Trust { sel, dir } => {
             // The confirm dialog is the TUI's --force: it shows the warning above the plan.
             let plan = actions::trust_opts(&ctx, sel, dir, true)?;

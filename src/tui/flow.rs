@@ -74,6 +74,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Sign => "sign",
         Action::Dhparam => "dhparam",
         Action::KeyPass => "key passphrase",
+        Action::Renew => "renew",
         _ => "this change",
     }
 }
@@ -170,7 +171,7 @@ impl App {
                 let form = Form::sign((&it.path, it.index), &it.display_name(), &c.sans, cas);
                 self.overlay = Overlay::Form(form);
             }
-            Action::Trust | Action::Revoke | Action::Export => {
+            Action::Trust | Action::Revoke | Action::Export | Action::Renew => {
                 let Some((sel, label)) = self.selected_cert() else {
                     self.notice =
                         Some(Notice::error(format!("{name}: select a certificate first")));
@@ -179,6 +180,7 @@ impl App {
                 let req = match action {
                     Action::Trust => ActionRequest::Trust { sel, dir },
                     Action::Revoke => ActionRequest::Revoke { sel, dir },
+                    Action::Renew => ActionRequest::Renew { sel },
                     _ => {
                         self.overlay = Overlay::Form(Form::export(sel, &label, &self.cwd));
                         return Vec::new();

@@ -102,6 +102,8 @@ pub enum Action {
     Dhparam,
     /// Encrypt, re-encrypt or decrypt the selected key file (form, masked fields).
     KeyPass,
+    /// Issue the selected certificate again: same key, names, signer; new validity.
+    Renew,
     /// What can be done to the selected item, with its keys (`a` / `:`).
     Menu,
     // Forms.
@@ -263,6 +265,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('l')],                       A::Reload,       "reload the server (configured command)", None),
     b(C::Actions, &[ch('p')],                       A::Probe,        "probe a TLS port (form)",     None),
     b(C::Actions, &[ch('S')],                       A::Sign,         "sign a CSR with a CA (form)", None),
+    b(C::Actions, &[ch('R')],                       A::Renew,        "renew: same key and names",   None),
     b(C::Actions, &[ch('K')],                       A::KeyPass,      "key passphrase (form)",       None),
     b(C::Actions, &[ch('D')],                       A::Dhparam,      "DH params (ffdhe2048.pem)", None),
     b(C::Menu,    &[k(KeyCode::Enter)],             A::Open,         "run the selected action",     Some("run")),

@@ -28,7 +28,9 @@ pub struct Menu {
 /// Whether `action` acts on one item, and then on which kinds.
 fn item_kinds(action: Action) -> Option<&'static [ItemKind]> {
     match action {
-        Action::Trust | Action::Revoke | Action::Export => Some(&[ItemKind::Certificate]),
+        Action::Trust | Action::Revoke | Action::Export | Action::Renew => {
+            Some(&[ItemKind::Certificate])
+        }
         Action::Sign => Some(&[ItemKind::Csr]),
         Action::KeyPass => Some(&[ItemKind::PrivateKey]),
         _ => None,
