@@ -980,3 +980,64 @@ fn undo_after_trust_restores_the_trust_dir() {
     let a = cd(st, &["audit", "--no-system-trust"]);
     assert!(!a.stdout.contains("dangling-link"), "{}", a.stdout);
 }
+
+/// `renew`: the same key and names, signed again by the same CA, the old file in history;
+/// `--read-only` refuses it before anything runs.
+#[test]
+fn renew_keeps_the_key_and_the_signer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let st = new_store(tmp.path());
+    let st = st.as_path();
+    cd(st, &["generate", "ca", "--cn", "Renew CA"]).ok();
+    cd(
+        st,
+        &[
+            "generate",
+            "server",
+            "--cn",
+            "renew.example",
+            "--ca",
+            "Renew CA",
+            "--days",
+            "30",
+        ],
+    )
+    .ok();
+    let pubkey = |st: &Path| {
+        verify_ok(
+            st,
+            &["x509", "-in", "renew.example.pem", "-noout", "-pubkey"],
+        )
+    };
+    let before = pubkey(st);
+    let old = std::fs::read(st.join("renew.example.pem")).unwrap();
+    let ro = cd(st, &["--read-only", "renew", "renew.example"]);
+    assert!(
+        fail(&ro).stderr.contains("read-only: `renew` writes"),
+        "{}",
+        ro.stderr
+    );
+    assert_eq!(std::fs::read(st.join("renew.example.pem")).unwrap(), old);
+    cd(st, &["renew", "renew.example", "--days", "90"]).ok();
+    assert_ne!(std::fs::read(st.join("renew.example.pem")).unwrap(), old);
+    assert_eq!(pubkey(st), before, "same key");
+    verify_ok(
+        st,
+        &["verify", "-CAfile", "renew-ca.pem", "renew.example.pem"],
+    );
+    let end = verify_ok(
+        st,
+        &[
+            "x509",
+            "-in",
+            "renew.example.pem",
+            "-noout",
+            "-enddate",
+            "-ext",
+            "subjectAltName",
+        ],
+    );
+    assert!(end.contains("DNS:renew.example"), "{end}");
+    let hist = snapshot(&st.join("history"), &[]);
+    assert!(!hist.is_empty(), "the old certificate went to history");
+}

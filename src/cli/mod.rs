@@ -21,6 +21,7 @@ pub mod prompt;
 pub mod read_only;
 pub mod recover;
 pub mod rehash;
+pub mod renew;
 pub mod replace_cert;
 pub mod revoke;
 pub mod show;
@@ -69,6 +70,9 @@ pub enum Command {
     Generate(generate::Args),
     /// Issue a certificate from a CSR with a CA of the store (the key stays where it was made).
     Sign(sign::Args),
+    /// Issue a certificate again with the same key, names and signer and a new validity (the
+    /// old file goes to history).
+    Renew(renew::Args),
     /// Import certificates and keys (PEM, DER, PKCS#7, PKCS#12, encrypted keys).
     Import(import::Args),
     /// Replace a server's certificate and key under the exact file names its config names
@@ -157,6 +161,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Trust(a) => trust::run(&g, a),
             Command::Revoke(a) => revoke::run(&g, a),
             Command::Rehash(a) => rehash::run(&g, a),
+            Command::Renew(a) => renew::run(&g, a),
             Command::Export(a) => export::run(&g, a),
             Command::Recover(a) => recover::run(&g, a),
             Command::Undo(a) => undo::run(&g, a),

@@ -16,6 +16,7 @@ pub fn writes(cmd: &Command) -> Option<&'static str> {
         | Command::Man(_) => None,
         Command::Generate(a) => unless_dry(a.write.dry_run, "generate"),
         Command::Sign(a) => unless_dry(a.write.dry_run, "sign"),
+        Command::Renew(a) => unless_dry(a.write.dry_run, "renew"),
         Command::Import(a) => unless_dry(a.write.dry_run, "import"),
         Command::ReplaceCert(a) => unless_dry(a.write.dry_run, "replace-cert"),
         Command::Trust(a) => unless_dry(a.write.dry_run, "trust"),
