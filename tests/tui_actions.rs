@@ -356,6 +356,7 @@ fn trust_revoke_rehash_undo_go_straight_to_build_plan() {
             ActionRequest::Import {
                 files: vec!["/tmp/a.pem".into(), "/tmp/b.key".into()],
                 dir: "imported".into(),
+                pass: None,
             }
         ),
         other => panic!("{other:?}"),

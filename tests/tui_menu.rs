@@ -771,3 +771,83 @@ fn renew_without_the_key_in_the_store_is_refused() {
         "{e}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Import with a passphrase field
+
+#[test]
+fn import_a_pkcs12_with_the_passphrase_typed_in_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap().join("s");
+    std::fs::create_dir(&root).unwrap();
+    let w = root.parent().unwrap().to_path_buf();
+    for args in [
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "p.key",
+            "-out",
+            "p.pem",
+            "-subj",
+            "/CN=p12.example",
+            "-days",
+            "30",
+        ][..],
+        &[
+            "pkcs12",
+            "-export",
+            "-in",
+            "p.pem",
+            "-inkey",
+            "p.key",
+            "-passout",
+            "pass:imp0rt",
+            "-out",
+            "in.p12",
+        ][..],
+    ] {
+        let o = openssl_in(&w, args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (mut app, env) = real_app(&root);
+    keys(&mut app, "i");
+    type_str(&mut app, w.join("in.p12").to_str().unwrap());
+    // Without the passphrase: the form comes back saying why.
+    let fx = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, fx);
+    let Overlay::Form(f) = &app.overlay else {
+        panic!("{:?} {:?}", app.overlay, app.notice)
+    };
+    assert!(
+        f.error.as_deref().unwrap_or("").contains("passphrase"),
+        "{:?}",
+        f.error
+    );
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "imp0rt");
+    assert!(!screen(&app).contains("imp0rt"), "masked");
+    let fx = press(&mut app, KeyCode::Enter);
+    run_effects(&mut app, &env, fx);
+    assert!(
+        matches!(app.overlay, Overlay::Confirm(_)),
+        "{:?}",
+        app.notice
+    );
+    let fx = press(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &env, fx);
+    let names: Vec<String> = app.items().iter().map(|i| i.display_name()).collect();
+    assert!(names.iter().any(|n| n == "p12.example"), "{names:?}");
+    assert!(
+        app.items()
+            .iter()
+            .any(|i| i.kind == certdeck::pki::ItemKind::PrivateKey),
+        "the key came in too"
+    );
+}

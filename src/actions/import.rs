@@ -35,6 +35,8 @@ pub fn import_noted(ctx: &Ctx, args: &ImportArgs) -> Result<(Plan, keyout::Notes
     };
     let mut certs: Vec<Item> = vec![];
     let mut keys: Vec<(Item, keyload::LoadedKey, String)> = vec![];
+    // Keystores that did not open: with nothing else, the passphrase is what is missing.
+    let mut locked: Vec<&str> = vec![];
     for (name, data) in args.files {
         let items = decode_file(data, name, &opts);
         for it in items {
@@ -52,12 +54,18 @@ pub fn import_noted(ctx: &Ctx, args: &ImportArgs) -> Result<(Plan, keyout::Notes
                     };
                     keys.push((it, key, name.clone()));
                 }
-                ItemKind::Keystore => {}
+                ItemKind::Keystore => locked.push(name),
                 other => bail!("{name}: cannot import a {}", other.label()),
             }
         }
     }
     if certs.is_empty() && keys.is_empty() {
+        if !locked.is_empty() {
+            bail!(
+                "nothing to import: {} did not open; give its passphrase",
+                locked.join(", ")
+            );
+        }
         bail!("nothing to import");
     }
     let in_store = |sha: &str| {

@@ -57,6 +57,8 @@ pub enum ActionRequest {
     Import {
         files: Vec<PathBuf>,
         dir: String,
+        /// Opens a PKCS#12 file or an encrypted key (tried before `--passphrase-file`'s).
+        pass: Option<Secret>,
     },
     Export {
         sel: String,
@@ -267,8 +269,14 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         }
         ActionRequest::Revoke { sel, dir } => actions::revoke(&ctx, sel, dir)?,
         ActionRequest::Rehash { dir } => actions::rehash(&ctx, dir)?,
-        ActionRequest::Import { files, dir } => {
+        ActionRequest::Import { files, dir, pass } => {
             let data = read_files(files)?;
+            let mut passes: Vec<Zeroizing<String>> = pass.iter().map(|p| p.0.clone()).collect();
+            passes.extend(env.passphrases.iter().cloned());
+            let ctx = Ctx {
+                passphrases: &passes,
+                ..ctx
+            };
             let args = ImportArgs {
                 files: &data,
                 dir: dir.clone(),

@@ -285,6 +285,11 @@ impl Form {
             fields: vec![
                 Field::text(F::Files, "Files", "paths, comma separated").required(),
                 Field::text(F::Dir, "Into dir", "store-relative; empty = store root"),
+                Field::secret(
+                    F::Passphrase,
+                    "Passphrase",
+                    "of a PKCS#12 file or encrypted key",
+                ),
             ],
             focus: 0,
             error: None,
@@ -630,6 +635,9 @@ impl Form {
                     .map(PathBuf::from)
                     .collect(),
                 dir: self.value(F::Dir).trim().trim_matches('/').to_string(),
+                pass: Some(self.value(F::Passphrase))
+                    .filter(|p| !p.is_empty())
+                    .map(Secret::new),
             },
         }
     }
