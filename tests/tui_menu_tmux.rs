@@ -90,3 +90,67 @@ fn hint_line_and_read_only_menu_at_80x24_and_60x20() {
         t.wait_for("CERTDECK-EXITED-0");
     }
 }
+
+/// In a real terminal: `R` renews the self-signed CA (same key; it verifies itself after),
+/// then `K` encrypts its key with a passphrase that never shows (dots only), and openssl opens
+/// the key with that passphrase.
+#[test]
+fn renew_and_masked_key_passphrase_at_80x24() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = std::fs::canonicalize(tmp.path()).unwrap();
+    ca_and_csr_store(&store);
+    let old = std::fs::read(store.join("ca.pem")).unwrap();
+    let t = Tmux::certdeck(&format!("--store {}", store.display()), 80, 24);
+    t.wait_for("ca.key");
+    t.wait_until("the CA selected", |s| {
+        line_with(s, "›Menu Test CA").contains("cert")
+    });
+    t.keys(&["R"]);
+    let s = t.wait_for("Apply?");
+    t.assert_fits(&s);
+    assert!(
+        s.contains("issuer  self-signed") && s.contains("key     the same: private/ca.key"),
+        "{s}"
+    );
+    t.keys(&["y"]);
+    t.wait_for("applied: renew Menu Test CA");
+    assert_ne!(std::fs::read(store.join("ca.pem")).unwrap(), old);
+    let o = Command::new("openssl")
+        .current_dir(&store)
+        .args(["verify", "-CAfile", "ca.pem", "ca.pem"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    t.keys(&["G"]);
+    t.wait_until("the key selected", |s| {
+        line_with(s, "›ca.key").contains("key")
+    });
+    t.keys(&["K"]);
+    t.wait_for("Key passphrase: private/ca.key");
+    t.keys(&["-l", "Tty-Secret-1"]);
+    t.keys(&["Tab"]);
+    t.keys(&["-l", "Tty-Secret-1"]);
+    let s = t.wait_for("••••••••••••");
+    assert!(!s.contains("Tty-Secret"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Apply?");
+    assert!(!s.contains("Tty-Secret"), "{s}");
+    t.keys(&["y"]);
+    t.wait_for("applied: key encrypt private/ca.key");
+    let o = Command::new("openssl")
+        .current_dir(&store)
+        .args([
+            "pkey",
+            "-in",
+            "private/ca.key",
+            "-passin",
+            "pass:Tty-Secret-1",
+            "-noout",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    t.keys(&["q"]);
+    t.wait_for("CERTDECK-EXITED-0");
+}
