@@ -154,3 +154,50 @@ fn renew_and_masked_key_passphrase_at_80x24() {
     t.keys(&["q"]);
     t.wait_for("CERTDECK-EXITED-0");
 }
+
+/// In a real terminal: `e`, format p12, a path typed over the suggestion, the passphrase
+/// twice (dots only); the file is 0600 and `openssl pkcs12 -info` opens it with that passphrase.
+#[test]
+fn export_pkcs12_at_80x24() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = std::fs::canonicalize(tmp.path()).unwrap().join("s");
+    std::fs::create_dir(&store).unwrap();
+    ca_and_csr_store(&store);
+    let out = store.parent().unwrap().join("ca.p12");
+    let t = Tmux::certdeck(&format!("--store {}", store.display()), 80, 24);
+    t.wait_until("the CA selected", |s| {
+        line_with(s, "›Menu Test CA").contains("cert")
+    });
+    t.keys(&["e"]);
+    t.wait_for("Export Menu Test CA");
+    t.keys(&["Up", "Left"]);
+    t.wait_for("‹ p12 ›");
+    t.keys(&["Tab", "C-u", "-l", out.to_str().unwrap()]);
+    t.keys(&["Tab", "-l", "P12-tty-pass", "Tab", "-l", "P12-tty-pass"]);
+    let s = t.wait_for("••••••••••••");
+    assert!(!s.contains("P12-tty-pass"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Apply?");
+    assert!(s.contains("mode 0600"), "{s}");
+    t.keys(&["y"]);
+    t.wait_for("exported");
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let o = Command::new("openssl")
+        .args([
+            "pkcs12",
+            "-info",
+            "-noenc",
+            "-passin",
+            "pass:P12-tty-pass",
+            "-in",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("PRIVATE KEY"));
+    t.keys(&["q"]);
+    t.wait_for("CERTDECK-EXITED-0");
+}
