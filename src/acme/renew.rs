@@ -116,7 +116,7 @@ mod tests {
         let c = f(0, 90 * 86_400);
         assert!(!decide(&c, None, None, 59 * 86_400).due);
         assert!(decide(&c, None, None, 60 * 86_400).due);
-        assert!(decide(&c, Some(10), None, 79 * 86_400).due == false);
+        assert!(!decide(&c, Some(10), None, 79 * 86_400).due);
         assert!(decide(&c, Some(10), None, 80 * 86_400).due);
     }
 

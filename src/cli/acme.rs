@@ -26,7 +26,7 @@ use crate::text::escape_control as esc;
 #[derive(clap::Subcommand, Debug)]
 pub enum Cmd {
     /// Get a certificate for NAME's domains from an ACME CA and install it.
-    Issue(IssueArgs),
+    Issue(Box<IssueArgs>),
     /// Renew the lineages that are due (all when NAME is absent). Exit 0 all well, 1 a renewal
     /// failed but the certificate still has time, 2 a certificate expires before the next try.
     Renew(RenewArgs),
@@ -145,7 +145,7 @@ pub fn writes(c: &Cmd) -> Option<&'static str> {
 
 pub fn run(g: &Global, c: Cmd) -> Result<ExitCode> {
     match c {
-        Cmd::Issue(a) => issue(g, a),
+        Cmd::Issue(a) => issue(g, *a),
         Cmd::Renew(a) => renew(g, a),
         Cmd::Revoke(a) => revoke(g, a),
         Cmd::List(a) => list(g, a),
