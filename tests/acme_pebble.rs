@@ -301,3 +301,128 @@ fn acme_list_is_read_only_and_issue_is_refused_read_only() {
     assert_ne!(r.code, Some(0));
     assert!(r.stderr.contains("read-only"), "{}", r.stderr);
 }
+
+/// nginx in the foreground, one process (`master_process off`), killed by PID on drop.
+struct Nginx(std::process::Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nginx(dir: &Path, conf: &str) -> Nginx {
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let bin = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("nginx (apt install nginx-light)");
+    let child = std::process::Command::new(bin)
+        .arg("-p")
+        .arg(dir)
+        .args(["-c", "nginx.conf", "-e", "error.log"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    Nginx(child)
+}
+
+fn wait_port(port: u16) {
+    let t = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "nothing listens on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn http01_webroot_served_by_nginx_then_nginx_serves_the_certificate() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    let webroot = t.path().join("www");
+    let ngx = t.path().join("nginx");
+    for d in [&store, &webroot, &ngx] {
+        std::fs::create_dir(d).unwrap();
+    }
+    std::fs::write(webroot.join("index.html"), "hello\n").unwrap();
+    let p = Pebble::start(t.path(), 0);
+    let common = "daemon off; master_process off; pid nginx.pid; events {} http { access_log off; \
+        client_body_temp_path tmp; proxy_temp_path tmp; fastcgi_temp_path tmp; uwsgi_temp_path tmp; scgi_temp_path tmp;";
+    std::fs::create_dir(ngx.join("tmp")).unwrap();
+    let http = nginx(
+        &ngx,
+        &format!(
+            "{common} server {{ listen 127.0.0.1:{}; root {}; }} }}\n",
+            p.http_port,
+            webroot.display()
+        ),
+    );
+    wait_port(p.http_port);
+    run(
+        &store,
+        &issue_args(
+            &p,
+            "web",
+            &[
+                "--domain",
+                "a.test",
+                "--domain",
+                "www.a.test",
+                "--http-01-webroot",
+                webroot.to_str().unwrap(),
+            ],
+        ),
+    )
+    .ok();
+    verify(&p, &store, "web");
+    // The challenge files are gone again.
+    let left = walk_files(&webroot.join(".well-known/acme-challenge"));
+    assert!(left.is_empty(), "{left:?}");
+    drop(http);
+
+    // nginx serves the issued certificate; curl trusts only Pebble's root.
+    let port = pebble::free_port();
+    let lin = store.join("acme/web");
+    let ngx2 = t.path().join("nginx2");
+    std::fs::create_dir_all(ngx2.join("tmp")).unwrap();
+    let _https = nginx(
+        &ngx2,
+        &format!(
+            "{common} server {{ listen 127.0.0.1:{port} ssl; server_name a.test; ssl_certificate {}; ssl_certificate_key {}; root {}; }} }}\n",
+            lin.join("fullchain.pem").display(),
+            lin.join("privkey.pem").display(),
+            webroot.display()
+        ),
+    );
+    wait_port(port);
+    let o = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "5",
+            "--cacert",
+        ])
+        .arg(store.join("../root.pem"))
+        .args([
+            "--resolve",
+            &format!("www.a.test:{port}:127.0.0.1"),
+            &format!("https://www.a.test:{port}/"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "200",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
