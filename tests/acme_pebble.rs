@@ -148,9 +148,30 @@ fn http01_standalone_two_names_then_renew_not_due_and_forced() {
     assert_eq!(v[0]["due_now"], false);
     assert_eq!(v[0]["last"]["result"], "issued");
 
-    // Not due: nothing written at all.
+    // The store's reload command (the deploy hook) leaves a mark outside the store.
+    let marker = t.path().join("reloaded");
+    let cfg = t.path().join("certdeck.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[stores.web]\npath = {:?}\nreload_command = \"echo x >> {}\"\n",
+            store.display().to_string(),
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let renew = |extra: &[&str]| {
+        let mut a = vec![
+            "--config", cfg, "--store", "web", "acme", "renew", "--reload", "--json",
+        ];
+        a.extend(extra);
+        common::certdeck(&a)
+    };
+
+    // Not due: nothing written at all, no reload.
     let before = snapshot(&store, &[]);
-    let r = cd(&store, &["acme", "renew", "--json"]);
+    let r = renew(&[]);
     r.ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v[0]["result"], "not-due", "{v}");
@@ -163,8 +184,14 @@ fn http01_standalone_two_names_then_renew_not_due_and_forced() {
     // --force: a new serial, the old certificate kept in history.
     let old_serial = serial_of(&store, "acme/web/cert.pem");
     let old_cert = std::fs::read(lin.join("cert.pem")).unwrap();
-    let r = cd(&store, &["acme", "renew", "web", "--force", "--json"]);
+    assert!(!marker.exists(), "reload ran though nothing was renewed");
+    let r = renew(&["web", "--force"]);
     r.ok();
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap(),
+        "x\n",
+        "reload did not run once"
+    );
     let new_serial = serial_of(&store, "acme/web/cert.pem");
     assert_ne!(old_serial, new_serial);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
