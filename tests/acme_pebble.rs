@@ -139,9 +139,11 @@ fn http01_standalone_two_names_then_renew_not_due_and_forced() {
         "{sans}"
     );
 
-    // list shows the lineage with its due date and last result.
+    // list shows the lineage with its due date and last result, and writes nothing.
+    let before_list = snapshot(&store, &[]);
     let l = cd(&store, &["acme", "list", "--json"]);
     l.ok();
+    assert_eq!(snapshot(&store, &[]), before_list);
     let v: serde_json::Value = serde_json::from_str(&l.stdout).unwrap();
     assert_eq!(v[0]["name"], "web");
     assert_eq!(v[0]["domains"], serde_json::json!(["a.test", "www.a.test"]));

@@ -575,6 +575,8 @@ struct ListRow {
 
 fn list(g: &Global, a: ListArgs) -> Result<ExitCode> {
     let dir = store_dir(g)?;
+    // Reads only: sandboxed like audit, so a bug here cannot write.
+    let _ = crate::sandbox::restrict_to_read_only(false);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let rows: Vec<ListRow> = lineage::list(&dir)
         .into_iter()
