@@ -3,6 +3,7 @@
 //! `pki` is pure functions over bytes, `store` is the directory as servers see it, `tui` and
 //! `cli` are thin front ends. See DESIGN.md in the shared folder and README.md.
 
+pub mod acme;
 pub mod actions;
 pub mod audit;
 pub mod cli;

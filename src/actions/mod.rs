@@ -11,6 +11,7 @@ use crate::pki::Item;
 use crate::store::inventory::Inventory;
 use crate::store::select;
 
+pub mod acme_deploy;
 mod bundle;
 pub mod export;
 pub mod export_to;

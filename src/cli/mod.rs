@@ -2,6 +2,7 @@
 //! dispatch and its output; the logic is in `actions`, `store`, `audit` and `pki`. The binary
 //! only parses and calls `run`.
 
+pub mod acme;
 pub mod audit;
 pub mod completions;
 pub mod demo;
@@ -90,6 +91,10 @@ pub enum Command {
     Recover(recover::Args),
     /// Reverse the last applied change (from the journal).
     Undo(undo::Args),
+    /// ACME (Let's Encrypt and other CAs): issue, renew, revoke and list lineages whose files
+    /// certdeck writes (acme/NAME/ or the files a server config names).
+    #[command(subcommand)]
+    Acme(acme::Cmd),
     /// Java PKCS#12 keystores, keytool style (FILE is store-relative).
     #[command(subcommand)]
     Keystore(keystore::Cmd),
@@ -165,6 +170,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Export(a) => export::run(&g, a),
             Command::Recover(a) => recover::run(&g, a),
             Command::Undo(a) => undo::run(&g, a),
+            Command::Acme(c) => acme::run(&g, c),
             Command::Keystore(c) => keystore::run(&g, c),
             Command::Key(c) => key::run(&g, c),
             Command::Probe(a) => probe::run(&g, a),

@@ -1,7 +1,7 @@
 //! Which commands write. `--read-only` is checked once, here, before any command runs; the
 //! match is exhaustive so a new subcommand must say whether it writes.
 
-use super::{history, key, keystore, Command};
+use super::{acme, history, key, keystore, Command};
 
 /// The name of the command when running it would write something (to the store or, for
 /// `export` and `demo`, anywhere); `None` for commands that only read (and dry runs).
@@ -28,6 +28,8 @@ pub fn writes(cmd: &Command) -> Option<&'static str> {
         Command::Undo(_) => Some("undo"),
         Command::Demo(_) => Some("demo"),
         Command::History(history::Cmd::Prune(a)) => unless_dry(a.dry_run, "history prune"),
+        // acme list and renew --dry-run read; issue, renew, revoke write.
+        Command::Acme(cmd) => acme::writes(cmd),
         Command::Keystore(cmd) => match cmd {
             keystore::Cmd::List(_) => None,
             keystore::Cmd::Genkeypair(a) => unless_dry(a.write.dry_run, "keystore genkeypair"),
