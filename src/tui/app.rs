@@ -62,6 +62,8 @@ pub enum Effect {
     Redraw,
     /// Restore the terminal, stop the process (SIGTSTP), take the terminal back on resume.
     Suspend,
+    /// Put this text on the user's clipboard (OSC 52 to the terminal).
+    Copy(String),
 }
 
 /// The inventory to verify, and which certificates (item indices; `None`: all); effects
@@ -220,6 +222,8 @@ pub struct App {
     pub busy: Option<String>,
     /// Advanced on every tick while busy: the spinner frame.
     pub spinner: usize,
+    /// OSC 52 copying (`y`, `Y`): on unless `--no-clipboard`.
+    pub clipboard: super::clipboard::Clipboard,
     /// The form a running `BuildPlan` came from: reopened with the error if building fails.
     pub(super) pending_form: Option<super::form::Form>,
 }
@@ -283,6 +287,7 @@ impl App {
             reload_configured: false,
             busy: None,
             spinner: 0,
+            clipboard: Default::default(),
             pending_form: None,
         }
     }
@@ -600,6 +605,8 @@ impl App {
     pub fn context(&self) -> Context {
         if self.help {
             Context::Help
+        } else if self.clipboard.menu.is_some() {
+            Context::Copy
         } else if matches!(self.overlay, Overlay::Form(_)) {
             Context::Form
         } else if matches!(self.overlay, Overlay::Confirm(_)) {
@@ -865,6 +872,7 @@ impl App {
                 self.findings_act(action, page);
                 return Vec::new();
             }
+            (Context::Copy, _) => return self.copy_menu_act(action),
             (Context::Help, a) if a != Action::Back => {
                 let page = view::help_page(self);
                 self.help_scroll = scrolled(self.help_scroll, a, page, view::help_max_scroll(self));
@@ -885,6 +893,10 @@ impl App {
             Action::Findings => {
                 self.overlay = Overlay::Findings(super::findings::FindingsView { selected: 0 });
             }
+            Action::CopyFingerprint => {
+                return self.copy(super::clipboard::What::Fingerprint);
+            }
+            Action::CopyMenu => self.clipboard.menu = Some(0),
             Action::NewCert
             | Action::Trust
             | Action::Revoke

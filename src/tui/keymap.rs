@@ -26,6 +26,8 @@ pub enum Context {
     Pager,
     /// The findings view.
     Findings,
+    /// The `Y` menu: what to copy to the clipboard.
+    Copy,
 }
 
 impl Context {
@@ -43,6 +45,7 @@ impl Context {
             Context::Confirm => "Confirm a plan",
             Context::Pager => "Message / log",
             Context::Findings => "Findings view",
+            Context::Copy => "Copy menu (Y)",
         }
     }
 }
@@ -80,6 +83,10 @@ pub enum Action {
     Messages,
     /// Every finding of the store (what `certdeck audit` reports).
     Findings,
+    /// `y`: the selected certificate's SHA-256 fingerprint to the clipboard (OSC 52).
+    CopyFingerprint,
+    /// `Y`: the menu of what else can be copied.
+    CopyMenu,
     // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
     // line still fits 120 columns; the rest are in help.
     NewCert,
@@ -201,6 +208,8 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
     b(C::Normal,  &[ch('f')],                       A::Findings,     "findings (as audit lists)", Some("findings")),
     b(C::Normal,  &[ch('M')],                       A::Messages,     "message log (last 100)",      Some("messages")),
+    b(C::Normal,  &[ch('y')],                       A::CopyFingerprint, "copy the SHA-256 fingerprint (OSC 52)", None),
+    b(C::Normal,  &[ch('Y')],                       A::CopyMenu,     "copy: PEM, subject, serial, path, SHA-1, CSR, chain", None),
     b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
     b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
     b(C::List,    &[ctrl('d')],                     A::HalfPageDown, "half a page down",            None),
@@ -275,6 +284,12 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Findings, &[k(KeyCode::PageUp)],           A::PageUp,       "page up",                     None),
     b(C::Findings, &[ch('g'), k(KeyCode::Home)],    A::Top,          "first finding",               None),
     b(C::Findings, &[ch('G'), k(KeyCode::End)],     A::Bottom,       "last finding",                None),
+    b(C::Copy,    &[k(KeyCode::Enter)],             A::Open,         "copy the chosen entry",       Some("copy")),
+    b(C::Copy,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
+    b(C::Copy,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next entry",                  None),
+    b(C::Copy,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous entry",              None),
+    b(C::Copy,    &[ch('g'), k(KeyCode::Home)],     A::Top,          "first entry",                 None),
+    b(C::Copy,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "last entry",                  None),
 ];
 
 /// The action bound to `ev` in `context` (its own bindings first, then `Normal`, then `Any`).
@@ -308,6 +323,7 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
         C::Confirm => &[C::Confirm],
         C::Pager => &[C::Pager],
         C::Findings => &[C::Findings],
+        C::Copy => &[C::Copy],
         _ => &[C::Help],
     };
     KEYMAP

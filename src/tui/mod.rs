@@ -2,6 +2,7 @@
 //! the one table of bindings, `run` wires the terminal, the scan channel and the file watcher.
 
 pub mod app;
+pub mod clipboard;
 pub mod effects;
 pub mod findings;
 pub mod flow;
@@ -50,6 +51,10 @@ pub struct TuiOptions {
     pub servers: Vec<crate::servers::ServerConfig>,
     /// Days before expiry at which a finding is critical (`--crit-days`, the config's).
     pub crit_days: i64,
+    /// OSC 52 copying (`y`, `Y`); off with `--no-clipboard`.
+    pub clipboard: bool,
+    /// Mouse capture (click, wheel); off with `--no-mouse`.
+    pub mouse: bool,
 }
 
 impl Default for TuiOptions {
@@ -66,6 +71,8 @@ impl Default for TuiOptions {
             analyze: Default::default(),
             servers: Vec::new(),
             crit_days: crate::pki::lint::LintOptions::default().crit_days,
+            clipboard: true,
+            mouse: true,
         }
     }
 }
@@ -111,6 +118,7 @@ fn run_ui(
     app.servers = opts.servers.clone();
     app.crit_days = opts.crit_days;
     app.reload_configured = opts.reload_command.is_some();
+    app.clipboard.enabled = opts.clipboard;
 
     let mut guard = terminal::TerminalGuard::enter()?;
     let term = &mut guard.terminal;
@@ -228,6 +236,7 @@ fn run_ui(
                         term.clear()?;
                         last_frame.reset();
                     }
+                    Effect::Copy(text) => terminal::copy_to_clipboard(&text)?,
                     Effect::Suspend => {
                         terminal::suspend(term)?;
                         last_frame.reset();

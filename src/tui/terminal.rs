@@ -110,6 +110,13 @@ pub fn resume(term: &mut Term) -> io::Result<()> {
     term.clear()
 }
 
+/// OSC 52 between frames: the terminal (or tmux, `set-clipboard on`) sets its clipboard.
+pub fn copy_to_clipboard(text: &str) -> io::Result<()> {
+    let mut out = io::stdout();
+    out.write_all(super::clipboard::osc52(text).as_bytes())?;
+    out.flush()
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();

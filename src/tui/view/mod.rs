@@ -3,6 +3,7 @@
 
 mod chain;
 mod confirm;
+mod copy;
 mod details;
 pub(crate) mod findings;
 mod form;
@@ -99,6 +100,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Pager(p) => pager::draw(frame, app, p, over),
         Overlay::Findings(v) => findings::draw(frame, app, v, over),
         Overlay::None => {}
+    }
+    if let Some(sel) = app.clipboard.menu {
+        copy::draw(frame, app, sel, over);
     }
     if app.help {
         help::draw(frame, app, frame.area());
