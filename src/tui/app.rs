@@ -38,6 +38,8 @@ pub enum Msg {
     Probed(Result<String, String>),
     /// Text pasted into the terminal (bracketed paste): typed into a text field, never keys.
     Paste(String),
+    /// A click or the wheel (mouse capture, unless `--no-mouse`).
+    Mouse(ratatui::crossterm::event::MouseEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -673,6 +675,7 @@ impl App {
             Msg::PlanReady(r) => return self.on_plan_ready(r),
             Msg::Applied(r) => return self.on_applied(r),
             Msg::Paste(text) => self.on_paste(&text),
+            Msg::Mouse(ev) => return self.on_mouse(ev),
             Msg::Probed(r) => {
                 self.busy = None;
                 self.notice = Some(match r {
@@ -856,7 +859,7 @@ impl App {
         Vec::new()
     }
 
-    fn act(&mut self, ctx: Context, action: Action) -> Vec<Effect> {
+    pub(super) fn act(&mut self, ctx: Context, action: Action) -> Vec<Effect> {
         let page = self.list_height().max(2) - 1;
         match (ctx, action) {
             (_, Action::Quit) => return vec![Effect::Quit],

@@ -11,6 +11,7 @@ pub mod form;
 pub mod keymap;
 pub mod lineedit;
 pub mod listing;
+pub mod mouse;
 pub mod pager;
 pub mod scroll;
 pub mod signals;
@@ -120,7 +121,7 @@ fn run_ui(
     app.reload_configured = opts.reload_command.is_some();
     app.clipboard.enabled = opts.clipboard;
 
-    let mut guard = terminal::TerminalGuard::enter()?;
+    let mut guard = terminal::TerminalGuard::enter(opts.mouse)?;
     let term = &mut guard.terminal;
     let size = term.size()?;
     app.update(Msg::Resize(size.width, size.height));
@@ -163,6 +164,8 @@ fn run_ui(
                 match event::read()? {
                     Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
                     Event::Paste(text) => msgs.push(Msg::Paste(text)),
+                    // Without capture a terminal still may send reports: ignored, not keys.
+                    Event::Mouse(m) if opts.mouse => msgs.push(Msg::Mouse(m)),
                     Event::Resize(w, h) => {
                         term.clear()?;
                         last_frame.reset();

@@ -18,15 +18,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         " Details "
     };
-    let block = t.pane(focused, title);
+    let mut block = t.pane(focused, title);
     let lines = body(app, area);
     // Clamp here too: the layout may have changed since the last scroll.
     let inner_h = area.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(inner_h) as u16;
-    let para = Paragraph::new(lines)
-        .block(block)
-        .scroll((app.details_scroll.min(max_scroll), 0));
+    let top = app.details_scroll.min(max_scroll);
+    if lines.len() > inner_h {
+        // Where the window is, as less shows it: more lies below or above.
+        block = block
+            .title_bottom(Line::from(position(top as usize, inner_h, lines.len())).right_aligned());
+    }
+    let para = Paragraph::new(lines).block(block).scroll((top, 0));
     frame.render_widget(para, area);
+}
+
+/// ` lines 1-20/45 ` for a window of `shown` lines from `top` over `total`.
+pub(super) fn position(top: usize, shown: usize, total: usize) -> String {
+    let last = (top + shown).min(total);
+    format!(" lines {}-{last}/{total} ", top + 1)
 }
 
 /// The pane's lines as drawn in `area` (wrapped to its width).
