@@ -226,6 +226,8 @@ pub struct App {
     pub spinner: usize,
     /// OSC 52 copying (`y`, `Y`): on unless `--no-clipboard`.
     pub clipboard: super::clipboard::Clipboard,
+    /// `v`: the selected item as text, while open.
+    pub textview: Option<super::textview::TextView>,
     /// The form a running `BuildPlan` came from: reopened with the error if building fails.
     pub(super) pending_form: Option<super::form::Form>,
 }
@@ -290,6 +292,7 @@ impl App {
             busy: None,
             spinner: 0,
             clipboard: Default::default(),
+            textview: None,
             pending_form: None,
         }
     }
@@ -609,6 +612,11 @@ impl App {
             Context::Help
         } else if self.clipboard.menu.is_some() {
             Context::Copy
+        } else if let Some(v) = &self.textview {
+            match v.typing {
+                Some(_) => Context::TextSearch,
+                None => Context::Text,
+            }
         } else if matches!(self.overlay, Overlay::Form(_)) {
             Context::Form
         } else if matches!(self.overlay, Overlay::Confirm(_)) {
@@ -843,6 +851,16 @@ impl App {
                     }
                 }
             }
+            None if ctx == Context::TextSearch => {
+                if let KeyCode::Char(c) = ev.code {
+                    if !ev
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    {
+                        self.text_view_type(c);
+                    }
+                }
+            }
             None if ctx == Context::Filter => {
                 if let KeyCode::Char(c) = ev.code {
                     if !ev
@@ -876,6 +894,11 @@ impl App {
                 return Vec::new();
             }
             (Context::Copy, _) => return self.copy_menu_act(action),
+            (Context::Text | Context::TextSearch, _) => {
+                let page = view::text_view_page(self);
+                self.text_view_act(action, page);
+                return Vec::new();
+            }
             (Context::Help, a) if a != Action::Back => {
                 let page = view::help_page(self);
                 self.help_scroll = scrolled(self.help_scroll, a, page, view::help_max_scroll(self));
@@ -900,6 +923,9 @@ impl App {
                 return self.copy(super::clipboard::What::Fingerprint);
             }
             Action::CopyMenu => self.clipboard.menu = Some(0),
+            Action::TextView => self.open_text_view(),
+            // Only in the text view (handled above).
+            Action::NextMatch | Action::PrevMatch => {}
             Action::NewCert
             | Action::Trust
             | Action::Revoke

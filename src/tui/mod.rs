@@ -16,6 +16,7 @@ pub mod pager;
 pub mod scroll;
 pub mod signals;
 pub mod terminal;
+pub mod textview;
 pub mod theme;
 pub mod view;
 pub mod wire;

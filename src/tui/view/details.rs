@@ -216,7 +216,19 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
                 if k.encrypted { "yes" } else { "no" },
             ));
             out.push(field(t, "Mode", k.mode.as_deref().unwrap_or("?")));
-            let pairs: Vec<String> = k.pairs_with.iter().map(|s| fmt::colon_hex(s)).collect();
+            // Which files hold the certificates: a fingerprint alone says nothing to a reader.
+            let pairs: Vec<String> = (k.pairs_with.iter())
+                .map(|fp| {
+                    let paths: Vec<&str> = (app.items().iter())
+                        .filter(|it| it.cert().is_some_and(|c| &c.sha256 == fp))
+                        .map(|it| it.path.as_str())
+                        .collect();
+                    match paths.is_empty() {
+                        true => fmt::colon_hex(fp),
+                        false => paths.join(", "),
+                    }
+                })
+                .collect();
             out.push(field(t, "Pairs with", join(&pairs)));
         }
         Detail::Csr(c) => {
@@ -243,11 +255,12 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
                 c.next_update.as_deref().unwrap_or("-"),
             ));
             out.push(field(t, "Number", c.crl_number.as_deref().unwrap_or("-")));
-            out.push(field(
-                t,
-                "Revoked",
-                format!("{} serial(s)", c.revoked.len()),
-            ));
+            let n = c.revoked.len();
+            let count = format!("{n} serial{}", if n == 1 { "" } else { "s" });
+            out.push(field(t, "Revoked", count));
+            for serial in &c.revoked {
+                out.push(field(t, "", fmt::colon_hex(serial)));
+            }
             out.push(field(
                 t,
                 "Signature",

@@ -11,6 +11,7 @@ mod help;
 mod list;
 mod pager;
 mod status;
+mod textview;
 
 use super::app::App;
 use super::flow::Overlay;
@@ -101,12 +102,24 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Findings(v) => findings::draw(frame, app, v, over),
         Overlay::None => {}
     }
+    if let Some(v) = &app.textview {
+        textview::draw(frame, app, v, over);
+    }
     if let Some(sel) = app.clipboard.menu {
         copy::draw(frame, app, sel, over);
     }
     if app.help {
         help::draw(frame, app, frame.area());
     }
+}
+
+/// Lines the text view shows at once.
+pub fn text_view_page(app: &App) -> usize {
+    let over = Rect {
+        height: app.size.height.saturating_sub(2),
+        ..app.size
+    };
+    textview::shown(over)
 }
 
 /// How far the help can scroll (the app clamps its scroll position with it).
