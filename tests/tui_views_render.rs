@@ -115,3 +115,23 @@ fn a_click_selects_the_row_and_the_wheel_scrolls_120x40() {
     app.update(ev(MouseEventKind::ScrollUp, y as u16));
     assert!(app.selected < before, "the wheel moved up");
 }
+
+/// Grouped by file, a header is the whole path over every column, not cut at the Name column.
+#[test]
+fn group_headers_show_whole_paths_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut items = store();
+        let path = "archive/very-long-directory-name/legacy.pem";
+        items.push(cert(path, "legacy.example", 40, "Example Root CA"));
+        let mut app = app_with(items, w, h);
+        keys(&mut app, "o");
+        assert_eq!(app.group.label(), "file");
+        // Down to the item, so its header is in the window.
+        select(&mut app, path);
+        let s = screen(&app);
+        assert!(
+            s.lines().any(|l| l.contains(&format!("▾ {path}"))),
+            "{w}x{h}:\n{s}"
+        );
+    }
+}
