@@ -135,3 +135,20 @@ fn group_headers_show_whole_paths_80x24_and_120x40() {
         );
     }
 }
+
+#[test]
+fn timeline_80x24() {
+    let mut app = app_with(store(), 80, 24);
+    keys(&mut app, "T");
+    let s = screen(&app);
+    insta::assert_snapshot!("timeline_80x24", s);
+    assert!(s.contains("expired: 1 certificate "), "{s}");
+    // The bar of the next 30 days: the expiring leaf (12 days).
+    keys(&mut app, "ll");
+    app.update(Msg::Key(ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(app.shown, 1);
+    assert_eq!(selected_name(&app), "mail.example.com");
+}

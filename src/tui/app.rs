@@ -228,6 +228,10 @@ pub struct App {
     pub clipboard: super::clipboard::Clipboard,
     /// `v`: the selected item as text, while open.
     pub textview: Option<super::textview::TextView>,
+    /// `T`, while open.
+    pub timeline: Option<super::timeline::Timeline>,
+    /// The list shows only this bar of the timeline (Esc clears it).
+    pub expiry_filter: Option<super::timeline::Bucket>,
     /// The form a running `BuildPlan` came from: reopened with the error if building fails.
     pub(super) pending_form: Option<super::form::Form>,
 }
@@ -293,6 +297,8 @@ impl App {
             spinner: 0,
             clipboard: Default::default(),
             textview: None,
+            timeline: None,
+            expiry_filter: None,
             pending_form: None,
         }
     }
@@ -612,6 +618,8 @@ impl App {
             Context::Help
         } else if self.clipboard.menu.is_some() {
             Context::Copy
+        } else if self.timeline.is_some() {
+            Context::Timeline
         } else if let Some(v) = &self.textview {
             match v.typing {
                 Some(_) => Context::TextSearch,
@@ -894,6 +902,10 @@ impl App {
                 return Vec::new();
             }
             (Context::Copy, _) => return self.copy_menu_act(action),
+            (Context::Timeline, _) => {
+                self.timeline_act(action);
+                return Vec::new();
+            }
             (Context::Text | Context::TextSearch, _) => {
                 let page = view::text_view_page(self);
                 self.text_view_act(action, page);
@@ -924,6 +936,7 @@ impl App {
             }
             Action::CopyMenu => self.clipboard.menu = Some(0),
             Action::TextView => self.open_text_view(),
+            Action::Timeline => self.open_timeline(),
             // Only in the text view (handled above).
             Action::NextMatch | Action::PrevMatch => {}
             Action::NewCert
@@ -1010,6 +1023,8 @@ impl App {
     fn back(&mut self, ctx: Context) -> Vec<Effect> {
         if ctx == Context::Help {
             self.help = false;
+        } else if self.expiry_filter.is_some() && !self.filter_editing {
+            self.set_expiry_filter(None);
         } else if self.filter_editing || !self.filter.is_empty() {
             self.filter_editing = false;
             self.filter.clear();
@@ -1073,7 +1088,21 @@ impl App {
         self.filter_editing = false;
         self.filter.clear();
         self.filter_cursor = 0;
+        self.expiry_filter = None;
+        self.matched_for = None;
         self.refilter();
+    }
+
+    /// Show only the certificates of a timeline bar (`None`: all); the selection goes to the
+    /// first of them.
+    pub(super) fn set_expiry_filter(&mut self, bucket: Option<super::timeline::Bucket>) {
+        self.expiry_filter = bucket;
+        // What the text filter matched before is no base for a different bar.
+        self.matched_for = None;
+        match bucket {
+            Some(_) => self.refilter_from_top(),
+            None => self.refilter(),
+        }
     }
 
     fn move_selection(&mut self, action: Action, page: usize) {
@@ -1213,6 +1242,10 @@ impl App {
         };
         let needle_for = listing::Needle::new(&needle);
         self.matched = listing::matching(self.items(), &self.metas, base, &needle_for);
+        if let Some(b) = self.expiry_filter {
+            let (items, now) = (shown_items(&self.streamed, &self.inventory), self.now);
+            self.matched.retain(|&i| b.holds(&items[i], now));
+        }
         self.matched_for = Some(needle);
         self.rows = listing::rows(self.items(), &self.metas, &self.matched, self.group);
         self.shown = self

@@ -32,6 +32,8 @@ pub enum Context {
     Text,
     /// Typing a search in the text view.
     TextSearch,
+    /// `T`: the expiry timeline.
+    Timeline,
 }
 
 impl Context {
@@ -52,6 +54,7 @@ impl Context {
             Context::Copy => "Copy menu (Y)",
             Context::Text => "Text view (v)",
             Context::TextSearch => "Searching the text view",
+            Context::Timeline => "Expiry timeline (T)",
         }
     }
 }
@@ -98,6 +101,8 @@ pub enum Action {
     /// `n` / `N` in the text view: the next / previous line the search matches.
     NextMatch,
     PrevMatch,
+    /// `T`: certificates expiring per month over 12 months, expired, not yet valid.
+    Timeline,
     // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
     // line still fits 120 columns; the rest are in help.
     NewCert,
@@ -221,6 +226,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[ch('M')],                       A::Messages,     "message log (last 100)",      Some("messages")),
     b(C::Normal,  &[ch('y')],                       A::CopyFingerprint, "copy fingerprint (OSC 52)", None),
     b(C::Normal,  &[ch('v')],                       A::TextView,     "text view: dump and PEM",     None),
+    b(C::Normal,  &[ch('T')],                       A::Timeline,     "expiry timeline (bars)",      None),
     b(C::Normal,  &[ch('Y')],                       A::CopyMenu,     "copy menu: PEM, chain, …", None),
     b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
     b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
@@ -310,6 +316,12 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Text,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
     b(C::TextSearch, &[k(KeyCode::Enter)],          A::AcceptFilter, "search for it",               Some("search")),
     b(C::TextSearch, &[k(KeyCode::Esc)],            A::Back,         "cancel the search",           Some("cancel")),
+    b(C::Timeline, &[k(KeyCode::Enter)],            A::Open,         "list this bar's certificates", Some("filter")),
+    b(C::Timeline, &[k(KeyCode::Esc), ch('q')],     A::Back,         "close",                       Some("close")),
+    b(C::Timeline, &[ch('l'), k(KeyCode::Right)],   A::Down,         "next bar",                    Some("bar")),
+    b(C::Timeline, &[ch('h'), k(KeyCode::Left)],    A::Up,           "previous bar",                None),
+    b(C::Timeline, &[ch('g'), k(KeyCode::Home)],    A::Top,          "first bar",                   None),
+    b(C::Timeline, &[ch('G'), k(KeyCode::End)],     A::Bottom,       "last bar",                    None),
     b(C::Copy,    &[k(KeyCode::Enter)],             A::Open,         "copy the chosen entry",       Some("copy")),
     b(C::Copy,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
     b(C::Copy,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next entry",                  None),
@@ -351,6 +363,7 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
         C::Findings => &[C::Findings],
         C::Copy => &[C::Copy],
         C::Text => &[C::Text],
+        C::Timeline => &[C::Timeline],
         C::TextSearch => &[C::TextSearch],
         _ => &[C::Help],
     };

@@ -18,6 +18,7 @@ pub mod signals;
 pub mod terminal;
 pub mod textview;
 pub mod theme;
+pub mod timeline;
 pub mod view;
 pub mod wire;
 

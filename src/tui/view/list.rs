@@ -15,13 +15,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let focused = app.focus == Focus::List && !app.help;
     let title = format!(
-        " Items {}/{} · sort {}{} ",
+        " Items {}/{} · sort {}{}{} ",
         app.shown,
         app.items().len(),
         app.sort.label(),
         match app.group {
             listing::GroupBy::None => String::new(),
             g => format!(" · group {}", g.label()),
+        },
+        match app.expiry_filter {
+            Some(b) => format!(" · {}", b.label()),
+            None => String::new(),
         }
     );
     let block = t.pane(focused, title);

@@ -12,6 +12,7 @@ mod list;
 mod pager;
 mod status;
 mod textview;
+mod timeline;
 
 use super::app::App;
 use super::flow::Overlay;
@@ -104,6 +105,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(v) = &app.textview {
         textview::draw(frame, app, v, over);
+    }
+    if let Some(tl) = &app.timeline {
+        timeline::draw(frame, app, tl, over);
     }
     if let Some(sel) = app.clipboard.menu {
         copy::draw(frame, app, sel, over);
