@@ -144,3 +144,69 @@ fn no_clipboard_writes_no_osc52() {
         t.wait_for("CERTDECK-EXITED-0");
     }
 }
+
+/// `Y`'s last entry on a CA-signed leaf: the leaf's PEM, then its CA's, as in the files; and
+/// openssl verifies the leaf with the copied chain.
+#[test]
+fn copy_chain_pem_80x24() {
+    use certdeck::pki::issue::Signer;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let now = OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let ca_key = generate_key(KeyType::EcP256).unwrap();
+    let ca_req = IssueRequest {
+        profile: Profile::Ca,
+        subject: SubjectSpec::cn("Copy CA"),
+        sans: vec![],
+        not_before: now,
+        not_after: now + time::Duration::days(900),
+        path_len: None,
+    };
+    let ca = issue(&ca_req, &ca_key, None).unwrap();
+    let key = generate_key(KeyType::EcP256).unwrap();
+    let req = IssueRequest {
+        profile: Profile::Server,
+        subject: SubjectSpec::cn("leaf.example"),
+        sans: vec!["leaf.example".into()],
+        not_before: now,
+        not_after: now + time::Duration::days(90),
+        path_len: None,
+    };
+    let signer = Signer {
+        cert_der: &ca.cert_der,
+        key: &ca_key,
+    };
+    let leaf = issue(&req, &key, Some(signer)).unwrap();
+    put(&store, "ca.pem", ca.cert_pem.as_bytes(), 0o644);
+    put(&store, "leaf.pem", leaf.cert_pem.as_bytes(), 0o644);
+    let t = Tmux::certdeck(&format!("--store {}", store.display()), 80, 24);
+    assert!(t
+        .tmux(&["set", "-s", "set-clipboard", "on"])
+        .status
+        .success());
+    t.wait_for("leaf.example");
+    t.keys(&["/", "leaf", "Enter"]);
+    t.wait_until("the leaf selected", |s| {
+        line_with(s, "›").contains("leaf.example")
+    });
+    // The chain is known once the signatures are verified.
+    t.wait_for("ends in trusted root Copy CA");
+    t.keys(&["Y", "G", "Enter"]);
+    let got = buffer_after(&t, "");
+    assert_eq!(got, format!("{}{}", leaf.cert_pem, ca.cert_pem));
+    let chain = tmp.path().join("chain.pem");
+    std::fs::write(&chain, &got).unwrap();
+    let out = Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(&chain)
+        .arg(store.join("leaf.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.keys(&["q"]);
+    t.wait_for("CERTDECK-EXITED-0");
+}
