@@ -94,3 +94,28 @@ fn filter_keystrokes(b: divan::Bencher, ch: char) {
         }
     });
 }
+
+/// The findings of a 100,000-item store recomputed, as after a scan, a verification or the
+/// minute tick (`App::set_now`: counts and every audit check). Not per frame: drawing reads
+/// the stored findings.
+#[divan::bench(sample_count = 5)]
+fn findings_recompute_100k(b: divan::Bencher) {
+    use certdeck::tui::app::{App, Msg};
+    let pem = sample_pem();
+    let one = decode_file(&pem, "c.pem", &DecodeOptions::default()).remove(0);
+    let items: Vec<_> = (0..100_000)
+        .map(|i| {
+            let mut it = one.clone();
+            it.path = format!("d{:03}/host{i}.bench.example.pem", i / 1000);
+            it
+        })
+        .collect();
+    let mut app = App::new("/bench".into(), Default::default(), 1_700_000_000);
+    app.update(Msg::Resize(80, 24));
+    app.set_items(items);
+    let mut t = 1_700_000_000;
+    b.bench_local(|| {
+        t += 60;
+        app.set_now(t);
+    });
+}

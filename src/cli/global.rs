@@ -46,6 +46,12 @@ pub struct Global {
     /// No colours in the TUI: `--mono` of the top level or of `demo`.
     #[arg(skip)]
     pub mono: bool,
+    /// `--no-clipboard` of the top level (TUI).
+    #[arg(skip)]
+    pub no_clipboard: bool,
+    /// `--no-mouse` of the top level (TUI).
+    #[arg(skip)]
+    pub no_mouse: bool,
     /// From the config file's store: days that are CRITICAL in an audit.
     #[arg(skip)]
     pub crit_days: Option<i64>,

@@ -54,6 +54,12 @@ pub struct Cli {
     /// No colours in the TUI (also when NO_COLOR is set).
     #[arg(long, help_heading = "Global")]
     pub mono: bool,
+    /// TUI: never write OSC 52 (`y`/`Y` copy to the terminal's clipboard otherwise).
+    #[arg(long, help_heading = "Global")]
+    pub no_clipboard: bool,
+    /// TUI: leave the mouse to the terminal (no click or wheel handling).
+    #[arg(long, help_heading = "Global")]
+    pub no_mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -136,6 +142,8 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let mut g = cli.global;
     g.mono = cli.mono || matches!(&cli.command, Some(Command::Demo(d)) if d.mono);
+    g.no_clipboard = cli.no_clipboard;
+    g.no_mouse = cli.no_mouse;
     if g.read_only {
         if let Some(what) = cli.command.as_ref().and_then(read_only::writes) {
             bail!("read-only: `{what}` writes; refused (without --read-only it would write)");

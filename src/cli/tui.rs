@@ -35,6 +35,8 @@ pub fn run(g: &Global) -> Result<ExitCode> {
     let changes = Some(changes);
     let tui_opts = crate::tui::TuiOptions {
         mono: g.mono,
+        clipboard: !g.no_clipboard,
+        mouse: !g.no_mouse,
         read_only,
         warn_days: g.warn(),
         changes,

@@ -38,6 +38,8 @@ pub enum Msg {
     Probed(Result<String, String>),
     /// Text pasted into the terminal (bracketed paste): typed into a text field, never keys.
     Paste(String),
+    /// A click or the wheel (mouse capture, unless `--no-mouse`).
+    Mouse(ratatui::crossterm::event::MouseEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,8 @@ pub enum Effect {
     Redraw,
     /// Restore the terminal, stop the process (SIGTSTP), take the terminal back on resume.
     Suspend,
+    /// Put this text on the user's clipboard (OSC 52 to the terminal).
+    Copy(String),
 }
 
 /// The inventory to verify, and which certificates (item indices; `None`: all); effects
@@ -220,6 +224,14 @@ pub struct App {
     pub busy: Option<String>,
     /// Advanced on every tick while busy: the spinner frame.
     pub spinner: usize,
+    /// OSC 52 copying (`y`, `Y`): on unless `--no-clipboard`.
+    pub clipboard: super::clipboard::Clipboard,
+    /// `v`: the selected item as text, while open.
+    pub textview: Option<super::textview::TextView>,
+    /// `T`, while open.
+    pub timeline: Option<super::timeline::Timeline>,
+    /// The list shows only this bar of the timeline (Esc clears it).
+    pub expiry_filter: Option<super::timeline::Bucket>,
     /// The form a running `BuildPlan` came from: reopened with the error if building fails.
     pub(super) pending_form: Option<super::form::Form>,
     /// The file an applied plan made (its certificate, CSR...): selected once it is listed.
@@ -285,6 +297,10 @@ impl App {
             reload_configured: false,
             busy: None,
             spinner: 0,
+            clipboard: Default::default(),
+            textview: None,
+            timeline: None,
+            expiry_filter: None,
             pending_form: None,
             select_after: None,
         }
@@ -603,6 +619,15 @@ impl App {
     pub fn context(&self) -> Context {
         if self.help {
             Context::Help
+        } else if self.clipboard.menu.is_some() {
+            Context::Copy
+        } else if self.timeline.is_some() {
+            Context::Timeline
+        } else if let Some(v) = &self.textview {
+            match v.typing {
+                Some(_) => Context::TextSearch,
+                None => Context::Text,
+            }
         } else if matches!(self.overlay, Overlay::Form(_)) {
             Context::Form
         } else if matches!(self.overlay, Overlay::Confirm(_)) {
@@ -671,6 +696,7 @@ impl App {
             Msg::PlanReady(r) => return self.on_plan_ready(r),
             Msg::Applied(r) => return self.on_applied(r),
             Msg::Paste(text) => self.on_paste(&text),
+            Msg::Mouse(ev) => return self.on_mouse(ev),
             Msg::Probed(r) => {
                 self.busy = None;
                 self.notice = Some(match r {
@@ -838,6 +864,16 @@ impl App {
                     }
                 }
             }
+            None if ctx == Context::TextSearch => {
+                if let KeyCode::Char(c) = ev.code {
+                    if !ev
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    {
+                        self.text_view_type(c);
+                    }
+                }
+            }
             None if ctx == Context::Filter => {
                 if let KeyCode::Char(c) = ev.code {
                     if !ev
@@ -854,7 +890,7 @@ impl App {
         Vec::new()
     }
 
-    fn act(&mut self, ctx: Context, action: Action) -> Vec<Effect> {
+    pub(super) fn act(&mut self, ctx: Context, action: Action) -> Vec<Effect> {
         let page = self.list_height().max(2) - 1;
         match (ctx, action) {
             (_, Action::Quit) => return vec![Effect::Quit],
@@ -869,6 +905,16 @@ impl App {
             }
             (Context::Findings, _) => {
                 self.findings_act(action, page);
+                return Vec::new();
+            }
+            (Context::Copy, _) => return self.copy_menu_act(action),
+            (Context::Timeline, _) => {
+                self.timeline_act(action);
+                return Vec::new();
+            }
+            (Context::Text | Context::TextSearch, _) => {
+                let page = view::text_view_page(self);
+                self.text_view_act(action, page);
                 return Vec::new();
             }
             (Context::Help, a) if a != Action::Back => {
@@ -891,6 +937,14 @@ impl App {
             Action::Findings => {
                 self.overlay = Overlay::Findings(super::findings::FindingsView { selected: 0 });
             }
+            Action::CopyFingerprint => {
+                return self.copy(super::clipboard::What::Fingerprint);
+            }
+            Action::CopyMenu => self.clipboard.menu = Some(0),
+            Action::TextView => self.open_text_view(),
+            Action::Timeline => self.open_timeline(),
+            // Only in the text view (handled above).
+            Action::NextMatch | Action::PrevMatch => {}
             Action::NewCert
             | Action::Trust
             | Action::Revoke
@@ -980,6 +1034,8 @@ impl App {
     fn back(&mut self, ctx: Context) -> Vec<Effect> {
         if ctx == Context::Help {
             self.help = false;
+        } else if self.expiry_filter.is_some() && !self.filter_editing {
+            self.set_expiry_filter(None);
         } else if self.filter_editing || !self.filter.is_empty() {
             self.filter_editing = false;
             self.filter.clear();
@@ -1043,7 +1099,21 @@ impl App {
         self.filter_editing = false;
         self.filter.clear();
         self.filter_cursor = 0;
+        self.expiry_filter = None;
+        self.matched_for = None;
         self.refilter();
+    }
+
+    /// Show only the certificates of a timeline bar (`None`: all); the selection goes to the
+    /// first of them.
+    pub(super) fn set_expiry_filter(&mut self, bucket: Option<super::timeline::Bucket>) {
+        self.expiry_filter = bucket;
+        // What the text filter matched before is no base for a different bar.
+        self.matched_for = None;
+        match bucket {
+            Some(_) => self.refilter_from_top(),
+            None => self.refilter(),
+        }
     }
 
     fn move_selection(&mut self, action: Action, page: usize) {
@@ -1200,6 +1270,10 @@ impl App {
         };
         let needle_for = listing::Needle::new(&needle);
         self.matched = listing::matching(self.items(), &self.metas, base, &needle_for);
+        if let Some(b) = self.expiry_filter {
+            let (items, now) = (shown_items(&self.streamed, &self.inventory), self.now);
+            self.matched.retain(|&i| b.holds(&items[i], now));
+        }
         self.matched_for = Some(needle);
         self.rows = listing::rows(self.items(), &self.metas, &self.matched, self.group);
         self.shown = self

@@ -200,6 +200,7 @@ pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
         | Effect::Update(_)
         | Effect::Verify(_)
         | Effect::Redraw
+        | Effect::Copy(_)
         | Effect::Suspend => None,
     }
 }

@@ -28,6 +28,14 @@ pub enum Context {
     Findings,
     /// The action menu of the selected item (`a` / `:`).
     Menu,
+    /// The `Y` menu: what to copy to the clipboard.
+    Copy,
+    /// `v`: the selected item as text.
+    Text,
+    /// Typing a search in the text view.
+    TextSearch,
+    /// `T`: the expiry timeline.
+    Timeline,
 }
 
 impl Context {
@@ -46,6 +54,10 @@ impl Context {
             Context::Pager => "Message / log",
             Context::Findings => "Findings view",
             Context::Menu => "Action menu (a or :)",
+            Context::Copy => "Copy menu (Y)",
+            Context::Text => "Text view (v)",
+            Context::TextSearch => "Searching the text view",
+            Context::Timeline => "Expiry timeline (T)",
         }
     }
 }
@@ -83,6 +95,17 @@ pub enum Action {
     Messages,
     /// Every finding of the store (what `certdeck audit` reports).
     Findings,
+    /// `y`: the selected certificate's SHA-256 fingerprint to the clipboard (OSC 52).
+    CopyFingerprint,
+    /// `Y`: the menu of what else can be copied.
+    CopyMenu,
+    /// `v`: the selected item as `openssl x509 -text` would show it, and its PEM.
+    TextView,
+    /// `n` / `N` in the text view: the next / previous line the search matches.
+    NextMatch,
+    PrevMatch,
+    /// `T`: certificates expiring per month over 12 months, expired, not yet valid.
+    Timeline,
     // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
     // line still fits 120 columns; the rest are in help.
     NewCert,
@@ -215,6 +238,10 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
     b(C::Normal,  &[ch('f')],                       A::Findings,     "findings (as audit lists)", Some("findings")),
     b(C::Normal,  &[ch('M')],                       A::Messages,     "message log (last 100)",      Some("messages")),
+    b(C::Normal,  &[ch('y')],                       A::CopyFingerprint, "copy fingerprint (OSC 52)", None),
+    b(C::Normal,  &[ch('v')],                       A::TextView,     "text view: dump and PEM",     None),
+    b(C::Normal,  &[ch('T')],                       A::Timeline,     "expiry timeline (bars)",      None),
+    b(C::Normal,  &[ch('Y')],                       A::CopyMenu,     "copy menu: PEM, chain, …", None),
     b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
     b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
     b(C::List,    &[ctrl('d')],                     A::HalfPageDown, "half a page down",            None),
@@ -297,13 +324,39 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Findings, &[k(KeyCode::PageUp)],           A::PageUp,       "page up",                     None),
     b(C::Findings, &[ch('g'), k(KeyCode::Home)],    A::Top,          "first finding",               None),
     b(C::Findings, &[ch('G'), k(KeyCode::End)],     A::Bottom,       "last finding",                None),
+    b(C::Text,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
+    b(C::Text,    &[ch('/')],                       A::StartFilter,  "search",                      Some("search")),
+    b(C::Text,    &[ch('n')],                       A::NextMatch,    "next match",                  Some("next")),
+    b(C::Text,    &[ch('N')],                       A::PrevMatch,    "previous match",              Some("prev")),
+    b(C::Text,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 None),
+    b(C::Text,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
+    b(C::Text,    &[ctrl('d')],                     A::HalfPageDown, "half a page down",            None),
+    b(C::Text,    &[ctrl('u')],                     A::HalfPageUp,   "half a page up",              None),
+    b(C::Text,    &[k(KeyCode::PageDown), ch(' '), ctrl('f')], A::PageDown, "page down",            Some("page")),
+    b(C::Text,    &[k(KeyCode::PageUp), ch('b'), ctrl('b')], A::PageUp, "page up",                  None),
+    b(C::Text,    &[ch('g'), k(KeyCode::Home)],     A::Top,          "top",                         None),
+    b(C::Text,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "bottom",                      None),
+    b(C::TextSearch, &[k(KeyCode::Enter)],          A::AcceptFilter, "search for it",               Some("search")),
+    b(C::TextSearch, &[k(KeyCode::Esc)],            A::Back,         "cancel the search",           Some("cancel")),
+    b(C::Timeline, &[k(KeyCode::Enter)],            A::Open,         "list this bar's certificates", Some("filter")),
+    b(C::Timeline, &[k(KeyCode::Esc), ch('q')],     A::Back,         "close",                       Some("close")),
+    b(C::Timeline, &[ch('l'), k(KeyCode::Right)],   A::Down,         "next bar",                    Some("bar")),
+    b(C::Timeline, &[ch('h'), k(KeyCode::Left)],    A::Up,           "previous bar",                None),
+    b(C::Timeline, &[ch('g'), k(KeyCode::Home)],    A::Top,          "first bar",                   None),
+    b(C::Timeline, &[ch('G'), k(KeyCode::End)],     A::Bottom,       "last bar",                    None),
+    b(C::Copy,    &[k(KeyCode::Enter)],             A::Open,         "copy the chosen entry",       Some("copy")),
+    b(C::Copy,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
+    b(C::Copy,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next entry",                  None),
+    b(C::Copy,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous entry",              None),
+    b(C::Copy,    &[ch('g'), k(KeyCode::Home)],     A::Top,          "first entry",                 None),
+    b(C::Copy,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "last entry",                  None),
 ];
 
 /// The action bound to `ev` in `context` (its own bindings first, then `Normal`, then `Any`).
 pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
     let layers: &[Context] = match context {
         C::List | C::Details => &[context, C::Normal, C::Actions, C::Any],
-        C::Filter | C::Form => &[context, C::Typing, C::Any],
+        C::Filter | C::Form | C::TextSearch => &[context, C::Typing, C::Any],
         // An action's own key runs it from the menu too.
         C::Menu => &[C::Menu, C::Actions, C::Any],
         other => &[other, C::Any],
@@ -333,6 +386,10 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
         C::Pager => &[C::Pager],
         C::Findings => &[C::Findings],
         C::Menu => &[C::Menu],
+        C::Copy => &[C::Copy],
+        C::Text => &[C::Text],
+        C::Timeline => &[C::Timeline],
+        C::TextSearch => &[C::TextSearch],
         _ => &[C::Help],
     };
     KEYMAP

@@ -2,6 +2,7 @@
 //! the one table of bindings, `run` wires the terminal, the scan channel and the file watcher.
 
 pub mod app;
+pub mod clipboard;
 pub mod effects;
 pub mod findings;
 pub mod flow;
@@ -11,11 +12,14 @@ pub mod keymap;
 pub mod lineedit;
 pub mod listing;
 pub mod menu;
+pub mod mouse;
 pub mod pager;
 pub mod scroll;
 pub mod signals;
 pub mod terminal;
+pub mod textview;
 pub mod theme;
+pub mod timeline;
 pub mod view;
 pub mod wire;
 
@@ -51,6 +55,10 @@ pub struct TuiOptions {
     pub servers: Vec<crate::servers::ServerConfig>,
     /// Days before expiry at which a finding is critical (`--crit-days`, the config's).
     pub crit_days: i64,
+    /// OSC 52 copying (`y`, `Y`); off with `--no-clipboard`.
+    pub clipboard: bool,
+    /// Mouse capture (click, wheel); off with `--no-mouse`.
+    pub mouse: bool,
 }
 
 impl Default for TuiOptions {
@@ -67,6 +75,8 @@ impl Default for TuiOptions {
             analyze: Default::default(),
             servers: Vec::new(),
             crit_days: crate::pki::lint::LintOptions::default().crit_days,
+            clipboard: true,
+            mouse: true,
         }
     }
 }
@@ -112,8 +122,9 @@ fn run_ui(
     app.servers = opts.servers.clone();
     app.crit_days = opts.crit_days;
     app.reload_configured = opts.reload_command.is_some();
+    app.clipboard.enabled = opts.clipboard;
 
-    let mut guard = terminal::TerminalGuard::enter()?;
+    let mut guard = terminal::TerminalGuard::enter(opts.mouse)?;
     let term = &mut guard.terminal;
     let size = term.size()?;
     app.update(Msg::Resize(size.width, size.height));
@@ -156,6 +167,8 @@ fn run_ui(
                 match event::read()? {
                     Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
                     Event::Paste(text) => msgs.push(Msg::Paste(text)),
+                    // Without capture a terminal still may send reports: ignored, not keys.
+                    Event::Mouse(m) if opts.mouse => msgs.push(Msg::Mouse(m)),
                     Event::Resize(w, h) => {
                         term.clear()?;
                         last_frame.reset();
@@ -229,6 +242,7 @@ fn run_ui(
                         term.clear()?;
                         last_frame.reset();
                     }
+                    Effect::Copy(text) => terminal::copy_to_clipboard(&text)?,
                     Effect::Suspend => {
                         terminal::suspend(term)?;
                         last_frame.reset();

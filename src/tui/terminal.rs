@@ -3,7 +3,9 @@
 //! run loop ends, see `signals`) and Ctrl-Z (`suspend`, which takes the terminal again on `fg`).
 
 use super::wire::WireBackend;
-use ratatui::crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::{cursor, execute, queue, terminal};
 use ratatui::Terminal;
 use std::cell::Cell;
@@ -21,6 +23,9 @@ thread_local! {
     /// panicking worker thread does not (the UI goes on and reports the lost job).
     static OWNS_TERMINAL: Cell<bool> = const { Cell::new(false) };
 }
+
+/// Mouse capture asked for (not `--no-mouse`): taken again on every resume.
+static MOUSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// What undoes `take`'s modes (and a mouse mode, should anything have turned one on): leave
 /// the alternate screen, show the cursor, stop bracketed paste.
@@ -58,7 +63,11 @@ fn take() -> io::Result<()> {
         terminal::EnterAlternateScreen,
         EnableBracketedPaste,
         cursor::Hide
-    )
+    )?;
+    if MOUSE.load(std::sync::atomic::Ordering::Relaxed) {
+        execute!(io::stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 fn install_panic_hook() {
@@ -77,7 +86,9 @@ fn install_panic_hook() {
 }
 
 impl TerminalGuard {
-    pub fn enter() -> anyhow::Result<TerminalGuard> {
+    /// `mouse`: report clicks and the wheel (off: the terminal keeps its own selection).
+    pub fn enter(mouse: bool) -> anyhow::Result<TerminalGuard> {
+        MOUSE.store(mouse, std::sync::atomic::Ordering::Relaxed);
         install_panic_hook();
         if let Err(e) = take() {
             restore();
@@ -108,6 +119,13 @@ pub fn resume(term: &mut Term) -> io::Result<()> {
     let _ = terminal::disable_raw_mode();
     take()?;
     term.clear()
+}
+
+/// OSC 52 between frames: the terminal (or tmux, `set-clipboard on`) sets its clipboard.
+pub fn copy_to_clipboard(text: &str) -> io::Result<()> {
+    let mut out = io::stdout();
+    out.write_all(super::clipboard::osc52(text).as_bytes())?;
+    out.flush()
 }
 
 impl Drop for TerminalGuard {

@@ -75,6 +75,24 @@ impl Tmux {
         }
     }
 
+    /// Any other tmux command on this server (`set -s set-clipboard on`, `show-buffer`).
+    pub fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Type `text` literally (`send-keys -l`): escape sequences such as SGR mouse reports.
+    pub fn type_literally(&self, text: &str) {
+        let st = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "t", "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
     pub fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])

@@ -18,15 +18,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         " Details "
     };
-    let block = t.pane(focused, title);
+    let mut block = t.pane(focused, title);
     let lines = body(app, area);
     // Clamp here too: the layout may have changed since the last scroll.
     let inner_h = area.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(inner_h) as u16;
-    let para = Paragraph::new(lines)
-        .block(block)
-        .scroll((app.details_scroll.min(max_scroll), 0));
+    let top = app.details_scroll.min(max_scroll);
+    if lines.len() > inner_h {
+        // Where the window is, as less shows it: more lies below or above.
+        block = block
+            .title_bottom(Line::from(position(top as usize, inner_h, lines.len())).right_aligned());
+    }
+    let para = Paragraph::new(lines).block(block).scroll((top, 0));
     frame.render_widget(para, area);
+}
+
+/// ` lines 1-20/45 ` for a window of `shown` lines from `top` over `total`.
+pub(super) fn position(top: usize, shown: usize, total: usize) -> String {
+    let last = (top + shown).min(total);
+    format!(" lines {}-{last}/{total} ", top + 1)
 }
 
 /// The pane's lines as drawn in `area` (wrapped to its width).
@@ -206,7 +216,19 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
                 if k.encrypted { "yes" } else { "no" },
             ));
             out.push(field(t, "Mode", k.mode.as_deref().unwrap_or("?")));
-            let pairs: Vec<String> = k.pairs_with.iter().map(|s| fmt::colon_hex(s)).collect();
+            // Which files hold the certificates: a fingerprint alone says nothing to a reader.
+            let pairs: Vec<String> = (k.pairs_with.iter())
+                .map(|fp| {
+                    let paths: Vec<&str> = (app.items().iter())
+                        .filter(|it| it.cert().is_some_and(|c| &c.sha256 == fp))
+                        .map(|it| it.path.as_str())
+                        .collect();
+                    match paths.is_empty() {
+                        true => fmt::colon_hex(fp),
+                        false => paths.join(", "),
+                    }
+                })
+                .collect();
             out.push(field(t, "Pairs with", join(&pairs)));
         }
         Detail::Csr(c) => {
@@ -233,11 +255,12 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
                 c.next_update.as_deref().unwrap_or("-"),
             ));
             out.push(field(t, "Number", c.crl_number.as_deref().unwrap_or("-")));
-            out.push(field(
-                t,
-                "Revoked",
-                format!("{} serial(s)", c.revoked.len()),
-            ));
+            let n = c.revoked.len();
+            let count = format!("{n} serial{}", if n == 1 { "" } else { "s" });
+            out.push(field(t, "Revoked", count));
+            for serial in &c.revoked {
+                out.push(field(t, "", fmt::colon_hex(serial)));
+            }
             out.push(field(
                 t,
                 "Signature",

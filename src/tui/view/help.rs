@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 13] = [
+const SECTIONS: [Context; 17] = [
     Context::Normal,
     Context::List,
     Context::Actions,
@@ -19,6 +19,10 @@ const SECTIONS: [Context; 13] = [
     Context::Confirm,
     Context::Pager,
     Context::Findings,
+    Context::Text,
+    Context::TextSearch,
+    Context::Timeline,
+    Context::Copy,
     Context::Any,
     Context::Help,
 ];
@@ -107,5 +111,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let cols = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(inner);
     for (col, area) in columns.into_iter().zip(cols.iter()) {
         frame.render_widget(Paragraph::new(col).scroll((scroll, 0)), *area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every view's keys are in the help: no binding of a context help leaves out.
+    #[test]
+    fn help_has_a_section_for_every_bound_context() {
+        for bd in super::KEYMAP {
+            assert!(super::SECTIONS.contains(&bd.context), "{:?}", bd.context);
+        }
     }
 }

@@ -15,13 +15,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let focused = app.focus == Focus::List && !app.help;
     let title = format!(
-        " Items {}/{} · sort {}{} ",
+        " Items {}/{} · sort {}{}{} ",
         app.shown,
         app.items().len(),
         app.sort.label(),
         match app.group {
             listing::GroupBy::None => String::new(),
             g => format!(" · group {}", g.label()),
+        },
+        match app.expiry_filter {
+            Some(b) => format!(" · {}", b.label()),
+            None => String::new(),
         }
     );
     let block = t.pane(focused, title);
@@ -55,6 +59,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
     let table = Table::new(rows, widths).header(header).block(block);
     frame.render_widget(table, area);
+    // A group header is the whole path (or chain), over every column: the Name cell alone
+    // cut `live/www.example.com/` to a useless `live/www.exa…`.
+    let inner_w = area.width.saturating_sub(2).max(3);
+    for (n, row) in window.iter().enumerate() {
+        if let Row::Header(i) = *row {
+            let label = listing::header_label(app.group, app.items(), &app.metas, i);
+            let text = format!("▾ {}", fmt::cut_left(&esc(&label), inner_w as usize - 2));
+            let r = Rect {
+                x: area.x + 1,
+                y: area.y + 2 + n as u16,
+                width: inner_w,
+                height: 1,
+            };
+            if r.y < area.y + area.height.saturating_sub(1) {
+                frame.render_widget(ratatui::widgets::Clear, r);
+                frame.render_widget(Line::styled(text, t.group()), r);
+            }
+        }
+    }
     let no_match;
     if app.items().is_empty() || app.shown == 0 {
         let msg = if app.items().is_empty() && app.scanning.is_some() {

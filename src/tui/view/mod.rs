@@ -3,6 +3,7 @@
 
 mod chain;
 mod confirm;
+mod copy;
 mod details;
 pub(crate) mod findings;
 mod form;
@@ -11,6 +12,8 @@ mod list;
 mod menu;
 mod pager;
 mod status;
+mod textview;
+mod timeline;
 
 use super::app::App;
 use super::flow::Overlay;
@@ -102,9 +105,27 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Menu(m) => menu::draw(frame, app, m, over),
         Overlay::None => {}
     }
+    if let Some(v) = &app.textview {
+        textview::draw(frame, app, v, over);
+    }
+    if let Some(tl) = &app.timeline {
+        timeline::draw(frame, app, tl, over);
+    }
+    if let Some(sel) = app.clipboard.menu {
+        copy::draw(frame, app, sel, over);
+    }
     if app.help {
         help::draw(frame, app, frame.area());
     }
+}
+
+/// Lines the text view shows at once.
+pub fn text_view_page(app: &App) -> usize {
+    let over = Rect {
+        height: app.size.height.saturating_sub(2),
+        ..app.size
+    };
+    textview::shown(over)
 }
 
 /// How far the help can scroll (the app clamps its scroll position with it).
