@@ -203,7 +203,11 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
             out.push(field(
                 t,
                 "Encrypted",
-                if k.encrypted { "yes" } else { "no" },
+                match (k.encrypted, item.locked()) {
+                    (true, true) => "yes, locked (Enter or U: passphrase)",
+                    (true, false) => "yes",
+                    _ => "no",
+                },
             ));
             out.push(field(t, "Mode", k.mode.as_deref().unwrap_or("?")));
             let pairs: Vec<String> = k.pairs_with.iter().map(|s| fmt::colon_hex(s)).collect();
@@ -251,7 +255,7 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
                 t,
                 "Locked",
                 if k.locked {
-                    "yes (needs passphrase)"
+                    "yes (Enter or U: passphrase)"
                 } else {
                     "no"
                 },
