@@ -254,3 +254,64 @@ fn unlock_asks_only_for_locked_items() {
         .as_ref()
         .is_some_and(|n| n.error && n.text.contains("select a locked")));
 }
+
+/// A JKS made by keytool, with `--read-only` (unlocking writes nothing, so it is allowed).
+#[test]
+fn unlock_a_jks_in_read_only_mode() {
+    use certdeck::pki::ItemKind;
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let o = Command::new("keytool")
+        .current_dir(&root)
+        .args([
+            "-genkeypair",
+            "-keystore",
+            "ks.jks",
+            "-storetype",
+            "JKS",
+            "-storepass",
+            "jks-pass",
+            "-keypass",
+            "jks-pass",
+            "-alias",
+            "web",
+            "-dname",
+            "CN=jks.example",
+            "-keyalg",
+            "EC",
+            "-validity",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut app = App::new(
+        root.clone(),
+        certdeck::tui::theme::Theme { mono: true },
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    app.read_only = true;
+    app.update(Msg::Resize(80, 24));
+    let env = effects::Env {
+        passphrases: app.keyring.clone(),
+        ..effects::Env::new(&root)
+    };
+    scan_into(&mut app, &root);
+    select_path(&mut app, "ks.jks", ItemKind::Keystore);
+    assert!(app.selected_item().unwrap().locked());
+    keys(&mut app, "a");
+    let Overlay::Menu(m) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(
+        m.entries.iter().any(|e| e.action == Action::Unlock),
+        "{m:?}"
+    );
+    keys(&mut app, "U");
+    type_str(&mut app, "jks-pass");
+    let fx = press(&mut app, KeyCode::Enter);
+    assert_eq!(fx, vec![Effect::Rescan]);
+    run_effects(&mut app, &env, fx);
+    assert_eq!(app.notice.clone().unwrap().text, "unlocked ks.jks");
+    assert!(!(app.inventory.items.iter()).any(|it| it.path == "ks.jks" && it.locked()));
+}
