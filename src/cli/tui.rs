@@ -33,6 +33,8 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         }
     });
     let changes = Some(changes);
+    // Shared with the UI: a passphrase typed into its unlock prompt opens files in every scan.
+    let keyring = crate::tui::keyring::Keyring::new(passphrases(g)?);
     let tui_opts = crate::tui::TuiOptions {
         mono: g.mono,
         clipboard: !g.no_clipboard,
@@ -40,7 +42,7 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         read_only,
         warn_days: g.warn(),
         changes,
-        passphrases: passphrases(g)?,
+        passphrases: keyring.clone(),
         analyze: opts.analyze.clone(),
         servers: servers.clone(),
         crit_days: g.crit_days.unwrap_or(7),
@@ -61,6 +63,7 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         let mut opts = opts.clone();
         opts.decode.now = time::OffsetDateTime::now_utc().unix_timestamp();
         opts.analyze.now = opts.decode.now;
+        opts.decode.passphrases = keyring.snapshot();
         match files {
             Some(files) => store.spawn_update(opts, files),
             None => store.spawn_scan(opts),

@@ -621,6 +621,20 @@ impl Item {
         it
     }
 
+    /// An encrypted key or a keystore no passphrase has opened yet (a wrong one included).
+    pub fn locked(&self) -> bool {
+        let not_opened = self
+            .error
+            .as_deref()
+            .is_none_or(|e| e.starts_with("locked"));
+        not_opened
+            && match &self.detail {
+                Detail::PrivateKey(k) => k.encrypted && k.public_bits.is_none(),
+                Detail::Keystore(k) => k.locked,
+                _ => false,
+            }
+    }
+
     pub fn cert(&self) -> Option<&CertInfo> {
         match &self.detail {
             Detail::Certificate(c) => Some(c),

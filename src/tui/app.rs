@@ -236,6 +236,10 @@ pub struct App {
     pub(super) pending_form: Option<super::form::Form>,
     /// The file an applied plan made (its certificate, CSR...): selected once it is listed.
     pub(super) select_after: Option<String>,
+    /// Passphrases to open encrypted keys and keystores with; the scan factory shares it.
+    pub keyring: super::keyring::Keyring,
+    /// A passphrase typed into the unlock prompt, waiting for the rescan that tries it.
+    pub(super) pending_unlock: Option<super::unlock::PendingUnlock>,
 }
 
 impl App {
@@ -303,6 +307,8 @@ impl App {
             expiry_filter: None,
             pending_form: None,
             select_after: None,
+            keyring: Default::default(),
+            pending_unlock: None,
         }
     }
 
@@ -813,6 +819,8 @@ impl App {
         if std::mem::take(&mut self.rescan_pending) {
             return vec![Effect::Rescan];
         }
+        // The scan that tried a typed passphrase (a later one: an earlier scan was running).
+        self.unlock_result();
         if self.analyze.verify_signatures && !self.inventory.items.is_empty() {
             self.verifying = Some((0, 0));
             return vec![Effect::Verify(VerifyJob(self.inventory.clone(), None))];
@@ -958,6 +966,7 @@ impl App {
             | Action::Dhparam
             | Action::KeyPass
             | Action::Renew => return self.start_action(action),
+            Action::Unlock => return self.start_unlock(),
             Action::Menu => self.open_menu(),
             // Form and confirm actions only arrive in their own contexts (handled above).
             Action::NextField
@@ -971,6 +980,10 @@ impl App {
                     Focus::List => Focus::Details,
                     Focus::Details => Focus::List,
                 }
+            }
+            // A locked key or keystore: Enter asks for its passphrase.
+            Action::Open if self.selected_item().is_some_and(|it| it.locked()) => {
+                return self.start_unlock()
             }
             Action::Open => match self.focus {
                 Focus::List => {

@@ -94,6 +94,12 @@ pub enum ActionRequest {
         current: Option<Secret>,
         new: Option<Secret>,
     },
+    /// Not a change: open the locked key or keystore `path` with `pass` (a rescan with it
+    /// added to the keyring); never built into a plan.
+    Unlock {
+        path: String,
+        pass: Secret,
+    },
 }
 
 impl ActionRequest {
@@ -114,6 +120,7 @@ impl ActionRequest {
             ActionRequest::ExportP12 { .. } => "preparing PKCS#12 export".into(),
             ActionRequest::KeyPass { .. } => "re-writing the key".into(),
             ActionRequest::Renew { .. } => "renewing".into(),
+            ActionRequest::Unlock { path, .. } => format!("opening {path}"),
         }
     }
 }
@@ -159,8 +166,9 @@ impl Eq for PlanHandle {}
 #[derive(Debug, Clone)]
 pub struct Env {
     pub store: PathBuf,
-    /// Tried on encrypted keys (CA keys, imports), from `--passphrase-file`.
-    pub passphrases: Vec<Zeroizing<String>>,
+    /// Tried on encrypted keys (CA keys, imports, renewals): `--passphrase-file`'s and those
+    /// the unlock prompt took.
+    pub passphrases: super::keyring::Keyring,
     /// How long to wait for another certdeck holding the store lock.
     pub lock_wait: Duration,
     /// What the server needs after a change ("reload with: systemctl reload nginx" or
@@ -178,7 +186,7 @@ impl Env {
         Env {
             cwd: std::env::current_dir().unwrap_or_else(|_| store.clone()),
             store,
-            passphrases: Vec::new(),
+            passphrases: Default::default(),
             lock_wait: Duration::from_secs(5),
             after_apply: None,
             reload_command: None,
@@ -206,9 +214,10 @@ pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
 }
 
 fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prepared> {
+    let passes = env.passphrases.snapshot();
     let ctx = Ctx {
         inv,
-        passphrases: &env.passphrases,
+        passphrases: &passes,
         now: time::OffsetDateTime::now_utc(),
     };
     // What the plan's files cannot show: who signs, for how long, which key.
@@ -273,7 +282,7 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         ActionRequest::Import { files, dir, pass } => {
             let data = read_files(files)?;
             let mut passes: Vec<Zeroizing<String>> = pass.iter().map(|p| p.0.clone()).collect();
-            passes.extend(env.passphrases.iter().cloned());
+            passes.extend(env.passphrases.snapshot());
             let ctx = Ctx {
                 passphrases: &passes,
                 ..ctx
@@ -301,7 +310,7 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
         } => {
             // The typed passphrase first, then the ones given at start.
             let mut passes: Vec<Zeroizing<String>> = current.iter().map(|c| c.0.clone()).collect();
-            passes.extend(env.passphrases.iter().cloned());
+            passes.extend(env.passphrases.snapshot());
             let ctx = Ctx {
                 passphrases: &passes,
                 ..ctx
@@ -312,6 +321,7 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             actions::key::key_passphrase(&ctx, sel, *op, new.as_ref().map(|n| &n.0))?
         }
         ActionRequest::Probe { .. } => anyhow::bail!("a probe is not a change"),
+        ActionRequest::Unlock { .. } => anyhow::bail!("unlocking is not a change"),
         ActionRequest::Reload => {
             let Some(cmd) = env.reload_command.clone() else {
                 anyhow::bail!("no reload command for this store (set reload_command in the config); restart the server by hand");

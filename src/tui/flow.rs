@@ -87,6 +87,7 @@ fn form_name(form: &Form) -> &'static str {
         FormKind::Probe => "probe",
         FormKind::Sign { .. } => "sign",
         FormKind::KeyPass { .. } => "key passphrase",
+        FormKind::Unlock { .. } => "unlock",
     }
 }
 
@@ -114,6 +115,10 @@ impl App {
         if action == Action::Probe {
             self.overlay = Overlay::Form(Form::probe());
             return Vec::new();
+        }
+        // Only reads too: a passphrase opens a file for this session, nothing is written.
+        if action == Action::Unlock {
+            return self.start_unlock();
         }
         // Checked before anything opens, so read-only never shows a form it would refuse.
         if self.read_only {
@@ -237,6 +242,9 @@ impl App {
                 let Some(req) = form.submit() else {
                     return Vec::new();
                 };
+                if let ActionRequest::Unlock { path, pass } = req {
+                    return self.submit_unlock(path, pass);
+                }
                 if let ActionRequest::Probe { target } = req {
                     if let Some(job) = &self.busy {
                         // One job at a time: the form stays, with what was typed.

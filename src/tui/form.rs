@@ -64,7 +64,7 @@ pub enum Input {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Field {
     pub id: FieldId,
     pub label: &'static str,
@@ -78,6 +78,19 @@ pub struct Field {
     pub cursor: usize,
     /// A passphrase: drawn masked, wiped from memory when the form goes.
     pub secret: bool,
+}
+
+/// A passphrase field's value never reaches a log or a panic message.
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Field");
+        d.field("id", &self.id).field("label", &self.label);
+        match self.secret {
+            true => d.field("input", &"***"),
+            false => d.field("input", &self.input),
+        };
+        d.field("error", &self.error).finish_non_exhaustive()
+    }
 }
 
 impl Drop for Field {
@@ -168,6 +181,10 @@ pub enum FormKind {
     /// Encrypt, re-encrypt or decrypt the key file `sel` (a path).
     KeyPass {
         sel: String,
+    },
+    /// The passphrase of the locked key or keystore file `path` (reads only).
+    Unlock {
+        path: String,
     },
 }
 
@@ -366,6 +383,20 @@ impl Form {
                 Field::secret(F::Repeat, "Repeat", "the same again").required(),
             ],
             focus: if encrypted { 1 } else { 2 },
+            error: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Asks for the passphrase that opens `path` (a key file, PKCS#12 or JKS).
+    pub fn unlock(path: &str) -> Form {
+        Form {
+            kind: FormKind::Unlock { path: path.into() },
+            title: format!("Unlock: {}", crate::text::escape_control(path)),
+            fields: vec![
+                Field::secret(FieldId::Passphrase, "Passphrase", "opens it in place").required(),
+            ],
+            focus: 0,
             error: None,
             notes: Vec::new(),
         }
@@ -607,6 +638,10 @@ impl Form {
                     new: shown(F::NewPassphrase),
                 }
             }
+            FormKind::Unlock { path } => ActionRequest::Unlock {
+                path: path.clone(),
+                pass: Secret::new(self.value(F::Passphrase)),
+            },
             FormKind::Export { sel } => ActionRequest::Export {
                 sel: sel.clone(),
                 format: FORMATS

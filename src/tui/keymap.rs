@@ -127,6 +127,8 @@ pub enum Action {
     KeyPass,
     /// Issue the selected certificate again: same key, names, signer; new validity.
     Renew,
+    /// Ask for the passphrase of the selected locked key or keystore and open it in place.
+    Unlock,
     /// What can be done to the selected item, with its keys (`a` / `:`).
     Menu,
     // Forms.
@@ -294,6 +296,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('S')],                       A::Sign,         "sign a CSR with a CA (form)", None),
     b(C::Actions, &[ch('R')],                       A::Renew,        "renew: same key and names",   None),
     b(C::Actions, &[ch('K')],                       A::KeyPass,      "key passphrase (form)",       None),
+    b(C::Actions, &[ch('U')],                       A::Unlock,       "unlock: passphrase of a locked key", None),
     b(C::Actions, &[ch('D')],                       A::Dhparam,      "DH params (ffdhe2048.pem)", None),
     b(C::Menu,    &[k(KeyCode::Enter)],             A::Open,         "run the selected action",     Some("run")),
     b(C::Menu,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),

@@ -33,13 +33,14 @@ fn item_kinds(action: Action) -> Option<&'static [ItemKind]> {
         }
         Action::Sign => Some(&[ItemKind::Csr]),
         Action::KeyPass => Some(&[ItemKind::PrivateKey]),
+        Action::Unlock => Some(&[ItemKind::PrivateKey, ItemKind::Keystore]),
         _ => None,
     }
 }
 
 /// Only reads: offered in read-only mode too.
 fn reads_only(action: Action) -> bool {
-    action == Action::Probe
+    matches!(action, Action::Probe | Action::Unlock)
 }
 
 impl Menu {
@@ -63,10 +64,13 @@ impl Menu {
             };
             match item_kinds(bd.action) {
                 // An item that failed to decode has nothing to act on.
+                // Unlock is only for what is locked (a wrong passphrase's note is no error).
                 Some(kinds) => {
-                    if kind.is_some_and(|k| kinds.contains(&k))
-                        && item.is_some_and(|it| it.error.is_none())
-                    {
+                    let applies = match bd.action {
+                        Action::Unlock => item.is_some_and(|it| it.locked()),
+                        _ => item.is_some_and(|it| it.error.is_none()),
+                    };
+                    if kind.is_some_and(|k| kinds.contains(&k)) && applies {
                         on_item.push(entry(true));
                     }
                 }

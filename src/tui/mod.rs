@@ -9,6 +9,7 @@ pub mod flow;
 pub mod fmt;
 pub mod form;
 pub mod keymap;
+pub mod keyring;
 pub mod lineedit;
 pub mod listing;
 pub mod menu;
@@ -20,6 +21,7 @@ pub mod terminal;
 pub mod textview;
 pub mod theme;
 pub mod timeline;
+pub mod unlock;
 pub mod view;
 pub mod wire;
 
@@ -29,7 +31,6 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::path::PathBuf;
 use std::time::Duration;
-use zeroize::Zeroizing;
 
 pub struct TuiOptions {
     /// `--mono`; NO_COLOR (non-empty) also turns it on.
@@ -43,8 +44,9 @@ pub struct TuiOptions {
     pub changes: Option<Receiver<crate::store::watch::Change>>,
     /// Changed files can be re-read one by one (see `App::file_updates`).
     pub file_updates: bool,
-    /// Passphrases for encrypted keys (signing CA keys, imports), from `--passphrase-file`.
-    pub passphrases: Vec<Zeroizing<String>>,
+    /// Passphrases for encrypted keys (signing CA keys, imports), from `--passphrase-file`;
+    /// the unlock prompt adds to it. The scan factory should decode with the same keyring.
+    pub passphrases: keyring::Keyring,
     /// Shown after a change: the store's reload command or a restart hint.
     pub after_apply: Option<String>,
     /// The store's reload command; `l` runs it after a confirm.
@@ -69,7 +71,7 @@ impl Default for TuiOptions {
             warn_days: 30,
             changes: None,
             file_updates: false,
-            passphrases: Vec::new(),
+            passphrases: Default::default(),
             after_apply: None,
             reload_command: None,
             analyze: Default::default(),
@@ -123,6 +125,7 @@ fn run_ui(
     app.crit_days = opts.crit_days;
     app.reload_configured = opts.reload_command.is_some();
     app.clipboard.enabled = opts.clipboard;
+    app.keyring = opts.passphrases.clone();
 
     let mut guard = terminal::TerminalGuard::enter(opts.mouse)?;
     let term = &mut guard.terminal;

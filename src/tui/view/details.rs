@@ -213,7 +213,11 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
             out.push(field(
                 t,
                 "Encrypted",
-                if k.encrypted { "yes" } else { "no" },
+                match (k.encrypted, item.locked()) {
+                    (true, true) => "yes, locked (Enter or U: passphrase)",
+                    (true, false) => "yes",
+                    _ => "no",
+                },
             ));
             out.push(field(t, "Mode", k.mode.as_deref().unwrap_or("?")));
             // Which files hold the certificates: a fingerprint alone says nothing to a reader.
@@ -274,7 +278,7 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
                 t,
                 "Locked",
                 if k.locked {
-                    "yes (needs passphrase)"
+                    "yes (Enter or U: passphrase)"
                 } else {
                     "no"
                 },

@@ -217,6 +217,9 @@ fn item_row<'a>(
     let superseded = crate::store::certbot::is_superseded(item);
     let status_cell = if superseded {
         Span::styled("old", t.dim())
+    } else if item.locked() {
+        // Not an error: Enter or U asks for its passphrase.
+        Span::styled("locked", t.dim())
     } else {
         Span::styled(
             short_status(status),
