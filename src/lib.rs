@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod exporter;
 pub mod outfile;
 pub mod pki;
 pub mod sandbox;
