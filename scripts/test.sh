@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 declare -A pkg_for=(
   [openssl]=openssl [tmux]=tmux [strace]=strace [keytool]=default-jre-headless
   [nginx]=nginx-light [curl]=curl
+  # tests/exporter_prometheus.rs: a real Prometheus scraping the exporter; promtool checks the rules.
+  [prometheus]=prometheus [promtool]=prometheus
   # tests/packaging_deb.rs and tests/assets.rs: render the man page, shlibdeps/strip for
   # cargo-deb, systemd-analyze verify for the units.
   [man]=man-db [dpkg-shlibdeps]=dpkg-dev [strip]=binutils [systemd-analyze]=systemd

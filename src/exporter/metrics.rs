@@ -305,3 +305,123 @@ fn x509_compat(out: &mut String, stores: &[StoreView], now: i64) {
         (c.not_after_unix <= now) as i64
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::{CertInfo, ItemKind, KeystoreInfo};
+
+    fn item(path: &str, detail: Detail) -> Item {
+        Item {
+            path: path.into(),
+            index: 0,
+            kind: ItemKind::Certificate,
+            error: None,
+            alias: None,
+            source: "CERTIFICATE".into(),
+            links: vec![],
+            used_by: vec![],
+            detail,
+            der: None,
+        }
+    }
+
+    fn cert(cn: &str, not_after: i64) -> Detail {
+        Detail::Certificate(Box::new(CertInfo {
+            common_name: Some(cn.into()),
+            issuer: "CN=Test CA,O=x".into(),
+            serial: "0a1b".into(),
+            sha256: "00112233445566778899aabbccddeeff".into(),
+            not_after_unix: not_after,
+            not_before_unix: 100,
+            ..Default::default()
+        }))
+    }
+
+    fn sample() -> (Vec<Item>, Vec<Finding>) {
+        let items = vec![
+            item("live/example.org/cert.pem", cert("example.org", 5000)),
+            item("odd\"name\\\n.pem", cert("a\"b", 500)),
+            item(
+                "keystore.p12",
+                Detail::Keystore(Box::new(KeystoreInfo {
+                    format: "PKCS12".into(),
+                    locked: true,
+                    ..Default::default()
+                })),
+            ),
+        ];
+        let findings = vec![Finding {
+            severity: Severity::Critical,
+            code: "expired",
+            path: "odd\"name\\\n.pem".into(),
+            index: 0,
+            message: String::new(),
+            fix: String::new(),
+        }];
+        (items, findings)
+    }
+
+    fn render_sample(format: Format, x509: bool) -> String {
+        let (items, findings) = sample();
+        let view = StoreView {
+            store: Path::new("/srv/certs"),
+            items: &items,
+            findings: &findings,
+            status: 2,
+            scan_seconds: 0.5,
+            scanned_at: 1000,
+        };
+        let opts = Options {
+            x509_compat: x509,
+            now: 1000,
+        };
+        render(&[view], &opts, format)
+    }
+
+    #[test]
+    fn label_escaping() {
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+
+    #[test]
+    fn certificates_findings_keystores_and_health_with_escaped_labels() {
+        let out = render_sample(Format::Text, false);
+        assert!(out.contains(
+            "certdeck_certificate_expiry_timestamp_seconds{store=\"/srv/certs\",path=\"live/example.org/cert.pem\",index=\"0\",cn=\"example.org\",issuer=\"CN=Test CA,O=x\",serial=\"0a1b\",sha256=\"0011223344556677\",lineage=\"example.org\"} 5000\n"
+        ), "{out}");
+        // Escaped per the exposition format; no lineage outside certbot's directories.
+        assert!(out.contains("path=\"odd\\\"name\\\\\\n.pem\",index=\"0\",cn=\"a\\\"b\",issuer=\"CN=Test CA,O=x\",serial=\"0a1b\",sha256=\"0011223344556677\"} 500\n"), "{out}");
+        assert!(out.contains("certdeck_findings{store=\"/srv/certs\",severity=\"critical\",code=\"expired\",path=\"odd\\\"name\\\\\\n.pem\"} 1\n"));
+        assert!(out.contains("certdeck_findings{store=\"/srv/certs\",severity=\"warning\",code=\"none\",path=\"\"} 0\n"));
+        assert!(out.contains("certdeck_keystore_locked{store=\"/srv/certs\",path=\"keystore.p12\",format=\"PKCS12\"} 1\n"));
+        assert!(out.contains("certdeck_keystore_entries{store=\"/srv/certs\",path=\"keystore.p12\",format=\"PKCS12\"} 0\n"));
+        assert!(out.contains("certdeck_audit_status{store=\"/srv/certs\"} 2\n"));
+        assert!(out.contains("certdeck_exporter_items{store=\"/srv/certs\"} 3\n"));
+        assert!(out.contains(
+            "certdeck_exporter_last_scan_timestamp_seconds{store=\"/srv/certs\"} 1000\n"
+        ));
+        assert!(!out.contains("x509_cert"));
+        assert!(!out.contains("# EOF"));
+        // Each family's TYPE once, every sample line a name{labels} value.
+        assert_eq!(out.matches("# TYPE certdeck_findings gauge").count(), 1);
+        for line in out.lines().filter(|l| !l.starts_with('#')) {
+            let (_, value) = line.rsplit_once(' ').unwrap();
+            assert!(value.parse::<f64>().is_ok(), "{line}");
+        }
+    }
+
+    #[test]
+    fn x509_exporter_compat_and_openmetrics_end() {
+        let out = render_sample(Format::OpenMetrics, true);
+        assert!(out.contains("x509_cert_not_after{filepath=\"/srv/certs/live/example.org/cert.pem\",subject_CN=\"example.org\",issuer_CN=\"Test CA\",serial_number=\"0a1b\"} 5000\n"), "{out}");
+        assert!(out.contains("x509_cert_not_before{filepath=\"/srv/certs/live/example.org/cert.pem\",subject_CN=\"example.org\",issuer_CN=\"Test CA\",serial_number=\"0a1b\"} 100\n"));
+        assert!(out.contains("x509_cert_expired{filepath=\"/srv/certs/live/example.org/cert.pem\",subject_CN=\"example.org\",issuer_CN=\"Test CA\",serial_number=\"0a1b\"} 0\n"));
+        assert!(
+            out.contains("subject_CN=\"a\\\"b\",issuer_CN=\"Test CA\",serial_number=\"0a1b\"} 1\n"),
+            "expired at now"
+        );
+        assert!(out.ends_with("# EOF\n"));
+        assert_eq!(out.matches("# EOF").count(), 1);
+    }
+}
