@@ -126,7 +126,7 @@ fn prometheus_scrapes_two_exporters_and_sees_changes() {
     demo_store(&a);
     demo_store(&b);
     let (_ea, addr_a) = exporter(&a, &[]);
-    let (_eb, addr_b) = exporter(&b, &["--compat", "x509-exporter"]);
+    let (eb, addr_b) = exporter(&b, &["--compat", "x509-exporter"]);
 
     // The exporter's own answers to what is not a scrape.
     assert!(http(&addr_a, "GET /healthz HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 200"));
@@ -225,4 +225,104 @@ fn prometheus_scrapes_two_exporters_and_sees_changes() {
     assert_eq!(added.len(), 1);
     assert_eq!(label(&added[0], "instance"), addr_a);
     assert_eq!(label(&added[0], "cn"), "alice");
+
+    // `fleet list`: both hosts, each certificate with its days left as the store's own list says.
+    let url = format!("http://{prom_addr}");
+    let fleet = |args: &[&str]| {
+        let out = Command::new(bin())
+            .args(["fleet", "list", "--prometheus"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            out.stdout,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, err) = fleet(&[&url, "--json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_slice(&stdout).unwrap();
+    let hosts: Vec<&str> = (v["hosts"].as_array().unwrap().iter())
+        .map(|h| h["instance"].as_str().unwrap())
+        .collect();
+    assert_eq!(hosts.len(), 2, "{v}");
+    assert!(hosts.contains(&addr_a.as_str()) && hosts.contains(&addr_b.as_str()));
+    assert!(v["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["up"] == true && h["stale"] == false));
+    let listed: Value = serde_json::from_slice(
+        &Command::new(bin())
+            .args(["list", "--json", "--store"])
+            .arg(&a)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let expiring = (listed["items"].as_array().unwrap().iter())
+        .find(|i| i["path"] == "servers/expiring.example.com.pem")
+        .unwrap();
+    let cert = (v["certificates"].as_array().unwrap().iter())
+        .find(|c| {
+            c["instance"] == addr_a.as_str() && c["path"] == "servers/expiring.example.com.pem"
+        })
+        .expect("a's expiring certificate");
+    assert_eq!(cert["days_left"], expiring["days_left"], "{cert}");
+    assert_eq!(cert["status"], "expiring");
+    assert_eq!(cert["common_name"], "expiring.example.com");
+    assert!(!cert["store"].as_str().unwrap().is_empty());
+    let old = (v["certificates"].as_array().unwrap().iter())
+        .find(|c| c["instance"] == addr_b.as_str() && c["path"] == "servers/old.example.com.pem")
+        .unwrap();
+    assert_eq!(old["status"], "expired");
+    let b_host = (v["hosts"].as_array().unwrap().iter())
+        .find(|h| h["instance"] == addr_b.as_str())
+        .unwrap();
+    assert!(b_host["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "expired"));
+
+    // An exporter stopped: its host and its certificates are stale, the other host is not.
+    drop(eb);
+    until(
+        &prom_addr,
+        &format!("up{{instance=\"{addr_b}\"}} == 0"),
+        |r| r.len() == 1,
+    );
+    let (ok, stdout, err) = fleet(&[&url, "--json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_slice(&stdout).unwrap();
+    for h in v["hosts"].as_array().unwrap() {
+        assert_eq!(h["stale"], h["instance"] == addr_b.as_str(), "{h}");
+    }
+    let certs = v["certificates"].as_array().unwrap();
+    assert!(
+        certs.iter().any(|c| c["instance"] == addr_b.as_str()),
+        "b's last known certificates"
+    );
+    for c in certs {
+        assert_eq!(
+            c["status"] == "stale",
+            c["instance"] == addr_b.as_str(),
+            "{c}"
+        );
+    }
+    let (ok, stdout, _) = fleet(&[&url]);
+    assert!(ok);
+    assert!(String::from_utf8_lossy(&stdout).contains(&format!("{addr_b}: STALE (exporter down)")));
+
+    // A Prometheus that is not there, and a query error, are clear messages.
+    let gone = format!("http://127.0.0.1:{}", free_port());
+    let (ok, _, err) = fleet(&[&gone]);
+    assert!(
+        !ok && err.contains("cannot query Prometheus at 127.0.0.1:"),
+        "{err}"
+    );
+    let (ok, _, err) = fleet(&["https://x"]);
+    assert!(!ok && err.contains("only http://"), "{err}");
 }
