@@ -119,3 +119,86 @@ fn findings_recompute_100k(b: divan::Bencher) {
         app.set_now(t);
     });
 }
+
+/// 100,000 certificates as the exporter holds them (synthetic details; rendering reads fields only).
+fn exporter_items_100k() -> Vec<certdeck::pki::Item> {
+    use certdeck::pki::{CertInfo, Detail, Item, ItemKind};
+    (0..100_000)
+        .map(|i| Item {
+            path: format!("issued/{:03}/leaf-{i}.pem", i % 1000),
+            index: 0,
+            kind: ItemKind::Certificate,
+            error: None,
+            alias: None,
+            source: "CERTIFICATE".into(),
+            links: vec![],
+            used_by: vec![],
+            detail: Detail::Certificate(Box::new(CertInfo {
+                common_name: Some(format!("host-{i}.example.com")),
+                issuer: "CN=Bench Issuing CA,O=certdeck bench".into(),
+                serial: format!("{i:032x}"),
+                sha256: format!("{:064x}", i as u128 * 0x9e37_79b9_7f4a_7c15),
+                not_after_unix: 1_900_000_000 + i,
+                ..Default::default()
+            })),
+            der: None,
+        })
+        .collect()
+}
+
+fn exporter_render(
+    items: &[certdeck::pki::Item],
+    format: certdeck::exporter::metrics::Format,
+) -> String {
+    use certdeck::exporter::metrics::{render, Options, StoreView};
+    let view = StoreView {
+        store: std::path::Path::new("/srv/bench"),
+        items,
+        findings: &[],
+        status: 0,
+        scan_seconds: 1.0,
+        scanned_at: 0,
+    };
+    render(
+        &[view],
+        &Options {
+            x509_compat: false,
+            now: 0,
+        },
+        format,
+    )
+}
+
+/// What a change costs the exporter: rendering 100,000 certificates (done once per change).
+#[divan::bench(sample_count = 10)]
+fn exporter_render_100k(b: divan::Bencher) {
+    let items = exporter_items_100k();
+    b.bench(|| exporter_render(&items, certdeck::exporter::metrics::Format::Text).len());
+}
+
+/// What a scrape costs: a whole GET /metrics of 100,000 certificates over loopback, from the
+/// cached snapshot (target < 200 ms).
+#[divan::bench(sample_count = 20)]
+fn exporter_scrape_100k(b: divan::Bencher) {
+    use std::io::{Read, Write};
+    let items = exporter_items_100k();
+    let text: std::sync::Arc<str> =
+        exporter_render(&items, certdeck::exporter::metrics::Format::Text).into();
+    drop(items);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        certdeck::exporter::http::serve(
+            listener,
+            Default::default(),
+            std::sync::Arc::new(move |_| text.clone()),
+        )
+    });
+    b.bench(|| {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+        let mut out = Vec::with_capacity(32 << 20);
+        s.read_to_end(&mut out).unwrap();
+        out.len()
+    });
+}

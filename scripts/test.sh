@@ -10,6 +10,8 @@ declare -A pkg_for=(
   [nginx]=nginx-light [curl]=curl
   # tests/acme_pebble.rs: Let's Encrypt's test ACME server and its DNS (pebble-challtestsrv).
   [pebble]=pebble
+  # tests/exporter_prometheus.rs: a real Prometheus scraping the exporter; promtool checks the rules.
+  [prometheus]=prometheus [promtool]=prometheus
   # tests/packaging_deb.rs and tests/assets.rs: render the man page, shlibdeps/strip for
   # cargo-deb, systemd-analyze verify for the units.
   [man]=man-db [dpkg-shlibdeps]=dpkg-dev [strip]=binutils [systemd-analyze]=systemd

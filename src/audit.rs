@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::exporter::metrics::label;
 use crate::pki::lint::{lint_items, nagios_exit_code, Finding, LintOptions, Severity};
 use crate::pki::Detail;
 use crate::store::checks;
@@ -195,22 +196,5 @@ impl Report {
             self.generated_at
         ));
         out
-    }
-}
-
-/// Escape a Prometheus label value: backslash, double quote and newline.
-fn label(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::label;
-
-    #[test]
-    fn label_escaping() {
-        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 }

@@ -9,6 +9,8 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod exporter;
+pub mod fleet;
 pub mod outfile;
 pub mod pki;
 pub mod sandbox;

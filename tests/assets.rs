@@ -1,7 +1,8 @@
 //! assets/: the example config loads with certdeck's own loader and uses every key it
 //! accepts; the systemd units pass `systemd-analyze verify`; the textfile wrapper publishes
 //! real audits of real stores atomically, on OK/WARNING/CRITICAL, and keeps the previous
-//! file on UNKNOWN.
+//! file on UNKNOWN. The exporter's unit verifies too, its alert rules pass `promtool check rules`
+//! and `promtool test rules`, and the Grafana dashboard queries only metrics the exporter has.
 
 mod common;
 
@@ -469,4 +470,135 @@ fn wrapper_refuses_without_a_store_or_textfile_dir() {
     ]);
     assert_eq!(code, 3);
     assert!(err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn exporter_alert_rules_check_and_an_expiring_certificate_fires() {
+    let promtool = |args: &[&str]| {
+        let out = Command::new("promtool")
+            .args(args)
+            .current_dir(asset(""))
+            .output()
+            .expect("promtool (apt-get install prometheus)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    let (ok, text) = promtool(&["check", "rules", "certdeck-alerts.yml"]);
+    assert!(ok && text.contains("SUCCESS: 5 rules found"), "{text}");
+    // The unit tests (certdeck-alerts.test.yml) expect expiring, expired, critical and
+    // exporter-down alerts to fire, and no early firing before their `for`.
+    let (ok, text) = promtool(&["test", "rules", "certdeck-alerts.test.yml"]);
+    assert!(ok && text.contains("SUCCESS"), "{text}");
+    // The test has teeth: with the expiring alert's `for` far longer, the expected alert is missing.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = fs::read_to_string(asset("certdeck-alerts.yml")).unwrap();
+    let slow = rules.replacen("for: 15m", "for: 2h", 1);
+    assert_ne!(slow, rules);
+    fs::write(dir.path().join("certdeck-alerts.yml"), slow).unwrap();
+    fs::copy(
+        asset("certdeck-alerts.test.yml"),
+        dir.path().join("certdeck-alerts.test.yml"),
+    )
+    .unwrap();
+    let out = Command::new("promtool")
+        .args(["test", "rules", "certdeck-alerts.test.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a broken rule passed its test");
+}
+
+#[test]
+fn exporter_unit_verifies_and_is_read_only() {
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED exporter_unit_verifies_and_is_read_only: no systemd-analyze");
+        return;
+    }
+    let service = fs::read_to_string(asset("certdeck-exporter.service")).unwrap();
+    let values = |key: &str| -> Vec<String> {
+        service
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("{key}=")))
+            .map(str::to_string)
+            .collect()
+    };
+    for (key, want) in [
+        ("ProtectSystem", "strict"),
+        ("NoNewPrivileges", "yes"),
+        ("ProtectHome", "read-only"),
+        ("CapabilityBoundingSet", "CAP_DAC_READ_SEARCH"),
+    ] {
+        assert_eq!(values(key), [want], "{key}=");
+    }
+    assert!(values("ReadWritePaths").is_empty(), "nothing is writable");
+    let root = tempfile::tempdir().unwrap();
+    let units = root.path().join("usr/lib/systemd/system");
+    fs::create_dir_all(&units).unwrap();
+    fs::create_dir_all(root.path().join("usr/bin")).unwrap();
+    fs::copy(bin(), root.path().join("usr/bin/certdeck")).unwrap();
+    for host_dir in ["/usr/lib/systemd/system", "/lib/systemd/system"] {
+        for e in fs::read_dir(host_dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if (name.ends_with(".target") || name.ends_with(".slice"))
+                && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                let _ = fs::copy(e.path(), units.join(&name));
+            }
+        }
+    }
+    fs::write(units.join("certdeck-exporter.service"), &service).unwrap();
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(format!("--root={}", root.path().display()))
+        .arg("certdeck-exporter.service")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.trim().is_empty(),
+        "systemd-analyze verify: {:?}\n{stderr}",
+        out.status
+    );
+}
+
+#[test]
+fn grafana_dashboard_queries_metrics_the_exporter_has() {
+    use certdeck::exporter::metrics::{render, Format, Options};
+    let text = fs::read_to_string(asset("certdeck-grafana-dashboard.json")).unwrap();
+    let dash: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let families: Vec<String> = render(
+        &[],
+        &Options {
+            x509_compat: true,
+            now: 0,
+        },
+        Format::Text,
+    )
+    .lines()
+    .filter_map(|l| l.strip_prefix("# TYPE "))
+    .map(|l| l.split(' ').next().unwrap().to_string())
+    .collect();
+    let panels = dash["panels"].as_array().unwrap();
+    assert!(panels.len() >= 5);
+    for p in panels {
+        for t in p["targets"].as_array().unwrap() {
+            let expr = t["expr"].as_str().unwrap();
+            let names: Vec<&str> = expr
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| w.starts_with("certdeck_"))
+                .collect();
+            assert!(!names.is_empty() || expr.contains("up{"), "{expr}");
+            for n in names {
+                assert!(
+                    families.iter().any(|f| f == n),
+                    "{n} in {expr} is not exported"
+                );
+            }
+        }
+    }
 }

@@ -133,6 +133,12 @@ fn deb_has_every_file_installs_and_runs() {
         ("/usr/share/fish/vendor_completions.d/certdeck.fish", data),
         ("/usr/lib/systemd/system/certdeck-audit.service", data),
         ("/usr/lib/systemd/system/certdeck-audit.timer", data),
+        ("/usr/lib/systemd/system/certdeck-exporter.service", data),
+        ("/usr/share/doc/certdeck/examples/certdeck-alerts.yml", data),
+        (
+            "/usr/share/doc/certdeck/examples/certdeck-grafana-dashboard.json",
+            data,
+        ),
         ("/usr/share/doc/certdeck/examples/config.toml", data),
         ("/usr/share/doc/certdeck/copyright", data),
     ] {
@@ -191,6 +197,10 @@ fn deb_has_every_file_installs_and_runs() {
         (
             "usr/share/doc/certdeck/examples/config.toml",
             "assets/config.example.toml",
+        ),
+        (
+            "usr/lib/systemd/system/certdeck-exporter.service",
+            "assets/certdeck-exporter.service",
         ),
     ] {
         assert_eq!(

@@ -310,3 +310,70 @@ fn read_only_tui_makes_no_write_syscall_whatever_keys_are_pressed() {
         "store changed under the read-only TUI"
     );
 }
+
+/// The exporter under `strace -f`, scraped and shown a store change while it runs: no
+/// write-capable syscall, the store identical but for the file the test added, and the
+/// sandbox applied (after the one bind).
+#[test]
+fn exporter_makes_no_write_syscall_while_scraped_and_updating() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    make_store(&store);
+    let before = snapshot(&store);
+    let trace = tmp.path().join("trace");
+    // `timeout` ends the exporter (it serves for ever), and so strace, whatever the test does.
+    let mut child = Command::new("strace")
+        .args(["-f", "-qq", "-o"])
+        .arg(&trace)
+        .args(["timeout", "-s", "KILL", "8"])
+        .arg(bin())
+        .args(["exporter", "--listen", "127.0.0.1:0", "--store"])
+        .arg(&store)
+        .env("HOME", tmp.path().join("home-that-must-not-be-created"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let scrape = || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(scrape().contains("cn=\"leaf.example\""));
+    std::fs::copy(store.join("leaf.pem"), store.join("added.pem")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !scrape().contains("path=\"added.pem\"") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change never showed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.wait();
+    let t = std::fs::read_to_string(&trace).unwrap();
+    assert!(t.contains("landlock_restrict_self"), "not sandboxed");
+    let v = write_violations(&t);
+    assert!(
+        v.is_empty(),
+        "exporter made write syscalls:\n{}",
+        v.join("\n")
+    );
+    let mut after = snapshot(&store);
+    assert!(after.remove("added.pem").is_some());
+    assert_eq!(before, after, "store changed under the exporter");
+    assert!(!tmp.path().join("home-that-must-not-be-created").exists());
+}

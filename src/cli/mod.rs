@@ -7,6 +7,8 @@ pub mod audit;
 pub mod completions;
 pub mod demo;
 pub mod export;
+pub mod exporter;
+pub mod fleet;
 pub mod generate;
 pub mod global;
 pub mod history;
@@ -116,6 +118,12 @@ pub enum Command {
     History(history::Cmd),
     /// Create a demo store (generated now, no committed keys) and open it.
     Demo(demo::Args),
+    /// Serve the stores' certificates, CRLs, keystores and findings to Prometheus over HTTP
+    /// (/metrics, /healthz); read-only and sandboxed, kept current by watching the files.
+    Exporter(exporter::Args),
+    /// The fleet's certificates as Prometheus knows them from certdeck exporters (read-only).
+    #[command(subcommand)]
+    Fleet(fleet::Cmd),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(completions::Args),
     /// Print the manual page (roff, for `man -l -` or /usr/share/man/man1/certdeck.1).
@@ -184,6 +192,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Probe(a) => probe::run(&g, a),
             Command::History(c) => history::run(&g, c),
             Command::Demo(a) => demo::run(g, a),
+            Command::Exporter(a) => exporter::run(&g, a),
+            Command::Fleet(c) => fleet::run(&g, c),
             Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
         },
     }

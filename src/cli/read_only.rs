@@ -12,6 +12,10 @@ pub fn writes(cmd: &Command) -> Option<&'static str> {
         | Command::Show(_)
         | Command::Audit(_)
         | Command::Probe(_)
+        // Read-only and sandboxed; its one socket listens, it never connects.
+        | Command::Exporter(_)
+        // Asks Prometheus; never touches a store.
+        | Command::Fleet(_)
         | Command::Completions(_)
         | Command::Man(_) => None,
         Command::Generate(a) => unless_dry(a.write.dry_run, "generate"),
