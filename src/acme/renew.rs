@@ -22,9 +22,8 @@ pub fn facts(pem_bytes: &[u8]) -> Result<CertFacts> {
     Ok(CertFacts {
         not_before: c.validity().not_before.timestamp(),
         not_after: c.validity().not_after.timestamp(),
-        serial_hex: hex::encode(c.tbs_certificate.raw_serial())
-            .trim_start_matches("00")
-            .to_string(),
+        // As OpenSSL prints it and as `list` shows it, so the two can be compared.
+        serial_hex: crate::pki::cert::serial_hex(c.tbs_certificate.raw_serial()),
         der: p.contents.clone(),
     })
 }
