@@ -3,6 +3,8 @@
 //! (not due, --force, CA gone), revoke checked on Pebble's management API.
 
 mod common;
+#[path = "common/hostile.rs"]
+mod hostile;
 #[path = "common/pebble.rs"]
 mod pebble;
 
@@ -457,4 +459,75 @@ fn http01_webroot_served_by_nginx_then_nginx_serves_the_certificate() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// renewal.toml names a command certdeck runs as root (the dns-01 hook) and a directory it
+/// writes (the webroot). One that another account wrote, or could write, is refused before
+/// anything runs, as the journal is; `--safe-store` opts a trusted store in.
+#[test]
+fn a_renewal_toml_another_account_could_write_is_not_run() {
+    use std::os::unix::fs::{chown, PermissionsExt};
+    let Some(a) = hostile::attacker() else {
+        panic!("needs root and useradd (scripts/test.sh runs as root)")
+    };
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let p = Pebble::start(t.path(), 0);
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    run(
+        &store,
+        &issue_args(
+            &p,
+            "web",
+            &["--domain", "a.test", "--http-01-standalone", &addr],
+        ),
+    )
+    .ok();
+    let before = lineage_files(&store, "web");
+    // What the account plants: a dns-01 "hook" that would run as root.
+    let marker = t.path().join("ran-as-root");
+    let f = store.join("acme/web/renewal.toml");
+    let mut v: toml::Table = std::fs::read_to_string(&f).unwrap().parse().unwrap();
+    let mut ch = toml::Table::new();
+    ch.insert("kind".into(), "dns01-hook".into());
+    ch.insert("value".into(), format!("touch {}", marker.display()).into());
+    v.insert("challenge".into(), toml::Value::Table(ch));
+    std::fs::write(&f, toml::to_string(&v).unwrap()).unwrap();
+    let s = store.display().to_string();
+    let renew = |extra: &[&str]| {
+        let mut args = vec!["--store", s.as_str()];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["acme", "renew", "web", "--force"]);
+        let r = cd(&store, &args);
+        // Renew reports each lineage's outcome on stdout, errors included.
+        let all = format!("{}{}", r.stdout, r.stderr);
+        (r.code, all)
+    };
+
+    chown(&f, Some(a.uid), Some(a.gid)).unwrap();
+    let (code, out) = renew(&[]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("renewal.toml is owned by uid"), "{out}");
+    assert!(!marker.exists(), "the planted hook ran");
+
+    // Root's file, but the account could rewrite it: refused too.
+    chown(&f, Some(0), Some(0)).unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let (_, out) = renew(&[]);
+    assert!(out.contains("writable by group or others"), "{out}");
+    assert!(!marker.exists(), "the planted hook ran");
+    // The account's own lineage directory is refused the same way.
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    chown(store.join("acme/web"), Some(a.uid), Some(a.gid)).unwrap();
+    let (_, out) = renew(&[]);
+    assert!(out.contains("acme/web is owned by uid"), "{out}");
+    assert!(!marker.exists(), "the planted hook ran");
+    assert_eq!(lineage_files(&store, "web"), before);
+
+    // Opted in, the same file is used: the check is what stopped it. Either the planted
+    // hook ran (a fresh authorization) or Pebble reused the name's authorization and renewed
+    // without a challenge.
+    let (_, out) = renew(&["--safe-store"]);
+    assert!(marker.exists() || out.contains("web: renewed"), "{out}");
 }

@@ -48,7 +48,7 @@ pub async fn load_or_create(
     eab: Option<(&str, &[u8])>,
 ) -> Result<(Account, Option<Op>)> {
     let rel = account_rel(&server.directory, email);
-    if let Ok(raw) = std::fs::read(store.join(&rel)) {
+    if let Ok(raw) = crate::store::fsx::read_rel(store, &rel, 1 << 20) {
         let raw = Zeroizing::new(raw);
         let creds: AccountCredentials = serde_json::from_slice(&raw)
             .with_context(|| format!("{rel}: not an ACME account file"))?;
@@ -90,7 +90,7 @@ pub async fn load(
     email: Option<&str>,
 ) -> Result<Account> {
     let rel = account_rel(&server.directory, email);
-    if !store.join(&rel).exists() {
+    if !crate::store::fsx::exists_rel(store, &rel) {
         anyhow::bail!("{rel}: no ACME account for this lineage (issue again to register one)");
     }
     Ok(load_or_create(store, server, email, None).await?.0)

@@ -3,11 +3,17 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+
+use crate::store::fsx;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Where http-01 tokens go below a webroot (RFC 8555 section 8.3).
+const CHALLENGE_DIR: &str = ".well-known/acme-challenge";
 
 /// How the names of a lineage are proven; stored in renewal.toml as is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,10 +89,18 @@ impl Active {
             }
             Method::Http01Webroot(dir) => {
                 check_token(&p.token)?;
-                let d = dir.join(".well-known/acme-challenge");
-                std::fs::create_dir_all(&d)
-                    .with_context(|| format!("--http-01-webroot: cannot create {}", d.display()))?;
-                std::fs::write(d.join(&p.token), &p.key_auth).with_context(|| {
+                // The webroot is often the web application's to write: below the directory
+                // the admin named, nothing is followed through a symlink, and the token file
+                // is created new, so a planted link cannot send this write elsewhere.
+                let d = dir.join(CHALLENGE_DIR);
+                let written = fsx::Dir::open_root(dir)
+                    .and_then(|root| root.mkdir_all(CHALLENGE_DIR, 0o755))
+                    .and_then(|cd| {
+                        let mut f = cd.create(&p.token, 0o644)?;
+                        f.write_all(p.key_auth.as_bytes())?;
+                        f.sync_all()
+                    });
+                written.with_context(|| {
                     format!("--http-01-webroot: cannot write in {}", d.display())
                 })?;
             }
@@ -105,8 +119,11 @@ impl Active {
         for p in std::mem::take(&mut self.done) {
             match &self.method {
                 Method::Http01Webroot(dir) => {
-                    let f = dir.join(".well-known/acme-challenge").join(&p.token);
-                    if let Err(e) = std::fs::remove_file(&f) {
+                    let f = dir.join(CHALLENGE_DIR).join(&p.token);
+                    let removed = fsx::Dir::open_root(dir)
+                        .and_then(|root| root.open_dir(CHALLENGE_DIR))
+                        .and_then(|cd| cd.unlink(&p.token));
+                    if let Err(e) = removed {
                         notes.push(format!("cannot remove {}: {e}", f.display()));
                     }
                 }

@@ -73,6 +73,66 @@ pub fn settings_rel(name: &str) -> String {
     format!("{ACME_DIR}/{name}/renewal.toml")
 }
 
+/// renewal.toml names a command certdeck runs (the dns-01 hook) and a directory it writes
+/// (the webroot), so, like the journal, it is read only when no other account could have
+/// written it or replaced the directories holding it (unless the store is opted in with
+/// `safe_stores` / `--safe-store`). Reached through held directory handles, never a symlink.
+fn read_trusted(store: &Path, name: &str) -> std::io::Result<Vec<u8>> {
+    use crate::store::fsx;
+    use std::io::{Error, ErrorKind, Read};
+    let root = fsx::Dir::open_root(store)?;
+    let acme = root.open_dir(ACME_DIR)?;
+    let lineage = acme.open_dir(name)?;
+    let file = lineage.open_read("renewal.toml")?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidData, "not a regular file"));
+    }
+    let canon = std::fs::canonicalize(store).unwrap_or_else(|_| store.to_path_buf());
+    if !crate::store::history::foreign_allowed(&canon) {
+        use std::os::unix::fs::MetadataExt;
+        let me = fsx::euid();
+        let checks = [
+            (dir_rel(""), acme.stat()?.st_uid, acme.stat()?.st_mode),
+            (
+                dir_rel(name),
+                lineage.stat()?.st_uid,
+                lineage.stat()?.st_mode,
+            ),
+            (settings_rel(name), meta.uid(), meta.mode()),
+        ];
+        for (what, uid, mode) in checks {
+            let problem = if uid != me && uid != 0 {
+                format!("is owned by uid {uid} (you are uid {me})")
+            } else if mode & 0o022 != 0 {
+                format!(
+                    "is writable by group or others (mode {:04o})",
+                    mode & 0o7777
+                )
+            } else {
+                continue;
+            };
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                format!(
+                    "{}: {what} {problem}: that account could make certdeck run its dns-01 hook \
+                     command or write into its webroot, so it is not used. If that account is \
+                     trusted, add the store to `safe_stores` in the config or pass --safe-store; \
+                     otherwise: chown -R {me} {0}/{ACME_DIR} && chmod -R go-w {0}/{ACME_DIR}",
+                    store.display(),
+                    what = what.trim_end_matches('/'),
+                ),
+            ));
+        }
+    }
+    let mut buf = Vec::new();
+    file.take((1 << 20) + 1).read_to_end(&mut buf)?;
+    if buf.len() > 1 << 20 {
+        return Err(Error::new(ErrorKind::InvalidData, "larger than 1 MiB"));
+    }
+    Ok(buf)
+}
+
 pub fn to_toml(s: &Settings) -> Result<String> {
     Ok(toml::to_string(s)?)
 }
@@ -80,23 +140,30 @@ pub fn to_toml(s: &Settings) -> Result<String> {
 pub fn load(store: &Path, name: &str) -> Result<Settings> {
     check_name(name)?;
     let rel = settings_rel(name);
-    let raw = std::fs::read_to_string(store.join(&rel))
-        .with_context(|| format!("no ACME lineage {name} ({rel})"))?;
+    let raw = read_trusted(store, name).with_context(|| format!("ACME lineage {name} ({rel})"))?;
+    let raw = String::from_utf8(raw).with_context(|| format!("{rel}: not UTF-8"))?;
     let s: Settings = toml::from_str(&raw).with_context(|| format!("{rel}: cannot read"))?;
     Ok(s)
 }
 
 /// Every lineage of the store, by name; a broken renewal.toml is an error on that item only.
 pub fn list(store: &Path) -> Vec<(String, Result<Settings>)> {
-    let Ok(rd) = std::fs::read_dir(store.join(ACME_DIR)) else {
+    use crate::store::fsx;
+    let Ok(dir) = fsx::Dir::open_root(store).and_then(|d| d.open_dir(ACME_DIR)) else {
         return vec![];
     };
-    let mut names: Vec<String> = rd
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+    let mut names: Vec<String> = dir
+        .entries()
+        .unwrap_or_default()
+        .into_iter()
         .filter(|n| n != "accounts" && check_name(n).is_ok())
-        .filter(|n| store.join(settings_rel(n)).exists())
+        .filter(|n| {
+            dir.lstat(n)
+                .ok()
+                .flatten()
+                .is_some_and(|st| fsx::is_dir(&st))
+        })
+        .filter(|n| fsx::exists_rel(store, &settings_rel(n)))
         .collect();
     names.sort();
     names

@@ -2,7 +2,7 @@
 //! The order runs to completion in memory (instant-acme on a current-thread tokio runtime,
 //! created here only); only then is one Plan applied under the store lock.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -218,7 +218,7 @@ fn issue(g: &Global, a: IssueArgs) -> Result<ExitCode> {
         }
     }
     let dir = store_dir(g)?;
-    if dir.join(lineage::settings_rel(&a.name)).exists() {
+    if crate::store::fsx::exists_rel(&dir, &lineage::settings_rel(&a.name)) {
         bail!(
             "lineage {} exists; renew it (certdeck acme renew {} --force)",
             a.name,
@@ -420,7 +420,7 @@ fn renew_one(
     o: &mut RenewOutcome,
 ) -> Result<bool> {
     let mut settings = settings?;
-    let cur = std::fs::read(dir.join(&settings.cert_file))
+    let cur = read_cert(dir, &settings.cert_file)
         .with_context(|| format!("cannot read {}", settings.cert_file))
         .and_then(|b| facts(&b));
     if let Ok(f) = &cur {
@@ -517,7 +517,7 @@ fn revoke(g: &Global, a: RevokeArgs) -> Result<ExitCode> {
     let dir = store_dir(g)?;
     let mut settings = lineage::load(&dir, &a.name)?;
     let why = reason(&a.reason)?;
-    let pem = std::fs::read(dir.join(&settings.cert_file))
+    let pem = read_cert(&dir, &settings.cert_file)
         .with_context(|| format!("cannot read {}", settings.cert_file))?;
     let f = facts(&pem)?;
     let server = Server {
@@ -594,7 +594,7 @@ fn list(g: &Global, a: ListArgs) -> Result<ExitCode> {
                 error: Some(format!("{e:#}")),
             },
             Ok(s) => {
-                let f = std::fs::read(dir.join(&s.cert_file))
+                let f = read_cert(&dir, &s.cert_file)
                     .map_err(anyhow::Error::from)
                     .and_then(|b| facts(&b));
                 let d = f
@@ -642,4 +642,10 @@ fn list(g: &Global, a: ListArgs) -> Result<ExitCode> {
     }
     out(&s);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A lineage's certificate, read through the store's directory handle: `cert_file` comes from
+/// renewal.toml, store content, so it never leads outside the store or through a symlink.
+fn read_cert(store: &Path, rel: &str) -> std::io::Result<Vec<u8>> {
+    crate::store::fsx::read_rel(store, rel, 1 << 20)
 }

@@ -333,6 +333,38 @@ impl Dir {
     }
 }
 
+/// Reads the regular file `rel` below the store `root` (reached as `open_dir` does: no symlink,
+/// never above the store), at most `max` bytes. For the few store files read outside a scan
+/// (ACME accounts and lineage settings), so they get the same treatment as the write path.
+pub fn read_rel(root: &Path, rel: &str, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let (dir, name) = Dir::open_root(root)?.parent(rel)?;
+    let f = dir.open_read(name)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{rel}: not a regular file"),
+        ));
+    }
+    let mut buf = Vec::new();
+    f.take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{rel}: larger than {max} bytes"),
+        ));
+    }
+    Ok(buf)
+}
+
+/// Whether `rel` below `root` exists (as `lstat`, not following a symlink at the end).
+pub fn exists_rel(root: &Path, rel: &str) -> bool {
+    Dir::open_root(root)
+        .and_then(|d| lstat_rel(&d, rel))
+        .is_ok_and(|st| st.is_some())
+}
+
 impl AsFd for Dir {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.fd.as_fd()
