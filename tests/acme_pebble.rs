@@ -114,6 +114,26 @@ fn http01_standalone_two_names_then_renew_not_due_and_forced() {
     );
     r.ok();
     assert!(!r.stdout.contains("PRIVATE KEY") && !r.stderr.contains("PRIVATE KEY"));
+    // The inventory lists the lineage's certificate and key, not its bookkeeping.
+    let l = cd(&store, &["list", "--json"]);
+    l.ok();
+    let paths: Vec<String> = serde_json::from_str::<serde_json::Value>(&l.stdout).unwrap()["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|it| it["path"].as_str().map(str::to_string))
+        .collect();
+    assert!(paths.iter().any(|p| p == "acme/web/cert.pem"), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p == "acme/web/privkey.pem"),
+        "{paths:?}"
+    );
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.ends_with("renewal.toml") || p.starts_with("acme/accounts")),
+        "{paths:?}"
+    );
     verify(&p, &store, "web");
     let lin = store.join("acme/web");
     assert_eq!(mode_of(&lin.join("privkey.pem")), 0o600);

@@ -56,6 +56,18 @@ pub const RESERVED_DIRS: &[&str] = &["history"];
 /// Files certdeck creates at the store root.
 pub const RESERVED_FILES: &[&str] = &[".certdeck.lock", ".certdeck.toml"];
 
+/// certdeck's ACME bookkeeping inside `acme/`: account keys (`acme/accounts/`) and each
+/// lineage's `renewal.toml`. Not inventory (`acme list` shows lineages); the certificates and
+/// keys beside them are.
+pub fn is_acme_bookkeeping(rel: &str) -> bool {
+    let mut parts = rel.split('/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("acme"), Some("accounts"), _, _) => true,
+        (Some("acme"), Some(_), Some("renewal.toml"), None) => true,
+        _ => false,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     pub decode: DecodeOptions,
@@ -193,7 +205,8 @@ fn walk_dir(
             continue;
         }
         // `.git` is never inventory; `.certdeck-tmp-*` are half-written files of a plan.
-        if name == ".git" || name.starts_with(super::write::TMP_PREFIX) {
+        if name == ".git" || name.starts_with(super::write::TMP_PREFIX) || is_acme_bookkeeping(&rel)
+        {
             continue;
         }
         // d_type from the directory listing: no stat per file (one lstat when the filesystem
@@ -446,6 +459,7 @@ pub fn read_changes(
             || (at_root && RESERVED_FILES.contains(&name))
             || rel.split('/').any(|c| c == ".git")
             || name.starts_with(super::write::TMP_PREFIX)
+            || is_acme_bookkeeping(rel)
         {
             continue;
         }
@@ -709,4 +723,19 @@ fn attach_servers(
         v.sort();
     }
     used
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn acme_bookkeeping_is_not_inventory_but_its_certificates_are() {
+        use super::is_acme_bookkeeping as b;
+        assert!(b("acme/accounts/127.0.0.1-14000/admin@a.test.json"));
+        assert!(b("acme/accounts"));
+        assert!(b("acme/web/renewal.toml"));
+        assert!(!b("acme/web/cert.pem"));
+        assert!(!b("acme/web/privkey.pem"));
+        assert!(!b("acme/web/sub/renewal.toml"));
+        assert!(!b("other/web/renewal.toml"));
+    }
 }
