@@ -61,11 +61,11 @@ pub const RESERVED_FILES: &[&str] = &[".certdeck.lock", ".certdeck.toml"];
 /// keys beside them are.
 pub fn is_acme_bookkeeping(rel: &str) -> bool {
     let mut parts = rel.split('/');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("acme"), Some("accounts"), _, _) => true,
-        (Some("acme"), Some(_), Some("renewal.toml"), None) => true,
-        _ => false,
-    }
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("acme"), Some("accounts"), _, _)
+            | (Some("acme"), Some(_), Some("renewal.toml"), None)
+    )
 }
 
 #[derive(Debug, Clone)]
