@@ -738,7 +738,7 @@ fn check_issuer_name(cert_der: &[u8], ca_subject_raw: &[u8]) -> Result<()> {
 pub fn issue(req: &IssueRequest, key: &KeyPair, signer: Option<Signer>) -> Result<Issued> {
     let dn = subject_dn(&req.subject)?;
     let sans = parse_sans(&req.sans)?;
-    let mut params = profile_params(
+    let params = profile_params(
         req.profile,
         dn,
         sans,
@@ -747,6 +747,16 @@ pub fn issue(req: &IssueRequest, key: &KeyPair, signer: Option<Signer>) -> Resul
         req.path_len,
         key_is_rsa(key),
     )?;
+    sign_params(params, key, signer)
+}
+
+/// Signs `params` for `key`: self-signed without a `signer`, else by the checked signer (its
+/// AKI added, the issuer name checked against the signer's subject).
+fn sign_params(
+    mut params: CertificateParams,
+    key: &KeyPair,
+    signer: Option<Signer>,
+) -> Result<Issued> {
     let der = match signer {
         None => params
             .self_signed(key)
@@ -795,7 +805,7 @@ pub fn reissue(
         .and_then(|b| b.value.path_len_constraint)
         .and_then(|n| u8::try_from(n).ok());
     let dn = dn_from_x509(cert.subject())?;
-    let mut params = profile_params(
+    let params = profile_params(
         profile,
         dn,
         parse_sans(&sans)?,
@@ -804,25 +814,7 @@ pub fn reissue(
         path_len,
         key_is_rsa(key),
     )?;
-    let der = match signer {
-        None => params
-            .self_signed(key)
-            .map_err(|e| anyhow!("self-signing failed: {e}"))?
-            .der()
-            .to_vec(),
-        Some(signer) => {
-            let checked = check_signer(&signer)?;
-            params.use_authority_key_identifier_extension = true;
-            let der = params
-                .signed_by(key, &checked.issuer)
-                .map_err(|e| anyhow!("signing failed: {e}"))?
-                .der()
-                .to_vec();
-            check_issuer_name(&der, &checked.subject_raw)?;
-            der
-        }
-    };
-    Ok(Issued::from_der(der))
+    sign_params(params, key, signer)
 }
 
 /// A PKCS#10 request (DER) for `subject` and `sans`, signed with `key`. Carries only the subject
