@@ -361,6 +361,16 @@ struct Nginx(std::process::Child);
 
 impl Drop for Nginx {
     fn drop(&mut self) {
+        // SIGTERM first: a master process stops its workers (SIGKILL would orphan them).
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let t = std::time::Instant::now();
+        while t.elapsed() < std::time::Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -550,4 +560,568 @@ fn a_renewal_toml_another_account_could_write_is_not_run() {
     // without a challenge.
     let (_, out) = renew(&["--safe-store"]);
     assert!(marker.exists() || out.contains("web: renewed"), "{out}");
+}
+
+/// Pebble issuing one-hour certificates: a renewal that fails is critical (exit 2, the
+/// certificate expires before the next twice-daily attempt); a CA that is down while nothing
+/// is due is no failure at all; Pebble 2.4 serves no ARI and renew says so.
+#[test]
+fn renew_exit_two_when_the_certificate_expires_before_the_next_try() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let mut p = Pebble::start_with(
+        t.path(),
+        pebble::Opts {
+            validity_secs: 3600,
+            ..Default::default()
+        },
+    );
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    run(
+        &store,
+        &issue_args(
+            &p,
+            "short",
+            &["--domain", "a.test", "--http-01-standalone", &addr],
+        ),
+    )
+    .ok();
+    let before = lineage_files(&store, "short");
+    let json = |r: &common::Run| -> serde_json::Value {
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr))
+    };
+    // Due 20 minutes before expiry (a third of the hour): not yet. The reason names the ARI
+    // the CA does (not) serve.
+    let r = cd(&store, &["acme", "renew", "--dry-run", "--json"]);
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    let v = json(&r);
+    assert_eq!(v[0]["result"], "not-due", "{v}");
+    let msg = v[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("not due until") && msg.contains("serves no renewal information (ARI)"),
+        "{msg}"
+    );
+    // With the CA gone and nothing due, renew is fine (a cron job must not cry wolf).
+    p.stop();
+    let r = cd(&store, &["acme", "renew", "--json"]);
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    let v = json(&r);
+    assert_eq!(v[0]["result"], "not-due", "{v}");
+    assert!(
+        v[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CA was not reached"),
+        "{v}"
+    );
+    // Forced with the CA gone: failed, and the certificate has under 12 h left: exit 2.
+    let r = cd(&store, &["acme", "renew", "short", "--force", "--json"]);
+    assert_eq!(r.code, Some(2), "{}{}", r.stdout, r.stderr);
+    assert_eq!(json(&r)[0]["result"], "failed");
+    assert_eq!(lineage_files(&store, "short"), before);
+}
+
+#[test]
+fn issue_dry_run_prints_the_steps_and_plan_and_touches_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let before = snapshot(&store, &[]);
+    // Nothing listens on port 1: a dry run contacts no CA. --read-only allows it.
+    let args = [
+        "--read-only",
+        "acme",
+        "issue",
+        "web",
+        "--domain",
+        "a.test",
+        "--domain",
+        "www.a.test",
+        "--server",
+        "https://127.0.0.1:1/dir",
+        "--agree-tos",
+        "--email",
+        "admin@a.test",
+        "--http-01-standalone",
+        "127.0.0.1:5002",
+        "--dry-run",
+    ];
+    let r = cd(&store, &args);
+    r.ok();
+    for want in [
+        "register an ACME account at https://127.0.0.1:1/dir (contact admin@a.test)",
+        "new order for a.test, www.a.test",
+        "a.test: http-01, answered by certdeck listening on 127.0.0.1:5002",
+        "www.a.test: http-01",
+        "new ec-p256 key",
+        "acme/web/privkey.pem",
+        "acme/web/fullchain.pem",
+        "acme/web/renewal.toml",
+    ] {
+        assert!(r.stdout.contains(want), "no {want:?} in:\n{}", r.stdout);
+    }
+    assert!(!r.stdout.contains("PRIVATE KEY"), "{}", r.stdout);
+    assert_eq!(snapshot(&store, &[]), before, "a dry run wrote something");
+    let mut j = args.to_vec();
+    j.push("--json");
+    let r = cd(&store, &j);
+    r.ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["dry_run"], true);
+    let ops = v["ops"].to_string();
+    assert!(ops.contains("acme/web/cert.pem"), "{ops}");
+    assert_eq!(snapshot(&store, &[]), before, "a dry run wrote something");
+    // A target the server config cannot take is refused before any CA is asked.
+    let conf = t.path().join("nginx.conf");
+    std::fs::write(
+        &conf,
+        "events {} http { server { listen 443 ssl; server_name a.test; ssl_certificate /elsewhere/c.pem; ssl_certificate_key /elsewhere/k.pem; } }\n",
+    )
+    .unwrap();
+    let mut s = vec!["--server-config", conf.to_str().unwrap()];
+    s.extend(&args);
+    let r = cd(&store, &s);
+    assert_ne!(r.code, Some(0), "{}", r.stdout);
+    assert!(r.stderr.contains("outside the store"), "{}", r.stderr);
+}
+
+/// A CA that requires external account binding (Pebble with externalAccountMACKeys): without
+/// --eab-kid the error says what is missing; with the key id and HMAC key it issues.
+#[test]
+fn external_account_binding_is_sent_when_the_ca_requires_it() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let key = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+    let p = Pebble::start_with(
+        t.path(),
+        pebble::Opts {
+            eab: Some(("kid-1", key)),
+            ..Default::default()
+        },
+    );
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    let base = ["--domain", "a.test", "--http-01-standalone", addr.as_str()];
+    let r = run(&store, &issue_args(&p, "web", &base));
+    assert_ne!(r.code, Some(0));
+    assert!(r.stderr.contains("--eab-kid"), "{}", r.stderr);
+    assert!(!store.join("acme/web").exists());
+    let hmac = t.path().join("eab.key");
+    std::fs::write(&hmac, format!("{key}\n")).unwrap();
+    let mut with = base.to_vec();
+    with.extend([
+        "--eab-kid",
+        "kid-1",
+        "--eab-hmac-key-file",
+        hmac.to_str().unwrap(),
+    ]);
+    let r = run(&store, &issue_args(&p, "web", &with));
+    r.ok();
+    verify(&p, &store, "web");
+    assert!(!r.stdout.contains(key) && !r.stderr.contains(key));
+}
+
+/// The account key signs every order and revocation: a file another account owns (or could
+/// rewrite) is refused with the fix, never used and never replaced by a new registration.
+#[test]
+fn an_account_file_another_account_could_write_is_refused() {
+    use std::os::unix::fs::{chown, PermissionsExt};
+    let Some(a) = hostile::attacker() else {
+        panic!("needs root and useradd (scripts/test.sh runs as root)")
+    };
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let p = Pebble::start(t.path(), 0);
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    let one = |name: &'static str| {
+        run(
+            &store,
+            &issue_args(
+                &p,
+                name,
+                &["--domain", "a.test", "--http-01-standalone", &addr],
+            ),
+        )
+    };
+    one("web").ok();
+    let files = walk_files(&store.join("acme/accounts"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let acct = files[0].clone();
+    let original = std::fs::read(&acct).unwrap();
+    chown(&acct, Some(a.uid), Some(a.gid)).unwrap();
+    let r = cd(&store, &["acme", "renew", "web", "--force"]);
+    assert_ne!(r.code, Some(0));
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(all.contains(".json is owned by uid"), "{all}");
+    assert!(all.contains("ACME account key"), "{all}");
+    // A new issuance for the same server and email does not register over it either.
+    let r = one("other");
+    assert_ne!(r.code, Some(0), "{}", r.stdout);
+    assert!(r.stderr.contains("is owned by uid"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&acct).unwrap(), original);
+    // Root's file that the group can write: refused too.
+    chown(&acct, Some(0), Some(0)).unwrap();
+    std::fs::set_permissions(&acct, std::fs::Permissions::from_mode(0o660)).unwrap();
+    let r = cd(&store, &["acme", "renew", "web", "--force"]);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(all.contains("writable by group or others"), "{all}");
+    std::fs::set_permissions(&acct, std::fs::Permissions::from_mode(0o600)).unwrap();
+    cd(&store, &["acme", "renew", "web", "--force"]).ok();
+}
+
+/// A self-signed placeholder pair in `dir` (what a server has before its first ACME cert).
+fn placeholder(dir: &Path, cert: &str, key: &str, cn: &str) {
+    let o = openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "30",
+            "-subj",
+            &format!("/CN={cn}"),
+            "-addext",
+            &format!("subjectAltName=DNS:{cn}"),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Serial as hex without separators or leading zeros, lowercase (openssl, keytool and the
+/// probe print it differently).
+fn norm_serial(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    s.trim_start_matches('0').to_string()
+}
+
+/// The public key of a certificate and of a key file, as openssl prints them.
+fn pair_matches(dir: &Path, cert: &str, key: &str) -> bool {
+    let a = stdout_of(&openssl(dir, &["x509", "-noout", "-pubkey", "-in", cert]));
+    let b = stdout_of(&openssl(dir, &["pkey", "-pubout", "-in", key]));
+    !a.is_empty() && a == b
+}
+
+fn curl_status(root: &Path, name: &str, port: u16) -> String {
+    let o = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "5",
+            "--cacert",
+        ])
+        .arg(root)
+        .args([
+            "--resolve",
+            &format!("{name}:{port}:127.0.0.1"),
+            &format!("https://{name}:{port}/"),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// --server-config nginx.conf: the order goes into exactly the files nginx names (after the
+/// pair check), renewal.toml remembers the config, so `renew --force --reload` without it
+/// writes the same files and reloads nginx; `certdeck probe` then sees the new serial and a
+/// real nginx serves it (curl trusting only Pebble's root: 200).
+#[test]
+fn into_the_files_an_nginx_config_names_then_renew_reload_and_probe() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    let site = store.join("site");
+    let ngx = t.path().join("nginx");
+    let www = t.path().join("www");
+    for d in [&site, &ngx.join("tmp"), &www] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(www.join("index.html"), "hello\n").unwrap();
+    placeholder(&site, "fullchain.pem", "privkey.pem", "a.test");
+    let p = Pebble::start(t.path(), 0);
+    let port = pebble::free_port();
+    let conf = format!(
+        // A master process: `nginx -s reload` of a single-process nginx breaks its TLS.
+        "daemon off; master_process on; worker_processes 1; user root; pid nginx.pid; events {{}} http {{ access_log off; \
+         client_body_temp_path tmp; proxy_temp_path tmp; fastcgi_temp_path tmp; uwsgi_temp_path tmp; scgi_temp_path tmp; \
+         server {{ listen 127.0.0.1:{port} ssl; server_name a.test; ssl_certificate {s}/fullchain.pem; \
+         ssl_certificate_key {s}/privkey.pem; root {w}; }} }}\n",
+        s = site.display(),
+        w = www.display()
+    );
+    let _nginx = nginx(&ngx, &conf);
+    wait_port(port);
+    let conf_path = ngx.join("nginx.conf");
+    let conf_s = conf_path.to_str().unwrap();
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    let mut args = vec!["--server-config".to_string(), conf_s.to_string()];
+    args.extend(issue_args(
+        &p,
+        "web",
+        &["--domain", "a.test", "--http-01-standalone", &addr],
+    ));
+    run(&store, &args).ok();
+    // The nginx files hold Pebble's chain and the new key; nothing went to acme/web/*.pem.
+    let (root, _) = p.root_and_intermediate();
+    let root_pem = t.path().join("root.pem");
+    std::fs::write(&root_pem, root).unwrap();
+    let o = openssl(
+        &site,
+        &[
+            "verify",
+            "-CAfile",
+            root_pem.to_str().unwrap(),
+            "-untrusted",
+            "fullchain.pem",
+            "fullchain.pem",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(pair_matches(&site, "fullchain.pem", "privkey.pem"));
+    assert_eq!(mode_of(&site.join("privkey.pem")), 0o600);
+    assert!(!store.join("acme/web/cert.pem").exists());
+    let toml = std::fs::read_to_string(store.join("acme/web/renewal.toml")).unwrap();
+    assert!(toml.contains(&format!("nginx:{conf_s}")), "{toml}");
+    let issued = serial_of(&site, "fullchain.pem");
+
+    // nginx still serves the placeholder: the probe says it was not reloaded (exit 1).
+    let target = format!("127.0.0.1:{port}");
+    let probe = |store: &Path| {
+        let r = cd(
+            store,
+            &[
+                "--server-config",
+                conf_s,
+                "probe",
+                &target,
+                "--servername",
+                "a.test",
+                "--json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr));
+        (r.code, v)
+    };
+    let (code, v) = probe(&store);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(v["comparison"]["verdict"], "not_reloaded", "{v:#}");
+
+    // renew --force --reload, no --server-config: the same files, then nginx reloaded.
+    let cfg = t.path().join("certdeck.toml");
+    let bin = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "[stores.web]\npath = {:?}\nreload_command = \"{bin} -p {} -c nginx.conf -e error.log -s reload\"\n",
+            store.display().to_string(),
+            ngx.display()
+        ),
+    )
+    .unwrap();
+    let cfg_s = cfg.to_str().unwrap();
+    let history_before = walk_files(&store.join("history")).len();
+    let r = common::certdeck(&[
+        "--config", cfg_s, "--store", "web", "acme", "renew", "web", "--force", "--reload",
+        "--json",
+    ]);
+    r.ok();
+    let renewed = serial_of(&site, "fullchain.pem");
+    assert_ne!(renewed, issued);
+    assert!(pair_matches(&site, "fullchain.pem", "privkey.pem"));
+    assert!(!store.join("acme/web/cert.pem").exists());
+    assert!(walk_files(&store.join("history")).len() > history_before);
+    // The probe sees the new serial (nginx reloads asynchronously: give it a moment).
+    let t0 = std::time::Instant::now();
+    let v = loop {
+        let (code, v) = probe(&store);
+        if code == Some(0) || t0.elapsed() > std::time::Duration::from_secs(10) {
+            break v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(v["comparison"]["verdict"], "matches", "{v:#}");
+    assert_eq!(
+        norm_serial(v["chain"][0]["serial"].as_str().unwrap()),
+        norm_serial(&renewed),
+        "{v:#}"
+    );
+    assert_eq!(curl_status(&root_pem, "a.test", port), "200");
+}
+
+/// --server-config harperdb-config.yaml: Harper's keys/certificate.pem and privateKey.pem
+/// (the seed's layout) get Pebble's chain and the new key; ca.pem (client CAs) is untouched,
+/// the old pair goes to history, the audit of the config is clean.
+#[test]
+fn into_a_harper_layout() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("hdb");
+    let keys = root.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    placeholder(&keys, "certificate.pem", "privateKey.pem", "hdb.test");
+    placeholder(&keys, "ca.pem", "ca.key", "client-ca");
+    std::fs::remove_file(keys.join("ca.key")).unwrap();
+    let ca_before = std::fs::read(keys.join("ca.pem")).unwrap();
+    let old_cert = std::fs::read(keys.join("certificate.pem")).unwrap();
+    let cfg = root.join("harperdb-config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "rootPath: {r}\nhttp:\n  securePort: 9926\ntls:\n  certificate: {k}/certificate.pem\n  privateKey: {k}/privateKey.pem\n  certificateAuthority: {k}/ca.pem\n",
+            r = root.display(),
+            k = keys.display()
+        ),
+    )
+    .unwrap();
+    let cfg_s = cfg.to_str().unwrap();
+    let p = Pebble::start(t.path(), 0);
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    let mut args = vec!["--server-config".to_string(), cfg_s.to_string()];
+    args.extend(issue_args(
+        &p,
+        "hdb",
+        &["--domain", "hdb.test", "--http-01-standalone", &addr],
+    ));
+    run(&keys, &args).ok();
+    let (pebble_root, _) = p.root_and_intermediate();
+    std::fs::write(t.path().join("root.pem"), pebble_root).unwrap();
+    let o = openssl(
+        &keys,
+        &[
+            "verify",
+            "-CAfile",
+            "../../root.pem",
+            "-untrusted",
+            "certificate.pem",
+            "certificate.pem",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(pair_matches(&keys, "certificate.pem", "privateKey.pem"));
+    assert_eq!(mode_of(&keys.join("privateKey.pem")), 0o600);
+    assert_eq!(std::fs::read(keys.join("ca.pem")).unwrap(), ca_before);
+    let in_history = walk_files(&keys.join("history"))
+        .into_iter()
+        .any(|f| std::fs::read(&f).ok().as_deref() == Some(&old_cert[..]));
+    assert!(in_history, "the replaced certificate is not in history/");
+    let audit = cd(&keys, &["--server-config", cfg_s, "audit", "--json"]);
+    assert!(
+        !audit.stdout.contains("config-key-mismatch"),
+        "{}",
+        audit.stdout
+    );
+    let l = cd(&keys, &["acme", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&l.stdout).unwrap();
+    assert_eq!(v[0]["cert_file"], "certificate.pem", "{v:#}");
+}
+
+/// --server-config application.properties (Spring Boot, the integration-manager seed): the
+/// key and chain go into the PKCS#12 keystore under the configured alias, opened with the
+/// config's password; keytool -list sees Pebble's chain there, renewals replace it again.
+#[test]
+fn into_a_pkcs12_keystore_under_its_alias() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    common::keytool_ok(
+        &store,
+        &[
+            "-genkeypair",
+            "-alias",
+            "tomcat",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-keystore",
+            "keystore.p12",
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            "changeit",
+            "-dname",
+            "CN=placeholder",
+            "-validity",
+            "30",
+        ],
+    );
+    let props = t.path().join("application.properties");
+    std::fs::write(
+        &props,
+        format!(
+            "server.port=8443\nserver.ssl.key-store={}/keystore.p12\nserver.ssl.key-store-type=PKCS12\nserver.ssl.key-store-password=changeit\nserver.ssl.key-alias=tomcat\n",
+            store.display()
+        ),
+    )
+    .unwrap();
+    let props_s = props.to_str().unwrap();
+    let p = Pebble::start(t.path(), 0);
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    let mut args = vec!["--server-config".to_string(), props_s.to_string()];
+    args.extend(issue_args(
+        &p,
+        "app",
+        &["--domain", "app.test", "--http-01-standalone", &addr],
+    ));
+    run(&store, &args).ok();
+    let list = |store: &Path| {
+        common::keytool_ok(
+            store,
+            &[
+                "-list",
+                "-v",
+                "-keystore",
+                "keystore.p12",
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-alias",
+                "tomcat",
+            ],
+        )
+    };
+    let out = list(&store);
+    assert!(out.contains("PrivateKeyEntry"), "{out}");
+    assert!(out.contains("Certificate chain length: 2"), "{out}");
+    assert!(out.contains("Pebble Intermediate CA"), "{out}");
+    assert!(out.contains("DNSName: app.test"), "{out}");
+    let serial = serial_of(&store, "acme/app/cert.pem");
+    let keytool_serial = |out: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix("Serial number: "))
+            .map(norm_serial)
+            .unwrap_or_default()
+    };
+    assert_eq!(keytool_serial(&out), norm_serial(&serial), "{out}");
+    // Only the public copies beside renewal.toml; the key lives in the keystore alone.
+    assert!(!store.join("acme/app/privkey.pem").exists());
+    assert_eq!(mode_of(&store.join("keystore.p12")), 0o600);
+    // Renewed without --server-config: the same alias gets the new chain.
+    cd(&store, &["acme", "renew", "app", "--force"]).ok();
+    let out = list(&store);
+    let renewed = serial_of(&store, "acme/app/cert.pem");
+    assert_ne!(renewed, serial);
+    assert_eq!(keytool_serial(&out), norm_serial(&renewed), "{out}");
+    assert!(out.contains("Certificate chain length: 2"), "{out}");
 }

@@ -134,6 +134,8 @@ fn deb_has_every_file_installs_and_runs() {
         ("/usr/lib/systemd/system/certdeck-audit.service", data),
         ("/usr/lib/systemd/system/certdeck-audit.timer", data),
         ("/usr/lib/systemd/system/certdeck-exporter.service", data),
+        ("/usr/lib/systemd/system/certdeck-acme-renew.service", data),
+        ("/usr/lib/systemd/system/certdeck-acme-renew.timer", data),
         ("/usr/share/doc/certdeck/examples/certdeck-alerts.yml", data),
         (
             "/usr/share/doc/certdeck/examples/certdeck-grafana-dashboard.json",
@@ -201,6 +203,14 @@ fn deb_has_every_file_installs_and_runs() {
         (
             "usr/lib/systemd/system/certdeck-exporter.service",
             "assets/certdeck-exporter.service",
+        ),
+        (
+            "usr/lib/systemd/system/certdeck-acme-renew.service",
+            "assets/certdeck-acme-renew.service",
+        ),
+        (
+            "usr/lib/systemd/system/certdeck-acme-renew.timer",
+            "assets/certdeck-acme-renew.timer",
         ),
     ] {
         assert_eq!(
@@ -309,7 +319,12 @@ fn deb_has_every_file_installs_and_runs() {
         let out = run(Command::new("systemd-analyze")
             .args(["verify", "--man=no"])
             .arg(format!("--root={}", unpacked.display()))
-            .args(["certdeck-audit.service", "certdeck-audit.timer"]));
+            .args([
+                "certdeck-audit.service",
+                "certdeck-audit.timer",
+                "certdeck-acme-renew.service",
+                "certdeck-acme-renew.timer",
+            ]));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.trim().is_empty(), "systemd-analyze verify:\n{err}");
     } else {

@@ -48,8 +48,7 @@ pub async fn load_or_create(
     eab: Option<(&str, &[u8])>,
 ) -> Result<(Account, Option<Op>)> {
     let rel = account_rel(&server.directory, email);
-    if let Ok(raw) = crate::store::fsx::read_rel(store, &rel, 1 << 20) {
-        let raw = Zeroizing::new(raw);
+    if let Some(raw) = read_account(store, &rel)? {
         let creds: AccountCredentials = serde_json::from_slice(&raw)
             .with_context(|| format!("{rel}: not an ACME account file"))?;
         let acct = builder(server)?
@@ -83,15 +82,99 @@ pub async fn load_or_create(
     Ok((acct, Some(Op::write_secret(rel, json))))
 }
 
-/// The account of a lineage, which must exist (renew, revoke).
+/// The stored account file, None when there is none. The key in it signs every order and
+/// revocation, so a file (or a directory above it) another account could have written is
+/// refused, not replaced: that account could otherwise hand certdeck a key it also holds.
+fn read_account(store: &std::path::Path, rel: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    let (dir, file) = rel.rsplit_once('/').unwrap_or(("", rel));
+    match super::lineage::read_trusted(
+        store,
+        dir,
+        file,
+        "that account could have planted an ACME account key it also holds (and use it to \
+         revoke or deactivate what certdeck orders)",
+    ) {
+        Ok(raw) => Ok(Some(Zeroizing::new(raw))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow!("ACME account {rel}: {e}")),
+    }
+}
+
+/// The EAB HMAC key from the file given to `--eab-hmac-key-file`: base64url as CAs
+/// hand it out (padding, standard base64 and surrounding whitespace accepted).
+pub fn eab_hmac_key(text: &str) -> Result<Zeroizing<Vec<u8>>> {
+    use base64::Engine;
+    let t = text.trim().trim_end_matches('=');
+    if t.is_empty() {
+        anyhow::bail!("--eab-hmac-key-file is empty");
+    }
+    let t: String = t
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(t.as_bytes())
+        .map_err(|_| anyhow!("--eab-hmac-key-file: not a base64url key"))?;
+    Ok(Zeroizing::new(key))
+}
+
+/// The account of a lineage, which must exist (renew, revoke). Local problems (no account, a
+/// file another account could have written) come before any network access.
 pub async fn load(
     store: &std::path::Path,
     server: &Server,
     email: Option<&str>,
 ) -> Result<Account> {
-    let rel = account_rel(&server.directory, email);
-    if !crate::store::fsx::exists_rel(store, &rel) {
-        anyhow::bail!("{rel}: no ACME account for this lineage (issue again to register one)");
-    }
+    check_stored(store, server, email)?;
     Ok(load_or_create(store, server, email, None).await?.0)
+}
+
+/// The lineage's account file exists and may be used; no network.
+pub fn check_stored(store: &std::path::Path, server: &Server, email: Option<&str>) -> Result<()> {
+    let rel = account_rel(&server.directory, email);
+    match read_account(store, &rel)? {
+        Some(_) => Ok(()),
+        None => {
+            anyhow::bail!("{rel}: no ACME account for this lineage (issue again to register one)")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eab_key_is_base64url_with_or_without_padding() {
+        // The key Pebble's example config ships, as base64url.
+        let k = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+        let raw = eab_hmac_key(&format!("{k}\n")).unwrap();
+        assert_eq!(raw.len(), 48);
+        assert_eq!(raw[0], 0xcd);
+        // Standard alphabet and padding decode to the same bytes.
+        let std = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &raw[..]);
+        assert_eq!(&eab_hmac_key(&std).unwrap()[..], &raw[..]);
+        assert!(eab_hmac_key("  \n").is_err());
+        assert!(eab_hmac_key("not*base64").is_err());
+    }
+
+    #[test]
+    fn account_file_per_server_host_and_email() {
+        assert_eq!(
+            account_rel("https://127.0.0.1:14000/dir", Some("admin@a.test")),
+            format!(
+                "acme/accounts/{}/{}.json",
+                slug("127.0.0.1:14000"),
+                slug("admin@a.test")
+            )
+        );
+        assert!(
+            account_rel("https://acme-v02.api.letsencrypt.org/directory", None)
+                .starts_with("acme/accounts/acme-v02.api.letsencrypt.org")
+        );
+    }
 }

@@ -42,6 +42,24 @@ impl Method {
             Method::Dns01Hook(_) => "dns-01 hook",
         }
     }
+
+    /// What answering `domain`'s challenge does, for `--dry-run`.
+    pub fn describe(&self, domain: &str) -> String {
+        match self {
+            Method::Http01Standalone(a) => format!(
+                "{domain}: http-01, answered by certdeck listening on {a} while the CA validates"
+            ),
+            Method::Http01Webroot(w) => format!(
+                "{domain}: http-01, {}/{CHALLENGE_DIR}/TOKEN written (created new, no symlink \
+                 followed) and removed after",
+                w.display()
+            ),
+            Method::Dns01Hook(h) => format!(
+                "{domain}: dns-01, sh -c {h:?} with CERTDECK_ACME_ACTION=set then clear for TXT \
+                 _acme-challenge.{domain}."
+            ),
+        }
+    }
 }
 
 /// One challenge to answer: the name, the http-01 token, and the key authorization (http-01

@@ -33,6 +33,14 @@ pub struct Settings {
     /// The files were named by a server config (`--server-config`) instead of acme/NAME/.
     #[serde(default)]
     pub server_files: bool,
+    /// The server configs (`KIND:FILE`, absolute) that named the files: renew writes the same
+    /// files without `--server-config`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_configs: Vec<String>,
+    /// Set when the key and chain go into a PKCS#12 keystore (`key_file`) under this alias;
+    /// `cert_file` is then the public copy in acme/NAME/ that renew reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keystore_alias: Option<String>,
     pub challenge: Method,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<LastResult>,
@@ -77,14 +85,36 @@ pub fn settings_rel(name: &str) -> String {
 /// (the webroot), so, like the journal, it is read only when no other account could have
 /// written it or replaced the directories holding it (unless the store is opted in with
 /// `safe_stores` / `--safe-store`). Reached through held directory handles, never a symlink.
-fn read_trusted(store: &Path, name: &str) -> std::io::Result<Vec<u8>> {
+fn read_settings(store: &Path, name: &str) -> std::io::Result<Vec<u8>> {
+    read_trusted(
+        store,
+        &dir_rel(name),
+        "renewal.toml",
+        "that account could make certdeck run its dns-01 hook command or write into its webroot",
+    )
+}
+
+/// The file `dir/file` below the store, read only when it and every directory from `acme/`
+/// down to it are owned by the running user (or root) and not group/other-writable, or the
+/// store is opted in. `why` says what an account that could write it could do.
+pub fn read_trusted(store: &Path, dir: &str, file: &str, why: &str) -> std::io::Result<Vec<u8>> {
     use crate::store::fsx;
     use std::io::{Error, ErrorKind, Read};
     let root = fsx::Dir::open_root(store)?;
-    let acme = root.open_dir(ACME_DIR)?;
-    let lineage = acme.open_dir(name)?;
-    let file = lineage.open_read("renewal.toml")?;
-    let meta = file.metadata()?;
+    let mut dirs = vec![];
+    let mut rel = String::new();
+    for part in dir.split('/') {
+        if !rel.is_empty() {
+            rel.push('/');
+        }
+        rel.push_str(part);
+        dirs.push((rel.clone(), root.open_dir(&rel)?));
+    }
+    let Some((_, holder)) = dirs.last() else {
+        return Err(Error::new(ErrorKind::InvalidInput, "no directory"));
+    };
+    let f = holder.open_read(file)?;
+    let meta = f.metadata()?;
     if !meta.is_file() {
         return Err(Error::new(ErrorKind::InvalidData, "not a regular file"));
     }
@@ -92,15 +122,12 @@ fn read_trusted(store: &Path, name: &str) -> std::io::Result<Vec<u8>> {
     if !crate::store::history::foreign_allowed(&canon) {
         use std::os::unix::fs::MetadataExt;
         let me = fsx::euid();
-        let checks = [
-            (dir_rel(""), acme.stat()?.st_uid, acme.stat()?.st_mode),
-            (
-                dir_rel(name),
-                lineage.stat()?.st_uid,
-                lineage.stat()?.st_mode,
-            ),
-            (settings_rel(name), meta.uid(), meta.mode()),
-        ];
+        let mut checks = vec![];
+        for (rel, d) in &dirs {
+            let st = d.stat()?;
+            checks.push((rel.clone(), st.st_uid, st.st_mode));
+        }
+        checks.push((format!("{dir}/{file}"), meta.uid(), meta.mode()));
         for (what, uid, mode) in checks {
             let problem = if uid != me && uid != 0 {
                 format!("is owned by uid {uid} (you are uid {me})")
@@ -115,18 +142,16 @@ fn read_trusted(store: &Path, name: &str) -> std::io::Result<Vec<u8>> {
             return Err(Error::new(
                 ErrorKind::PermissionDenied,
                 format!(
-                    "{}: {what} {problem}: that account could make certdeck run its dns-01 hook \
-                     command or write into its webroot, so it is not used. If that account is \
+                    "{}: {what} {problem}: {why}, so it is not used. If that account is \
                      trusted, add the store to `safe_stores` in the config or pass --safe-store; \
                      otherwise: chown -R {me} {0}/{ACME_DIR} && chmod -R go-w {0}/{ACME_DIR}",
                     store.display(),
-                    what = what.trim_end_matches('/'),
                 ),
             ));
         }
     }
     let mut buf = Vec::new();
-    file.take((1 << 20) + 1).read_to_end(&mut buf)?;
+    f.take((1 << 20) + 1).read_to_end(&mut buf)?;
     if buf.len() > 1 << 20 {
         return Err(Error::new(ErrorKind::InvalidData, "larger than 1 MiB"));
     }
@@ -140,7 +165,7 @@ pub fn to_toml(s: &Settings) -> Result<String> {
 pub fn load(store: &Path, name: &str) -> Result<Settings> {
     check_name(name)?;
     let rel = settings_rel(name);
-    let raw = read_trusted(store, name).with_context(|| format!("ACME lineage {name} ({rel})"))?;
+    let raw = read_settings(store, name).with_context(|| format!("ACME lineage {name} ({rel})"))?;
     let raw = String::from_utf8(raw).with_context(|| format!("{rel}: not UTF-8"))?;
     let s: Settings = toml::from_str(&raw).with_context(|| format!("{rel}: cannot read"))?;
     Ok(s)

@@ -25,3 +25,22 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()?)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lets_encrypt_names_map_to_their_directories() {
+        assert_eq!(
+            super::directory_url("letsencrypt"),
+            "https://acme-v02.api.letsencrypt.org/directory"
+        );
+        assert_eq!(
+            super::directory_url("letsencrypt-staging"),
+            "https://acme-staging-v02.api.letsencrypt.org/directory"
+        );
+        assert_eq!(
+            super::directory_url("https://127.0.0.1:14000/dir"),
+            "https://127.0.0.1:14000/dir"
+        );
+    }
+}

@@ -26,15 +26,27 @@ pub struct Issued {
 /// Progress lines for the caller (a terminal, the TUI); never key material.
 pub type Progress<'a> = &'a mut dyn FnMut(&str);
 
+/// `replaces`: the DER of the certificate this order renews, sent as RFC 9773's `replaces`
+/// when the CA serves renewal information (it then knows the renewal was asked for).
 pub async fn obtain(
     account: &Account,
     domains: &[String],
     key_type: KeyType,
     method: &Method,
+    replaces: Option<&[u8]>,
     progress: Progress<'_>,
 ) -> Result<Issued> {
     let mut active = Active::start(method).await?;
-    let r = run(account, domains, key_type, method, &mut active, progress).await;
+    let r = run(
+        account,
+        domains,
+        key_type,
+        method,
+        replaces,
+        &mut active,
+        progress,
+    )
+    .await;
     for note in active.cleanup().await {
         progress(&format!("clean-up: {note}"));
     }
@@ -46,12 +58,21 @@ async fn run(
     domains: &[String],
     key_type: KeyType,
     method: &Method,
+    replaces: Option<&[u8]>,
     active: &mut Active,
     progress: Progress<'_>,
 ) -> Result<Issued> {
     let ids: Vec<Identifier> = domains.iter().map(|d| Identifier::Dns(d.clone())).collect();
+    let replaced = replaces.map(|d| rustls_pki_types::CertificateDer::from(d.to_vec()));
+    let mut new_order = NewOrder::new(&ids);
+    if let Some(id) = replaced
+        .as_ref()
+        .and_then(|d| instant_acme::CertificateIdentifier::try_from(d).ok())
+    {
+        new_order = new_order.replaces(id);
+    }
     let mut order = account
-        .new_order(&NewOrder::new(&ids))
+        .new_order(&new_order)
         .await
         .map_err(|e| anyhow!("new order: {}", explain(&e)))?;
     let ty = method.acme_type();
@@ -118,6 +139,20 @@ async fn run(
         cert_pem,
         chain_pem,
         fullchain_pem: fullchain,
+    })
+}
+
+/// A stand-in for an order's result (a self-signed certificate for the domains and its key),
+/// so the Plan an issuance will apply can be built and checked before the CA is asked.
+pub fn stand_in(domains: &[String]) -> Result<Issued> {
+    let key = issue::generate_key(KeyType::EcP256)?;
+    let cert = rcgen::CertificateParams::new(domains.to_vec())?.self_signed(&key)?;
+    let pem = cert.pem();
+    Ok(Issued {
+        key_pem: Zeroizing::new(issue::key_to_pkcs8_pem(&key).into_bytes()),
+        cert_pem: pem.clone(),
+        chain_pem: String::new(),
+        fullchain_pem: pem,
     })
 }
 

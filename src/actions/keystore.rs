@@ -303,6 +303,58 @@ pub fn import_reply(
     )
 }
 
+/// Put a new key and its chain (leaf first) under `alias`, replacing what the alias held, as a
+/// Java server's keystore is renewed (ACME into Spring's `server.ssl.key-store`). A missing
+/// keystore is created with `new_pass` (else the first passphrase).
+pub fn set_key_chain(
+    ctx: &Ctx,
+    file: &str,
+    alias: &str,
+    key_pkcs8_der: &[u8],
+    chain_der: &[Vec<u8>],
+    new_pass: Option<&Zeroizing<String>>,
+) -> Result<Plan> {
+    let alias = alias.trim().to_lowercase();
+    if alias.is_empty() {
+        bail!("an alias is needed");
+    }
+    let Some(leaf) = chain_der.first() else {
+        bail!("no certificate to put under alias {alias}");
+    };
+    let (mut ks, pass, new) = open_or_new(ctx, file, new_pass)?;
+    let alias = match p12::find_alias(&ks, &alias) {
+        Some((a, KeyStoreEntry::PrivateKeyChain(_))) => a.clone(),
+        Some((a, _)) => {
+            bail!("alias {a} of {file} is not a private key entry; refusing to replace it")
+        }
+        None => alias,
+    };
+    let mut certs = vec![];
+    for d in chain_der {
+        certs.push(Certificate::from_der(d).map_err(|e| anyhow!("{e}"))?);
+    }
+    let pk = PrivateKey::from_der(key_pkcs8_der).map_err(|e| anyhow!("{e}"))?;
+    ks.add_entry(
+        &alias,
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(
+            Sha1::digest(leaf).to_vec(),
+            pk,
+            certs,
+        )),
+    );
+    write_plan(
+        ctx,
+        format!(
+            "keystore: new key and chain of {} under alias {alias} in {file}{}",
+            chain_der.len(),
+            if new { " (new keystore)" } else { "" }
+        ),
+        file,
+        &ks,
+        &pass,
+    )
+}
+
 /// `add-trusted FILE --alias A CERT`: a trusted certificate entry (truststore / cacerts style).
 /// p12-keystore writes it with Oracle's trusted-key-usage attribute (anyExtendedKeyUsage), which
 /// is what makes Java list it as `trustedCertEntry`.

@@ -81,6 +81,10 @@ pub struct IssueArgs {
     /// Run the store's reload_command after installing.
     #[arg(long)]
     pub reload: bool,
+    /// Print the order's steps and the plan of files it would write; contact no CA and write
+    /// nothing (the store is opened read-only).
+    #[arg(long)]
+    pub dry_run: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -137,6 +141,7 @@ pub fn writes(c: &Cmd) -> Option<&'static str> {
     match c {
         Cmd::List(_) => None,
         Cmd::Renew(a) if a.dry_run => None,
+        Cmd::Issue(a) if a.dry_run => None,
         Cmd::Issue(_) => Some("acme issue"),
         Cmd::Renew(_) => Some("acme renew"),
         Cmd::Revoke(_) => Some("acme revoke"),
@@ -241,17 +246,11 @@ fn issue(g: &Global, a: IssueArgs) -> Result<ExitCode> {
     };
     let eab = match (&a.eab_kid, &a.eab_hmac_key_file) {
         (Some(kid), Some(f)) => {
-            use base64::Engine;
             let raw = Zeroizing::new(
                 std::fs::read_to_string(f)
                     .with_context(|| format!("cannot read {}", f.display()))?,
             );
-            let key = Zeroizing::new(
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(raw.trim().trim_end_matches('='))
-                    .context("--eab-hmac-key-file: not base64url")?,
-            );
-            Some((kid.clone(), key))
+            Some((kid.clone(), account::eab_hmac_key(&raw)?))
         }
         _ => None,
     };
@@ -266,9 +265,18 @@ fn issue(g: &Global, a: IssueArgs) -> Result<ExitCode> {
         cert_file: String::new(),
         key_file: String::new(),
         server_files: false,
+        server_configs: vec![],
+        keystore_alias: None,
         challenge: method.clone(),
         last: None,
     };
+    let servers = servers(g)?;
+    // The plan the order will need, built on a stand-in certificate before the CA is asked:
+    // a target the configs do not name, a keystore that does not open, fail here.
+    let (plan, root) = preflight(g, &servers, &mut settings)?;
+    if a.dry_run {
+        return issue_dry_run(g, &a, &server, &method, &plan, &root);
+    }
     let rt = crate::acme::runtime()?;
     let mut progress = progress_printer(a.json);
     let issued = rt.block_on(async {
@@ -288,11 +296,100 @@ fn issue(g: &Global, a: IssueArgs) -> Result<ExitCode> {
             })?;
             progress("registered a new ACME account");
         }
-        obtain(&acct, &a.domains, a.key_type, &method, &mut progress).await
+        obtain(&acct, &a.domains, a.key_type, &method, None, &mut progress).await
     })?;
-    install(g, a.wait, &mut settings, &issued, "issued", Some(a.json))?;
+    install(
+        g,
+        a.wait,
+        &servers,
+        &mut settings,
+        &issued,
+        "issued",
+        Some(a.json),
+    )?;
     if a.reload {
         reload(g, a.json)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The Plan for `settings` on a stand-in certificate, on a read-only open of the store.
+fn preflight(
+    g: &Global,
+    servers: &[crate::servers::ServerConfig],
+    settings: &mut Settings,
+) -> Result<(Plan, PathBuf)> {
+    let (opts, _) = scan_options(g)?;
+    let passphrases = passphrases(g)?;
+    let dir = store_dir(g)?;
+    let ro = crate::store::handle::ReadOnlyStore::open(&dir)?;
+    let inv = ro.scan(&opts);
+    let ctx = crate::actions::Ctx {
+        inv: &inv,
+        passphrases: &passphrases,
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let stand_in = crate::acme::order::stand_in(&settings.domains)?;
+    let plan = acme_deploy::deploy(&ctx, servers, &stand_in, settings, "issue")?;
+    crate::store::layout::check_plan(&dir, &plan).map_err(|e| anyhow!(e))?;
+    Ok((plan, ro.root().to_path_buf()))
+}
+
+/// `acme issue --dry-run`: the order's steps and the files it would write. No CA is
+/// contacted; the store was only opened read-only.
+fn issue_dry_run(
+    g: &Global,
+    a: &IssueArgs,
+    server: &Server,
+    method: &Method,
+    plan: &Plan,
+    root: &Path,
+) -> Result<ExitCode> {
+    let dir = store_dir(g)?;
+    let acct = account::account_rel(&server.directory, a.email.as_deref());
+    let mut steps = vec![if crate::store::fsx::exists_rel(&dir, &acct) {
+        format!("use the ACME account in {acct}")
+    } else {
+        format!(
+            "register an ACME account at {}{}{}, its key stored in {acct} (0600)",
+            server.directory,
+            a.email
+                .as_deref()
+                .map(|e| format!(" (contact {e})"))
+                .unwrap_or_default(),
+            a.eab_kid
+                .as_deref()
+                .map(|k| format!(" bound to external account {k}"))
+                .unwrap_or_default()
+        )
+    }];
+    steps.push(format!("new order for {}", a.domains.join(", ")));
+    steps.extend(a.domains.iter().map(|d| method.describe(d)));
+    steps.push(format!(
+        "finalize with a CSR for a new {} key (made in memory), download the chain",
+        a.key_type.as_str()
+    ));
+    steps.push("apply the plan below under the store lock (nothing is written before)".into());
+    if a.reload {
+        steps.push(match &g.reload_command {
+            Some(c) => format!("run the reload command: {c}"),
+            None => "--reload: this store has no reload_command".into(),
+        });
+    }
+    if a.json {
+        out(&serde_json::to_string_pretty(&serde_json::json!({
+            "dry_run": true,
+            "steps": steps,
+            "action": plan.action,
+            "ops": plan.preview(root),
+        }))?);
+    } else {
+        let mut s = String::from("dry run, nothing changed and no CA contacted:\n");
+        for (i, st) in steps.iter().enumerate() {
+            s.push_str(&format!("  {}. {}\n", i + 1, esc(st)));
+        }
+        s.push_str(&plan.preview_text(root));
+        out(&s);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -301,6 +398,7 @@ fn issue(g: &Global, a: IssueArgs) -> Result<ExitCode> {
 fn install(
     g: &Global,
     wait: u64,
+    servers: &[crate::servers::ServerConfig],
     settings: &mut Settings,
     issued: &Issued,
     verb: &str,
@@ -313,9 +411,8 @@ fn install(
         result: verb.to_string(),
         message: format!("serial {}, expires {}", f.serial_hex, fmt_unix(f.not_after)),
     });
-    let servers = servers(g)?;
     let report = apply(g, wait, |ctx| {
-        acme_deploy::deploy(ctx, &servers, issued, settings, verb)
+        acme_deploy::deploy(ctx, servers, issued, settings, verb)
     })?;
     let Some(json) = print else {
         return Ok(f.serial_hex);
@@ -434,33 +531,68 @@ fn renew_one(
     let key_type: KeyType = settings.key_type.parse()?;
     let method = settings.challenge.clone();
     let domains = settings.domains.clone();
+    // The files the lineage was issued into: the configs named now, else those it recorded.
+    let servers = if g.server_config.is_empty() {
+        crate::servers::load_all(&settings.server_configs)
+            .context("the server config this lineage was issued into")?
+    } else {
+        servers(g)?
+    };
+    // Local problems (the account file, the plan) fail before any network access.
+    account::check_stored(dir, &server, settings.email.as_deref())?;
     let mut progress = progress_printer(a.json);
     let attempt: Result<Option<Issued>> = rt.block_on(async {
-        let acct = account::load(dir, &server, settings.email.as_deref()).await?;
-        if !a.force {
-            if let Ok(f) = &cur {
-                let ari = ari_window(&acct, f).await;
-                let d = decide(f, settings.renew_before_days, ari, now);
-                o.due_at = Some(fmt_unix(d.due_at));
-                o.message = d.why.clone();
-                if !d.due {
-                    o.result = "not-due".into();
-                    return Ok(None);
+        // A CA that cannot be reached is only a failure when the lineage is due (or forced).
+        let acct = account::load(dir, &server, settings.email.as_deref()).await;
+        let mut replaces = None;
+        if a.force {
+            o.message = "--force: renew now".into();
+        } else if let Ok(f) = &cur {
+            let ari = match &acct {
+                Ok(acct) => ari_window(acct, f).await,
+                Err(e) => Err(format!("the CA was not reached: {e:#}")),
+            };
+            let window = ari.as_ref().ok().copied().flatten();
+            let d = decide(f, settings.renew_before_days, window, now);
+            o.due_at = Some(fmt_unix(d.due_at));
+            o.message = format!(
+                "{} ({})",
+                d.why,
+                match (&ari, window) {
+                    (Ok(_), Some((s, e))) =>
+                        format!("ARI window {} to {}", fmt_unix(s), fmt_unix(e)),
+                    (Ok(_), None) => "the CA serves no renewal information (ARI)".into(),
+                    (Err(e), _) => format!("no ARI: {e}"),
                 }
+            );
+            if window.is_some() {
+                replaces = Some(f.der.clone());
+            }
+            if !d.due {
+                o.result = "not-due".into();
+                return Ok(None);
             }
         }
+        let acct = acct?;
         if a.dry_run {
             o.result = "would-renew".into();
             return Ok(None);
         }
-        obtain(&acct, &domains, key_type, &method, &mut progress)
-            .await
-            .map(Some)
+        obtain(
+            &acct,
+            &domains,
+            key_type,
+            &method,
+            replaces.as_deref(),
+            &mut progress,
+        )
+        .await
+        .map(Some)
     });
     match attempt {
         Ok(None) => Ok(false),
         Ok(Some(issued)) => {
-            let serial = install(g, a.wait, &mut settings, &issued, "renewed", None)?;
+            let serial = install(g, a.wait, &servers, &mut settings, &issued, "renewed", None)?;
             o.result = "renewed".into();
             o.message = format!("new serial {serial}");
             o.serial = Some(serial);
@@ -486,18 +618,22 @@ fn renew_one(
     }
 }
 
-/// The CA's suggested renewal window, when it serves ARI; any failure means "no window".
+/// The CA's suggested renewal window: None when it serves no ARI, Err when asking failed.
 async fn ari_window(
     acct: &instant_acme::Account,
     f: &crate::acme::renew::CertFacts,
-) -> Option<(i64, i64)> {
+) -> std::result::Result<Option<(i64, i64)>, String> {
     let der = rustls_pki_types::CertificateDer::from(f.der.clone());
-    let id = instant_acme::CertificateIdentifier::try_from(&der).ok()?;
-    let (info, _) = acct.renewal_info(&id).await.ok()?;
-    Some((
-        info.suggested_window.start.unix_timestamp(),
-        info.suggested_window.end.unix_timestamp(),
-    ))
+    let id = instant_acme::CertificateIdentifier::try_from(&der)
+        .map_err(|e| format!("the certificate has no ARI identifier: {e}"))?;
+    match acct.renewal_info(&id).await {
+        Ok((info, _)) => Ok(Some((
+            info.suggested_window.start.unix_timestamp(),
+            info.suggested_window.end.unix_timestamp(),
+        ))),
+        Err(instant_acme::Error::Unsupported(_)) => Ok(None),
+        Err(e) => Err(crate::acme::error::explain(&e)),
+    }
 }
 
 fn reason(s: &str) -> Result<instant_acme::RevocationReason> {

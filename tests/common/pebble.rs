@@ -50,9 +50,40 @@ fn run(dir: &Path, prog: &str, args: &[&str]) {
     );
 }
 
+/// How to run Pebble.
+pub struct Opts {
+    /// Pebble's share (percent) of good nonces rejected as bad.
+    pub nonce_reject: u32,
+    /// Lifetime of the certificates it issues, in seconds.
+    pub validity_secs: u64,
+    /// Require external account binding with this key id and base64url HMAC key.
+    pub eab: Option<(&'static str, &'static str)>,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        Opts {
+            nonce_reject: 0,
+            validity_secs: 7_776_000,
+            eab: None,
+        }
+    }
+}
+
 impl Pebble {
     /// `nonce_reject`: Pebble's share (percent) of good nonces rejected as bad.
     pub fn start(dir: &Path, nonce_reject: u32) -> Pebble {
+        Pebble::start_with(
+            dir,
+            Opts {
+                nonce_reject,
+                ..Opts::default()
+            },
+        )
+    }
+
+    pub fn start_with(dir: &Path, opts: Opts) -> Pebble {
+        let nonce_reject = opts.nonce_reject;
         let dir = dir.join("pebble");
         std::fs::create_dir_all(&dir).unwrap();
         let ssl = "/usr/bin/openssl";
@@ -127,19 +158,18 @@ impl Pebble {
         );
         let (api, mgmt, http, tls) = (free_port(), free_port(), free_port(), free_port());
         let (dns, chall_mgmt) = (free_udp_port(), free_port());
-        std::fs::write(
-            dir.join("cfg.json"),
-            serde_json::json!({"pebble": {
-                "listenAddress": format!("127.0.0.1:{api}"),
-                "managementListenAddress": format!("127.0.0.1:{mgmt}"),
-                "certificate": "api.pem", "privateKey": "api.key",
-                "httpPort": http, "tlsPort": tls, "ocspResponderURL": "",
-                "externalAccountBindingRequired": false,
-                "certificateValidityPeriod": 7_776_000u64,
-            }})
-            .to_string(),
-        )
-        .unwrap();
+        let mut cfg = serde_json::json!({"pebble": {
+            "listenAddress": format!("127.0.0.1:{api}"),
+            "managementListenAddress": format!("127.0.0.1:{mgmt}"),
+            "certificate": "api.pem", "privateKey": "api.key",
+            "httpPort": http, "tlsPort": tls, "ocspResponderURL": "",
+            "externalAccountBindingRequired": opts.eab.is_some(),
+            "certificateValidityPeriod": opts.validity_secs,
+        }});
+        if let Some((kid, key)) = opts.eab {
+            cfg["pebble"]["externalAccountMACKeys"] = serde_json::json!({ kid: key });
+        }
+        std::fs::write(dir.join("cfg.json"), cfg.to_string()).unwrap();
         let chall = Command::new("pebble-challtestsrv")
             .args([
                 "-defaultIPv4",
