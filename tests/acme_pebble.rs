@@ -1125,3 +1125,181 @@ fn into_a_pkcs12_keystore_under_its_alias() {
     assert_eq!(keytool_serial(&out), norm_serial(&renewed), "{out}");
     assert!(out.contains("Certificate chain length: 2"), "{out}");
 }
+
+/// Debian's Pebble (2.4) serves no ARI, so a small HTTPS front (Python, Pebble's API
+/// certificate) serves Pebble's directory with `renewalInfo` added and answers it with the
+/// window the test writes; every other ACME request goes to Pebble itself (the directory's
+/// URLs are Pebble's). renew then decides "due" from that window and says so.
+const ARI_FRONT: &str = r#"
+import http.server, json, os, ssl, sys, urllib.request
+port_file, pebble_dir, cert, key, ca, window_file, seen = sys.argv[1:]
+client = ssl.create_default_context(cafile=ca)
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def reply(self, body, extra=()):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra: self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        if self.path == "/dir":
+            d = json.load(urllib.request.urlopen(pebble_dir, context=client))
+            d["renewalInfo"] = "https://127.0.0.1:%d/renewalInfo" % self.server.server_port
+            self.reply(json.dumps(d).encode())
+        elif self.path.startswith("/renewalInfo/"):
+            open(seen, "a").write(self.path.split("/")[-1] + "\n")
+            w = json.load(open(window_file))
+            self.reply(json.dumps({"suggestedWindow": w}).encode(), [("Retry-After", "3600")])
+        else:
+            self.send_error(404)
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+tls.load_cert_chain(cert, key)
+srv.socket = tls.wrap_socket(srv.socket, server_side=True)
+open(port_file + ".tmp", "w").write(str(srv.server_port))
+os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
+"#;
+
+#[test]
+fn renew_is_due_when_the_ari_window_has_begun() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let p = Pebble::start(t.path(), 0);
+    let w = t.path().join("ari");
+    std::fs::create_dir(&w).unwrap();
+    let window = w.join("window.json");
+    let rfc = |secs: i64| {
+        time::OffsetDateTime::from_unix_timestamp(secs)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let set_window = |start: i64, end: i64| {
+        std::fs::write(
+            &window,
+            serde_json::json!({"start": rfc(start), "end": rfc(end)}).to_string(),
+        )
+        .unwrap()
+    };
+    // Ten days from now first: not due (the 90-day certificate's own policy says day 60).
+    set_window(now + 10 * 86_400, now + 11 * 86_400);
+    std::fs::write(w.join("front.py"), ARI_FRONT).unwrap();
+    let port_file = w.join("port");
+    let seen = w.join("seen");
+    /// Killed by PID when the test ends, passed or not.
+    struct Front(std::process::Child);
+    impl Drop for Front {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _front = Front(
+        std::process::Command::new("python3")
+            .arg(w.join("front.py"))
+            .arg(&port_file)
+            .arg(&p.directory)
+            .arg(p.dir.join("api.pem"))
+            .arg(p.dir.join("api.key"))
+            .arg(&p.api_ca)
+            .arg(&window)
+            .arg(&seen)
+            .spawn()
+            .unwrap(),
+    );
+    let t0 = std::time::Instant::now();
+    while !port_file.exists() {
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(10),
+            "front did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let dir_url = format!(
+        "https://127.0.0.1:{}/dir",
+        std::fs::read_to_string(&port_file).unwrap().trim()
+    );
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    let r = cd(
+        &store,
+        &[
+            "acme",
+            "issue",
+            "web",
+            "--domain",
+            "a.test",
+            "--server",
+            &dir_url,
+            "--ca-bundle",
+            p.api_ca.to_str().unwrap(),
+            "--agree-tos",
+            "--http-01-standalone",
+            &addr,
+        ],
+    );
+    r.ok();
+    {
+        let renew = |extra: &[&str]| {
+            let mut a = vec!["acme", "renew", "--json"];
+            a.extend(extra);
+            let r = cd(&store, &a);
+            let v: serde_json::Value = serde_json::from_str(&r.stdout)
+                .unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr));
+            (r.code, v)
+        };
+        let (code, v) = renew(&["--dry-run"]);
+        assert_eq!(code, Some(0));
+        assert_eq!(v[0]["result"], "not-due", "{v:#}");
+        assert_eq!(v[0]["due_at"], rfc(now + 10 * 86_400), "{v:#}");
+        assert!(
+            v[0]["message"].as_str().unwrap().contains("ARI window"),
+            "{v:#}"
+        );
+        // The identifier asked for is RFC 9773's: base64url(AKI keyIdentifier).base64url(serial).
+        let asked = std::fs::read_to_string(&seen).unwrap();
+        let serial = serial_of(&store, "acme/web/cert.pem");
+        let serial_b64 = {
+            use base64::Engine;
+            let hex = if serial.len() % 2 == 1 {
+                format!("0{serial}")
+            } else {
+                serial.clone()
+            };
+            let mut raw: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            // The DER INTEGER's bytes: a leading 0 keeps a high first bit positive.
+            if raw[0] & 0x80 != 0 {
+                raw.insert(0, 0);
+            }
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+        };
+        assert!(
+            asked
+                .lines()
+                .any(|l| l.ends_with(&format!(".{serial_b64}"))),
+            "{asked} vs serial {serial}"
+        );
+        // The window has begun: due now, and renew renews (the order goes to Pebble).
+        set_window(now - 3600, now + 3600);
+        let (_, v) = renew(&["--dry-run"]);
+        assert_eq!(v[0]["result"], "would-renew", "{v:#}");
+        assert!(
+            v[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("renewal window (ARI) has begun"),
+            "{v:#}"
+        );
+        let (code, v) = renew(&[]);
+        assert_eq!(code, Some(0), "{v:#}");
+        assert_eq!(v[0]["result"], "renewed", "{v:#}");
+        assert_ne!(serial_of(&store, "acme/web/cert.pem"), serial);
+    }
+}

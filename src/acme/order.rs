@@ -64,17 +64,29 @@ async fn run(
 ) -> Result<Issued> {
     let ids: Vec<Identifier> = domains.iter().map(|d| Identifier::Dns(d.clone())).collect();
     let replaced = replaces.map(|d| rustls_pki_types::CertificateDer::from(d.to_vec()));
-    let mut new_order = NewOrder::new(&ids);
-    if let Some(id) = replaced
+    let id = replaced
         .as_ref()
-        .and_then(|d| instant_acme::CertificateIdentifier::try_from(d).ok())
-    {
-        new_order = new_order.replaces(id);
-    }
-    let mut order = account
-        .new_order(&new_order)
-        .await
-        .map_err(|e| anyhow!("new order: {}", explain(&e)))?;
+        .and_then(|d| instant_acme::CertificateIdentifier::try_from(d).ok());
+    let first = match id {
+        Some(id) => account.new_order(&NewOrder::new(&ids).replaces(id)).await,
+        None => account.new_order(&NewOrder::new(&ids)).await,
+    };
+    let mut order = match first {
+        Ok(o) => o,
+        // A CA that refuses `replaces` (alreadyReplaced) or does not echo it (Pebble 2.4)
+        // still renews: ask again without it, as certbot and lego do.
+        Err(e) if replaced.is_some() => {
+            progress(&format!(
+                "the CA did not take the order's `replaces` ({}); ordering without it",
+                explain(&e)
+            ));
+            account
+                .new_order(&NewOrder::new(&ids))
+                .await
+                .map_err(|e| anyhow!("new order: {}", explain(&e)))?
+        }
+        Err(e) => bail!("new order: {}", explain(&e)),
+    };
     let ty = method.acme_type();
     let mut urls = vec![];
     {
