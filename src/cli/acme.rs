@@ -382,6 +382,7 @@ fn issue_dry_run(
             "steps": steps,
             "action": plan.action,
             "ops": plan.preview(root),
+            "note": "sizes are of a stand-in certificate",
         }))?);
     } else {
         let mut s = String::from("dry run, nothing changed and no CA contacted:\n");
@@ -389,6 +390,7 @@ fn issue_dry_run(
             s.push_str(&format!("  {}. {}\n", i + 1, esc(st)));
         }
         s.push_str(&plan.preview_text(root));
+        s.push_str("(sizes are of a stand-in certificate; the CA's chain is longer)\n");
         out(&s);
     }
     Ok(ExitCode::SUCCESS)
