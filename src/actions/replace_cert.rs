@@ -65,6 +65,15 @@ pub fn replace_server_cert(ctx: &Ctx, args: &ReplaceArgs) -> Result<Plan> {
         bail!("name the server config whose certificate to replace (--server-config FILE)");
     }
     let all = targets(ctx, args.servers);
+    // A site named exactly (the TUI passes the label it listed) is that site, even when its
+    // label is part of another's (`server a.example` and `server a.example.org`).
+    let exact =
+        |t: &Result<Target, String>| matches!((t, args.site), (Ok(t), Some(s)) if t.label == s);
+    let all: Vec<_> = if all.iter().any(exact) {
+        all.into_iter().filter(exact).collect()
+    } else {
+        all
+    };
     let chosen: Vec<_> = all
         .into_iter()
         .filter(|t| match (t, args.site) {
