@@ -164,6 +164,11 @@ http {{
         .into_iter()
         .any(|p| p.ends_with("localhost.pem") && std::fs::read(&p).ok() == Some(old_cert.clone()));
     assert!(kept, "the old certificate is not in history");
+    // The report opened in the pager at 80 columns: close it, then quit.
+    if t.screen().contains(" Message ") {
+        t.keys(&["Escape"]);
+        t.wait_until("the pager closed", |s| !s.contains(" Message "));
+    }
     t.keys(&["q"]);
     t.wait_for("CERTDECK-EXITED-0");
 }
