@@ -179,6 +179,9 @@ fn probe_form_verdicts_and_remembered_values_at_80x24() {
 
     // Renewed on disk while the server keeps the old one: the form is prefilled.
     cd(&root, &["renew", "localhost.pem"]).ok();
+    // The watcher would see it too; `r` makes sure the probe compares with the renewed file.
+    t.keys(&["r"]);
+    t.wait_for("rescanned: ");
     t.keys(&["p"]);
     let s = t.wait_for("Probe a TLS port");
     assert!(line_with(&s, "Host:port").contains(&target), "{s}");
