@@ -212,6 +212,11 @@ fn keystore_verbs_from_the_tui_at_80x24() {
     t.wait_for("keystore passwd app.p12");
     t.keys(&["y"]);
     applied(&t, "passwd app.p12");
+    // The new password went into the session's keyring: the rewritten file stays open.
+    select(&t, "app.p12");
+    t.wait_until("app.p12 open with the new password", |s| {
+        line_with(s, "Locked").contains("no") && s.contains("ks-ca (trusted_cert_entry")
+    });
     let l = list(&root, NEW_PASS);
     assert!(l.contains("3 entries"), "{l}");
     let (ok, out) = keytool(

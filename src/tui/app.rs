@@ -242,6 +242,9 @@ pub struct App {
     pub(super) pending_unlock: Option<super::unlock::PendingUnlock>,
     /// The probe form's last values for this store (prefilled; `run` loads the remembered ones).
     pub probe_last: Option<super::probe_memory::ProbeFields>,
+    /// A keystore's new password (passwd, a new keystore): into the keyring once the change
+    /// is applied, so the rescan opens the file instead of showing it locked.
+    pub(super) unlock_after_apply: Option<super::effects::Secret>,
 }
 
 impl App {
@@ -312,6 +315,7 @@ impl App {
             keyring: Default::default(),
             pending_unlock: None,
             probe_last: None,
+            unlock_after_apply: None,
         }
     }
 

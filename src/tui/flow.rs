@@ -335,6 +335,10 @@ impl App {
                     return vec![Effect::Probe(fields)];
                 }
                 let name = form_name(form);
+                self.unlock_after_apply = match &req {
+                    ActionRequest::Keystore(k) => k.new.clone(),
+                    _ => None,
+                };
                 let Overlay::Form(form) = std::mem::take(&mut self.overlay) else {
                     unreachable!("matched above");
                 };
@@ -371,6 +375,7 @@ impl App {
             }
             Action::Back => {
                 self.overlay = Overlay::None;
+                self.unlock_after_apply = None;
                 self.notice = Some(Notice::info("cancelled: nothing changed"));
             }
             Action::Down => dlg.scroll = (dlg.scroll + 1).min(last),
@@ -409,8 +414,12 @@ impl App {
         r: Result<(String, Option<crate::store::watch::Change>), String>,
     ) -> Vec<Effect> {
         self.busy = None;
+        let new_pass = self.unlock_after_apply.take();
         match r {
             Ok((report, changed)) => {
+                if let Some(p) = new_pass {
+                    self.keyring.add(&p.0);
+                }
                 self.notice = Some(Notice::info(report));
                 // The watcher would notice too, but not on every filesystem; ask explicitly.
                 match changed {
