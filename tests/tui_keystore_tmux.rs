@@ -1,4 +1,4 @@
-//! End to end (#16), the keystore verbs from the TUI at 80x24: the real binary in tmux runs
+//! End to end (#16), the keystore verbs from the TUI at 80x24 and 120x40: the real binary in tmux runs
 //! genkeypair, certreq, import-reply, add-trusted and passwd on a PKCS#12 keystore keytool
 //! made, each through the form and the confirm dialog; the real keytool lists the result after
 //! each one. Skips (with a message) only when keytool is not installed.
@@ -68,7 +68,13 @@ fn form(t: &Tmux, right: usize) {
 }
 
 #[test]
-fn keystore_verbs_from_the_tui_at_80x24() {
+fn keystore_verbs_from_the_tui_80x24_and_120x40() {
+    for (w, h) in SIZES {
+        keystore_verbs(w, h);
+    }
+}
+
+fn keystore_verbs(w: u16, h: u16) {
     if !Path::new("/usr/bin/keytool").exists() {
         eprintln!("SKIPPED tui_keystore_tmux: no keytool (apt-get install default-jre-headless)");
         return;
@@ -98,7 +104,7 @@ fn keystore_verbs_from_the_tui_at_80x24() {
             "30",
         ],
     );
-    let t = Tmux::certdeck(&format!("--store {}", root.display()), 80, 24);
+    let t = Tmux::certdeck(&format!("--store {}", root.display()), w, h);
     t.wait_for("KS CA");
     // Locked until its password is typed (the masked prompt).
     select(&t, "app.p12");

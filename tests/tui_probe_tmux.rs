@@ -1,4 +1,4 @@
-//! End to end (#16), the probe form at 80x24: host:port, SNI and timeout against real
+//! End to end (#16), the probe form at 80x24 and 120x40: host:port, SNI and timeout against real
 //! `openssl s_server`s on 127.0.0.1; the served chain shown as a tree with each verdict
 //! (matches / renewed but not reloaded / not on disk); the values remembered per store in
 //! $XDG_STATE_HOME/certdeck/probe.toml (never in the store, never by a read-only session).
@@ -55,19 +55,14 @@ fn s_server(dir: &Path, cert: &str, key: &str, chain: Option<&str>) -> (Server, 
     panic!("s_server did not listen on {port}");
 }
 
-fn tui(root: &Path, state: &Path, extra: &str) -> Tmux {
+fn tui(root: &Path, state: &Path, extra: &str, (w, h): (u16, u16)) -> Tmux {
     let cmd = format!(
         "{} {extra} --store {}",
         env!("CARGO_BIN_EXE_certdeck"),
         root.display()
     );
     let state = state.to_str().unwrap();
-    Tmux::start(
-        &cmd,
-        80,
-        24,
-        &[("NO_COLOR", "1"), ("XDG_STATE_HOME", state)],
-    )
+    Tmux::start(&cmd, w, h, &[("NO_COLOR", "1"), ("XDG_STATE_HOME", state)])
 }
 
 /// The probe's result in the pager; closed afterwards.
@@ -80,7 +75,13 @@ fn result(t: &Tmux, needle: &str) -> String {
 }
 
 #[test]
-fn probe_form_verdicts_and_remembered_values_at_80x24() {
+fn probe_form_verdicts_and_remembered_values_80x24_and_120x40() {
+    for (w, h) in SIZES {
+        probe_form(w, h);
+    }
+}
+
+fn probe_form(w: u16, h: u16) {
     let tmp = tempfile::tempdir().unwrap();
     let base = std::fs::canonicalize(tmp.path()).unwrap();
     let root = base.join("store");
@@ -137,7 +138,7 @@ fn probe_form_verdicts_and_remembered_values_at_80x24() {
     let (_other, other_port) = s_server(&served, "other.pem", "other.key", None);
     let store_before: Vec<_> = walk(&root);
 
-    let t = tui(&root, &state, "");
+    let t = tui(&root, &state, "", (w, h));
     t.wait_for("Probe CA");
     t.keys(&["p"]);
     let s = t.wait_for("Probe a TLS port");
@@ -162,7 +163,7 @@ fn probe_form_verdicts_and_remembered_values_at_80x24() {
     assert!(s.contains("SNI localhost"), "{s}");
     assert!(s.contains("Served chain (2 certificate(s))"), "{s}");
     // Root on top, the leaf under it, each with what the store holds of it.
-    let root_line = line_with(&s, "CN=Probe CA");
+    let root_line = line_with(&s, "CN=Probe CA  [");
     assert!(root_line.contains("[in the store: probe-ca.pem]"), "{s}");
     let leaf_line = line_with(&s, "└─ CN=localhost");
     assert!(leaf_line.contains("[in the store: localhost.pem]"), "{s}");
@@ -196,7 +197,7 @@ fn probe_form_verdicts_and_remembered_values_at_80x24() {
     drop(t);
 
     // A new session of the same store starts with the last values.
-    let t = tui(&root, &state, "");
+    let t = tui(&root, &state, "", (w, h));
     t.wait_for("Probe CA");
     t.keys(&["p"]);
     let s = t.wait_for("Probe a TLS port");
@@ -221,7 +222,7 @@ fn probe_form_verdicts_and_remembered_values_at_80x24() {
 
     // Read-only writes nothing, not even the state file.
     let saved = std::fs::read(&file).unwrap();
-    let t = tui(&root, &state, "--read-only");
+    let t = tui(&root, &state, "--read-only", (w, h));
     t.wait_for("READ-ONLY");
     t.keys(&["p"]);
     let s = t.wait_for("Probe a TLS port");

@@ -1,4 +1,4 @@
-//! End to end (#16), replace-cert from the TUI at 80x24: the real binary in tmux, started with
+//! End to end (#16), replace-cert from the TUI at 80x24 and 120x40: the real binary in tmux, started with
 //! a real nginx config (`--server-config`), picks the config's site, the new certificate and
 //! key (paths in the store); a key that does not pair is refused in the form; the confirmed
 //! plan writes them under the names nginx reads, and `nginx -t` accepts the result. Skips
@@ -35,7 +35,13 @@ fn nginx_t(bin: &Path, conf: &Path, tmp: &Path) -> (bool, String) {
 }
 
 #[test]
-fn replace_cert_from_the_tui_and_nginx_accepts_it_at_80x24() {
+fn replace_cert_from_the_tui_and_nginx_accepts_it_80x24_and_120x40() {
+    for (w, h) in SIZES {
+        replace_cert(w, h);
+    }
+}
+
+fn replace_cert(w: u16, h: u16) {
     let Some(bin) = nginx_bin() else {
         eprintln!("SKIPPED tui_replace_cert_tmux: no nginx (apt-get install nginx-light)");
         return;
@@ -98,8 +104,8 @@ http {{
 
     let t = Tmux::certdeck(
         &format!("--store {st} --server-config {}", conf.display()),
-        80,
-        24,
+        w,
+        h,
     );
     t.wait_for("RC CA");
     t.keys(&["/", "-l", "incoming/localhost.pem", "Enter"]);
