@@ -985,4 +985,93 @@ mod tests {
             Some("days must be a positive number")
         );
     }
+
+    #[test]
+    fn keystore_verbs_ask_what_their_cli_verb_takes() {
+        let mut f = Form::keystore("app.p12", "app");
+        let shown = |f: &Form| -> Vec<FieldId> {
+            (f.fields.iter().map(|x| x.id))
+                .filter(|id| !f.hidden(*id))
+                .collect()
+        };
+        use FieldId as F;
+        assert!(shown(&f).contains(&F::Cn) && !shown(&f).contains(&F::Cert));
+        f.cycle(true); // certreq
+        assert_eq!(
+            shown(&f),
+            vec![
+                F::Verb,
+                F::Keystore,
+                F::Alias,
+                F::Sans,
+                F::Out,
+                F::Passphrase
+            ]
+        );
+        assert_eq!(f.value(F::Out), "app.csr");
+        // A CSR path outside the store is refused inline.
+        f.focus = 7;
+        f.edit(Edit::KillToStart);
+        f.paste("../app.csr");
+        assert!(f.submit().is_none());
+        assert_eq!(
+            f.field(F::Out).unwrap().error.as_deref(),
+            Some("must stay inside the store (no ..)")
+        );
+        f.focus = 0;
+        f.cycle(false);
+        f.cycle(false); // passwd
+        assert_eq!(
+            shown(&f),
+            vec![
+                F::Verb,
+                F::Keystore,
+                F::Passphrase,
+                F::NewPassphrase,
+                F::Repeat
+            ]
+        );
+        // The hidden CSR path no longer counts; the new password does.
+        assert!(f.submit().is_none());
+        assert!(f.field(F::Out).unwrap().error.is_none());
+        assert_eq!(
+            f.field(F::NewPassphrase).unwrap().error.as_deref(),
+            Some("the new password is required")
+        );
+        f.focus = 10;
+        f.paste("New-pass-1");
+        f.focus = 11;
+        f.paste("New-pass-1");
+        match f.submit() {
+            Some(ActionRequest::Keystore(k)) => {
+                assert_eq!(k.verb, KeystoreVerb::Passwd);
+                assert_eq!(k.file, "app.p12");
+                assert!(k.current.is_none(), "empty: the keyring's");
+                assert_eq!(k.new.as_ref().map(|n| n.0.as_str()), Some("New-pass-1"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn probe_fields_are_checked_and_prefilled() {
+        let last = ProbeFields {
+            target: "example.org:443".into(),
+            sni: "www.example.org".into(),
+            timeout: 4,
+        };
+        let mut f = Form::probe(Some(&last));
+        match f.submit() {
+            Some(ActionRequest::Probe(p)) => assert_eq!(p, last),
+            other => panic!("{other:?}"),
+        }
+        let mut f = Form::probe(None);
+        f.paste("no-port");
+        f.focus = 2;
+        f.edit(Edit::KillToStart);
+        f.paste("0");
+        assert!(f.submit().is_none());
+        assert!(f.fields[0].error.as_deref().unwrap().contains("HOST:PORT"));
+        assert_eq!(f.fields[2].error.as_deref(), Some("seconds, 1 to 300"));
+    }
 }
