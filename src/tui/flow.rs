@@ -242,7 +242,10 @@ impl App {
     /// The selected certificate's file and the key file it pairs with (not one inside a
     /// keystore), to prefill replace-cert.
     fn selected_pair(&self) -> (String, String) {
-        let Some(it) = self.selected_item() else {
+        // A certificate inside a keystore is no file a server config can be given.
+        let Some(it) =
+            (self.selected_item()).filter(|it| it.alias.is_none() && it.source != "PKCS12")
+        else {
             return Default::default();
         };
         let Some(c) = it.cert() else {
