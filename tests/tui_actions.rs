@@ -692,7 +692,12 @@ fn p_probes_a_tls_port_even_read_only() {
     );
     type_str(&mut app, &format!("127.0.0.1:{port}"));
     let effects = press(&mut app, KeyCode::Enter);
-    assert_eq!(effects, vec![Effect::Probe(format!("127.0.0.1:{port}"))]);
+    let asked = certdeck::tui::probe_memory::ProbeFields {
+        target: format!("127.0.0.1:{port}"),
+        sni: String::new(),
+        timeout: 10,
+    };
+    assert_eq!(effects, vec![Effect::Probe(asked.clone())]);
     run_effects(&mut app, &env, effects);
     let notice = app.notice.clone().unwrap();
     assert!(!notice.error, "{notice:?}");
@@ -701,6 +706,25 @@ fn p_probes_a_tls_port_even_read_only() {
         notice.text.contains("localhost.pem"),
         "not compared with the store: {notice:?}"
     );
+    // The verdict, then the served chain as a tree with what the store holds of it.
+    assert!(notice.text.contains(": matches: "), "{notice:?}");
+    assert!(
+        notice.text.contains("Served chain (1 certificate(s))"),
+        "{notice:?}"
+    );
+    assert!(
+        notice.text.contains("[in the store: localhost.pem]"),
+        "{notice:?}"
+    );
+    // The form comes back with the values just probed (read-only: remembered in memory only).
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('p'));
+    let Overlay::Form(form) = &app.overlay else {
+        panic!("no probe form: {:?}", app.overlay);
+    };
+    use certdeck::tui::form::FieldId;
+    assert_eq!(form.field(FieldId::Target).unwrap().value(), asked.target);
+    assert_eq!(form.field(FieldId::Timeout).unwrap().value(), "10");
 }
 
 /// Select the first row whose name is `name` (filter, then leave the filter).
@@ -851,4 +875,22 @@ fn trusting_a_revoked_certificate_warns_in_the_confirm_dialog() {
         !root.join("trusted/mallory.pem").exists(),
         "nothing before y"
     );
+}
+
+#[test]
+fn keystore_and_probe_forms_80x24() {
+    let mut app = app_with(store(), 80, 24);
+    assert!(press(&mut app, KeyCode::Char('J')).is_empty());
+    insta::assert_snapshot!("keystore_form_genkeypair_80x24", screen(&app));
+    // ← on the verb wraps to passwd: only the file and the passwords are asked.
+    press(&mut app, KeyCode::Left);
+    insta::assert_snapshot!("keystore_form_passwd_80x24", screen(&app));
+    let fx = press(&mut app, KeyCode::Enter);
+    assert!(fx.is_empty(), "an invalid form builds nothing: {fx:?}");
+    let s = screen(&app);
+    assert!(s.contains("Keystore is required"), "{s}");
+    assert!(s.contains("the new password is required"), "{s}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('p'));
+    insta::assert_snapshot!("probe_form_80x24", screen(&app));
 }

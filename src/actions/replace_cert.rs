@@ -65,6 +65,15 @@ pub fn replace_server_cert(ctx: &Ctx, args: &ReplaceArgs) -> Result<Plan> {
         bail!("name the server config whose certificate to replace (--server-config FILE)");
     }
     let all = targets(ctx, args.servers);
+    // A site named exactly (the TUI passes the label it listed) is that site, even when its
+    // label is part of another's (`server a.example` and `server a.example.org`).
+    let exact =
+        |t: &Result<Target, String>| matches!((t, args.site), (Ok(t), Some(s)) if t.label == s);
+    let all: Vec<_> = if all.iter().any(exact) {
+        all.into_iter().filter(exact).collect()
+    } else {
+        all
+    };
     let chosen: Vec<_> = all
         .into_iter()
         .filter(|t| match (t, args.site) {
@@ -119,4 +128,70 @@ pub fn replace_server_cert(ctx: &Ctx, args: &ReplaceArgs) -> Result<Plan> {
         args.cert.to_vec(),
     ));
     Ok(plan.with_missing_dirs(&ctx.inv.store))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::issue::{self, IssueRequest, KeyType, Profile, SubjectSpec};
+
+    /// Two sites whose labels contain one another: the exact label picks its own site (the
+    /// TUI passes the label it listed); a part of both is still refused as ambiguous.
+    #[test]
+    fn an_exact_site_label_is_that_site() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = std::fs::canonicalize(tmp.path()).unwrap();
+        let s = store.display();
+        let conf = store.join("nginx.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "http {{\n server {{ server_name a.example; ssl_certificate {s}/a.pem; ssl_certificate_key {s}/a.key; }}\n \
+                 server {{ server_name a.example.org; ssl_certificate {s}/b.pem; ssl_certificate_key {s}/b.key; }}\n}}\n"
+            ),
+        )
+        .unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let key = issue::generate_key(KeyType::EcP256).unwrap();
+        let req = IssueRequest {
+            profile: Profile::Server,
+            subject: SubjectSpec::cn("a.example"),
+            sans: vec!["DNS:a.example".into()],
+            not_before: now,
+            not_after: now + time::Duration::days(30),
+            path_len: None,
+        };
+        let cert = issue::issue(&req, &key, None).unwrap().cert_pem;
+        let key_pem = issue::key_to_pkcs8_pem(&key);
+        // What the sites use now (inventory paths need existing files).
+        for f in ["a", "b"] {
+            std::fs::write(store.join(format!("{f}.pem")), &cert).unwrap();
+            std::fs::write(store.join(format!("{f}.key")), &key_pem).unwrap();
+        }
+        let servers = vec![crate::servers::nginx::parse(&conf).unwrap()];
+        let inv = crate::store::scan::scan(&store, &Default::default());
+        let ctx = Ctx {
+            inv: &inv,
+            passphrases: &[],
+            now,
+        };
+        let args = |site| ReplaceArgs {
+            servers: &servers,
+            site: Some(site),
+            cert: cert.as_bytes(),
+            key: Zeroizing::new(key_pem.as_bytes().to_vec()),
+        };
+        let plan = replace_server_cert(&ctx, &args("nginx: server a.example")).unwrap();
+        let written: Vec<&str> = plan
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Write { path, .. } => Some(path.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(written, vec!["a.key", "a.pem"]);
+        let err = replace_server_cert(&ctx, &args("a.example")).unwrap_err();
+        assert!(err.to_string().contains("several sites match"), "{err}");
+    }
 }

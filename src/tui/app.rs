@@ -56,7 +56,7 @@ pub enum Effect {
     /// Carry out the confirmed change under the store lock; answers with `Msg::Applied`.
     ApplyPlan(Permit<PlanHandle>),
     /// Connect to a TLS port (reads only, so no permit); answers with `Msg::Probed`.
-    Probe(String),
+    Probe(super::probe_memory::ProbeFields),
     /// Check the signatures of this inventory's chains in the background; answers with
     /// `ScanEvent::Verifying` and `ScanEvent::Verified`.
     Verify(VerifyJob),
@@ -240,6 +240,11 @@ pub struct App {
     pub keyring: super::keyring::Keyring,
     /// A passphrase typed into the unlock prompt, waiting for the rescan that tries it.
     pub(super) pending_unlock: Option<super::unlock::PendingUnlock>,
+    /// The probe form's last values for this store (prefilled; `run` loads the remembered ones).
+    pub probe_last: Option<super::probe_memory::ProbeFields>,
+    /// A keystore's new password (passwd, a new keystore): into the keyring once the change
+    /// is applied, so the rescan opens the file instead of showing it locked.
+    pub(super) unlock_after_apply: Option<super::effects::Secret>,
 }
 
 impl App {
@@ -309,6 +314,8 @@ impl App {
             select_after: None,
             keyring: Default::default(),
             pending_unlock: None,
+            probe_last: None,
+            unlock_after_apply: None,
         }
     }
 
@@ -965,6 +972,8 @@ impl App {
             | Action::Sign
             | Action::Dhparam
             | Action::KeyPass
+            | Action::Keystore
+            | Action::ReplaceCert
             | Action::Renew => return self.start_action(action),
             Action::Unlock => return self.start_unlock(),
             Action::Menu => self.open_menu(),

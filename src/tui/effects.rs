@@ -35,9 +35,7 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionRequest {
     /// Not a change: handled as `Effect::Probe`, never built into a plan.
-    Probe {
-        target: String,
-    },
+    Probe(super::probe_memory::ProbeFields),
     /// Run the store's reload command so the server picks up a change.
     Reload,
     /// Boxed: the arguments are large next to the other requests.
@@ -100,6 +98,72 @@ pub enum ActionRequest {
         path: String,
         pass: Secret,
     },
+    /// One of keytool's verbs on a PKCS#12 keystore (`certdeck keystore …`).
+    Keystore(Box<KeystoreRequest>),
+    /// Write `cert` and `key` (store-relative) under the file names the server config's site
+    /// `site` (its exact label) uses.
+    ReplaceCert {
+        site: String,
+        cert: String,
+        key: String,
+    },
+}
+
+/// The `certdeck keystore` verbs that write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeystoreVerb {
+    GenKeyPair,
+    CertReq,
+    ImportReply,
+    AddTrusted,
+    Passwd,
+}
+
+impl KeystoreVerb {
+    pub const ALL: [KeystoreVerb; 5] = [
+        KeystoreVerb::GenKeyPair,
+        KeystoreVerb::CertReq,
+        KeystoreVerb::ImportReply,
+        KeystoreVerb::AddTrusted,
+        KeystoreVerb::Passwd,
+    ];
+
+    /// As the CLI spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeystoreVerb::GenKeyPair => "genkeypair",
+            KeystoreVerb::CertReq => "certreq",
+            KeystoreVerb::ImportReply => "import-reply",
+            KeystoreVerb::AddTrusted => "add-trusted",
+            KeystoreVerb::Passwd => "passwd",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeystoreVerb> {
+        KeystoreVerb::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// What the keystore form asks; each verb reads the fields it needs (as its CLI flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeystoreRequest {
+    pub verb: KeystoreVerb,
+    /// Store-relative keystore file.
+    pub file: String,
+    pub alias: String,
+    /// genkeypair: the new certificate's subject and validity, and its key.
+    pub cn: String,
+    pub sans: Vec<String>,
+    pub days: i64,
+    pub key_type: crate::pki::issue::KeyType,
+    /// certreq: store-relative CSR file.
+    pub out: String,
+    /// import-reply / add-trusted: the certificate file (store-relative or absolute).
+    pub cert: String,
+    /// Opens the keystore (tried before the keyring's passphrases).
+    pub current: Option<Secret>,
+    /// passwd: the new password; genkeypair / add-trusted: a new keystore's password.
+    pub new: Option<Secret>,
 }
 
 impl ActionRequest {
@@ -114,7 +178,9 @@ impl ActionRequest {
             ActionRequest::Export { .. } => "preparing export".into(),
             ActionRequest::Undo => "planning undo".into(),
             ActionRequest::Reload => "preparing reload".into(),
-            ActionRequest::Probe { target } => format!("probing {target}"),
+            ActionRequest::Probe(p) => format!("probing {}", p.target),
+            ActionRequest::Keystore(k) => format!("keystore {}", k.verb.as_str()),
+            ActionRequest::ReplaceCert { .. } => "checking the new pair".into(),
             ActionRequest::Sign { .. } => "signing the CSR".into(),
             ActionRequest::Dhparam => "planning dhparam".into(),
             ActionRequest::ExportP12 { .. } => "preparing PKCS#12 export".into(),
@@ -178,6 +244,10 @@ pub struct Env {
     pub reload_command: Option<String>,
     /// What a relative export path is relative to.
     pub cwd: PathBuf,
+    /// The server configs (`--server-config`): replace-cert writes what they name.
+    pub servers: Vec<crate::servers::ServerConfig>,
+    /// Where the probe form's values are remembered; `None` (read-only, tests): nowhere.
+    pub probe_memory: Option<PathBuf>,
 }
 
 impl Env {
@@ -190,6 +260,8 @@ impl Env {
             lock_wait: Duration::from_secs(5),
             after_apply: None,
             reload_command: None,
+            servers: Vec::new(),
+            probe_memory: None,
         }
     }
 }
@@ -198,7 +270,14 @@ impl Env {
 /// (quit, rescan, verify). Never panics on user data: every failure is an `Err` string in the Msg.
 pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
     match effect {
-        Effect::Probe(target) => Some(Msg::Probed(probe(target, inv))),
+        Effect::Probe(fields) => {
+            let r = probe(fields, inv, &env.servers);
+            // Remembered once it was tried, whatever it found (a typo'd port is fixed by hand).
+            if let Some(file) = &env.probe_memory {
+                let _ = super::probe_memory::save(file, &env.store, fields);
+            }
+            Some(Msg::Probed(r))
+        }
         Effect::BuildPlan(req) => Some(Msg::PlanReady(
             build(req, env, inv).map_err(|e| format!("{e:#}")),
         )),
@@ -320,6 +399,35 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             }
             actions::key::key_passphrase(&ctx, sel, *op, new.as_ref().map(|n| &n.0))?
         }
+        ActionRequest::Keystore(k) => {
+            let mut passes: Vec<Zeroizing<String>> =
+                k.current.iter().map(|c| c.0.clone()).collect();
+            passes.extend(env.passphrases.snapshot());
+            let ctx = Ctx {
+                passphrases: &passes,
+                ..ctx
+            };
+            keystore_plan(&ctx, env, k)?
+        }
+        ActionRequest::ReplaceCert { site, cert, key } => {
+            let read = |rel: &str| {
+                std::fs::read(env.store.join(rel))
+                    .map_err(|e| anyhow::anyhow!("cannot read {rel}: {e}"))
+            };
+            let cert_bytes = read(cert)?;
+            let key_bytes = Zeroizing::new(read(key)?);
+            facts.push(format!("site    {site}"));
+            facts.push(format!("new     {cert} with {key} (pair checked)"));
+            actions::replace_cert::replace_server_cert(
+                &ctx,
+                &actions::replace_cert::ReplaceArgs {
+                    servers: &env.servers,
+                    site: Some(site),
+                    cert: &cert_bytes,
+                    key: key_bytes,
+                },
+            )?
+        }
         ActionRequest::Probe { .. } => anyhow::bail!("a probe is not a change"),
         ActionRequest::Unlock { .. } => anyhow::bail!("unlocking is not a change"),
         ActionRequest::Reload => {
@@ -388,11 +496,19 @@ fn generate_facts(inv: &Inventory, a: &GenerateArgs, now: time::OffsetDateTime) 
     out
 }
 
-/// Connect, and say in one line what is served and whether the store has it.
-fn probe(target: &str, inv: &Inventory) -> Result<String, String> {
+/// Connect; the verdict first (one line), then the served chain as a tree like the chain pane
+/// (root at the top), each certificate marked with the store file that holds it.
+fn probe(
+    f: &super::probe_memory::ProbeFields,
+    inv: &Inventory,
+    servers: &[crate::servers::ServerConfig],
+) -> Result<String, String> {
     use crate::servers::probe::probe;
-    use crate::serving::probe::compare;
-    let r = probe(target, None, Duration::from_secs(10)).map_err(|e| {
+    use crate::serving::probe::{compare, Verdict};
+    use crate::text::escape_control as esc;
+    let target = esc(&f.target).into_owned();
+    let sni = Some(f.sni.trim()).filter(|s| !s.is_empty());
+    let r = probe(&f.target, sni, Duration::from_secs(f.timeout.max(1))).map_err(|e| {
         // The read-only sandbox denies TCP connect (EACCES): say so, not "permission denied".
         let denied = e.chain().any(|c| {
             c.downcast_ref::<std::io::Error>()
@@ -401,23 +517,91 @@ fn probe(target: &str, inv: &Inventory) -> Result<String, String> {
         if denied {
             format!("probe {target}: network connections are denied in read-only mode; run `certdeck probe {target}`")
         } else {
-            format!("probe {target}: {e:#}")
+            esc(&format!("probe {target}: {e:#}")).into_owned()
         }
     })?;
     let Some(leaf) = r.chain.first() else {
         return Err(format!("probe {target}: no certificate served"));
     };
-    let cmp = compare(leaf, inv, &[]);
-    // The verdict first; the pager shows the rest when it does not fit one line.
-    Ok(format!(
-        "{target} ({}): {}\nserved: {}\nserial {}, {}d left, {} certificate(s) in the chain",
-        r.protocol,
-        cmp.message,
-        leaf.subject,
-        leaf.serial,
-        leaf.days_left,
-        r.chain.len(),
-    ))
+    let cmp = compare(leaf, inv, servers);
+    let tag = match cmp.verdict {
+        Verdict::Matches => "matches",
+        Verdict::NotReloaded => "renewed but not reloaded",
+        Verdict::NotOnDisk => "not on disk",
+    };
+    let sni = r
+        .servername
+        .as_deref()
+        .map(|n| format!(", SNI {}", esc(n)))
+        .unwrap_or_default();
+    let mut out = vec![
+        format!("{target}: {tag}: {}", esc(&cmp.message)),
+        format!("{} {}{sni}", r.protocol, r.cipher_suite),
+        String::new(),
+        format!("Served chain ({} certificate(s)):", r.chain.len()),
+    ];
+    // Leaf first as served; the tree reads from the root down.
+    let on_disk = |sha: &str| {
+        inv.items
+            .iter()
+            .find(|it| it.cert().is_some_and(|c| c.sha256 == sha))
+            .map(|it| it.path.clone())
+    };
+    for (depth, c) in r.chain.iter().rev().enumerate() {
+        let indent = "   ".repeat(depth.saturating_sub(1));
+        let branch = if depth == 0 { "" } else { "└─ " };
+        let note = match on_disk(&c.sha256) {
+            Some(p) => format!("in the store: {}", esc(&p)),
+            None => "not in the store".to_string(),
+        };
+        out.push(format!("{indent}{branch}{}  [{note}]", esc(&c.subject)));
+        let pad = "   ".repeat(depth);
+        out.push(format!(
+            "{pad}serial {}, expires {} ({}d)",
+            esc(&c.serial),
+            c.not_after,
+            c.days_left
+        ));
+    }
+    Ok(out.join("\n"))
+}
+
+/// The plan of one keystore verb (the same functions `certdeck keystore` calls).
+fn keystore_plan(ctx: &Ctx, env: &Env, k: &KeystoreRequest) -> anyhow::Result<Plan> {
+    use crate::actions::keystore as ks;
+    use anyhow::Context as _;
+    let new = k.new.as_ref().map(|n| &n.0);
+    let read_cert = || {
+        let p = env.store.join(&k.cert);
+        std::fs::read(&p).with_context(|| format!("cannot read {}", k.cert))
+    };
+    match k.verb {
+        KeystoreVerb::GenKeyPair => {
+            let args = ks::GenKeyPairArgs {
+                file: k.file.clone(),
+                alias: k.alias.clone(),
+                subject: crate::pki::issue::SubjectSpec::cn(&k.cn),
+                sans: k.sans.clone(),
+                key_type: k.key_type,
+                days: k.days,
+            };
+            ks::genkeypair(ctx, &args, new)
+        }
+        KeystoreVerb::CertReq => ks::certreq(ctx, &k.file, &k.alias, &k.out, &k.sans),
+        KeystoreVerb::ImportReply => {
+            ks::import_reply(ctx, &k.file, &k.alias, &read_cert()?, &k.cert)
+        }
+        KeystoreVerb::AddTrusted => {
+            ks::add_trusted(ctx, &k.file, &k.alias, &read_cert()?, &k.cert, new)
+        }
+        KeystoreVerb::Passwd => {
+            if ctx.passphrases.is_empty() {
+                anyhow::bail!("type the keystore's current password");
+            }
+            let new = new.ok_or_else(|| anyhow::anyhow!("passwd needs the new password"))?;
+            ks::passwd(ctx, &k.file, new)
+        }
+    }
 }
 
 fn preview_lines(plan: &Plan, store: &Path) -> Vec<String> {

@@ -75,6 +75,8 @@ fn action_name(action: Action) -> &'static str {
         Action::Dhparam => "dhparam",
         Action::KeyPass => "key passphrase",
         Action::Renew => "renew",
+        Action::Keystore => "keystore",
+        Action::ReplaceCert => "replace-cert",
         _ => "this change",
     }
 }
@@ -88,6 +90,8 @@ fn form_name(form: &Form) -> &'static str {
         FormKind::Sign { .. } => "sign",
         FormKind::KeyPass { .. } => "key passphrase",
         FormKind::Unlock { .. } => "unlock",
+        FormKind::Keystore => "keystore",
+        FormKind::ReplaceCert => "replace-cert",
     }
 }
 
@@ -113,7 +117,7 @@ impl App {
         let name = action_name(action);
         // A probe only reads: allowed in read-only mode.
         if action == Action::Probe {
-            self.overlay = Overlay::Form(Form::probe());
+            self.overlay = Overlay::Form(Form::probe(self.probe_last.as_ref()));
             return Vec::new();
         }
         // Only reads too: a passphrase opens a file for this session, nothing is written.
@@ -138,6 +142,24 @@ impl App {
             }
             Action::Dhparam => {
                 return self.write_effect(name, WriteStep::Build(ActionRequest::Dhparam))
+            }
+            Action::Keystore => {
+                let (file, alias) = self.selected_keystore();
+                self.overlay = Overlay::Form(Form::keystore(&file, &alias));
+            }
+            Action::ReplaceCert => {
+                let sites = self.server_sites();
+                if sites.is_empty() {
+                    let why = if self.servers.is_empty() {
+                        "start certdeck with --server-config FILE (the config whose files to replace)"
+                    } else {
+                        "no site of the server configs names both a certificate and a key"
+                    };
+                    self.notice = Some(Notice::error(format!("replace-cert: {why}")));
+                    return Vec::new();
+                }
+                let (cert, key) = self.selected_pair();
+                self.overlay = Overlay::Form(Form::replace_cert(sites, &cert, &key));
             }
             Action::KeyPass => {
                 let key = self.selected_item().and_then(|it| match &it.detail {
@@ -198,6 +220,62 @@ impl App {
         Vec::new()
     }
 
+    /// The selected keystore's path and its first key entry's alias (empty when none is
+    /// selected or it is locked: typed into the form then).
+    fn selected_keystore(&self) -> (String, String) {
+        let Some(it) = self
+            .selected_item()
+            .filter(|it| it.kind == crate::pki::ItemKind::Keystore)
+        else {
+            return Default::default();
+        };
+        let alias = match &it.detail {
+            crate::pki::Detail::Keystore(k) => (k.entries.iter())
+                .find(|e| e.entry_type == "private_key_entry")
+                .map(|e| e.alias.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        (it.path.clone(), alias)
+    }
+
+    /// The selected certificate's file and the key file it pairs with (not one inside a
+    /// keystore), to prefill replace-cert.
+    fn selected_pair(&self) -> (String, String) {
+        // A certificate inside a keystore is no file a server config can be given.
+        let Some(it) =
+            (self.selected_item()).filter(|it| it.alias.is_none() && it.source != "PKCS12")
+        else {
+            return Default::default();
+        };
+        let Some(c) = it.cert() else {
+            return Default::default();
+        };
+        let key = (c.paired_keys.iter())
+            .find(|p| !p.contains(" ["))
+            .cloned()
+            .unwrap_or_default();
+        (it.path.clone(), key)
+    }
+
+    /// The server configs' sites that name a certificate and a key, labelled as
+    /// `actions::replace_cert` labels them (the label is the request's exact site).
+    fn server_sites(&self) -> Vec<Choice> {
+        use crate::servers::Role;
+        let mut out = Vec::new();
+        for cfg in &self.servers {
+            for (i, site) in cfg.sites.iter().enumerate() {
+                let has = |r| cfg.site_uses(i).any(|u| u.role == r);
+                if has(Role::Certificate) && has(Role::PrivateKey) {
+                    let label = format!("{}: {}", site.server, site.context);
+                    let shown = crate::text::escape_control(&label).into_owned();
+                    out.push(Choice::new(shown, label));
+                }
+            }
+        }
+        out
+    }
+
     /// sha256 (an exact selector) and display name of the selected certificate.
     fn selected_cert(&self) -> Option<(String, String)> {
         let item = self.selected_item()?;
@@ -245,19 +323,25 @@ impl App {
                 if let ActionRequest::Unlock { path, pass } = req {
                     return self.submit_unlock(path, pass);
                 }
-                if let ActionRequest::Probe { target } = req {
+                if let ActionRequest::Probe(fields) = req {
                     if let Some(job) = &self.busy {
                         // One job at a time: the form stays, with what was typed.
                         form.error = Some(format!("busy: {job}; try again when it ends"));
                         return Vec::new();
                     }
                     self.overlay = Overlay::None;
+                    let target = crate::text::escape_control(&fields.target).into_owned();
                     self.notice = Some(Notice::info(format!("probing {target}…")));
                     // A job like the others: the spinner shows it and `q` asks first.
                     self.busy = Some(format!("probing {target}"));
-                    return vec![Effect::Probe(target)];
+                    self.probe_last = Some(fields.clone());
+                    return vec![Effect::Probe(fields)];
                 }
                 let name = form_name(form);
+                self.unlock_after_apply = match &req {
+                    ActionRequest::Keystore(k) => k.new.clone(),
+                    _ => None,
+                };
                 let Overlay::Form(form) = std::mem::take(&mut self.overlay) else {
                     unreachable!("matched above");
                 };
@@ -294,6 +378,7 @@ impl App {
             }
             Action::Back => {
                 self.overlay = Overlay::None;
+                self.unlock_after_apply = None;
                 self.notice = Some(Notice::info("cancelled: nothing changed"));
             }
             Action::Down => dlg.scroll = (dlg.scroll + 1).min(last),
@@ -332,8 +417,12 @@ impl App {
         r: Result<(String, Option<crate::store::watch::Change>), String>,
     ) -> Vec<Effect> {
         self.busy = None;
+        let new_pass = self.unlock_after_apply.take();
         match r {
             Ok((report, changed)) => {
+                if let Some(p) = new_pass {
+                    self.keyring.add(&p.0);
+                }
                 self.notice = Some(Notice::info(report));
                 // The watcher would notice too, but not on every filesystem; ask explicitly.
                 match changed {

@@ -2,8 +2,9 @@
 //! type and signing CA), the export form and the import form. Pure data and validation; the
 //! keys arrive through `App`, drawing is `view::form`. A valid form becomes an `ActionRequest`.
 
-use super::effects::{ActionRequest, Secret};
+use super::effects::{ActionRequest, KeystoreRequest, KeystoreVerb, Secret};
 use super::lineedit::{self, Edit};
+use super::probe_memory::ProbeFields;
 use crate::actions::{ExportFormat, GenKind, GenerateArgs};
 use crate::pki::issue::{self, KeyType, SubjectSpec};
 use std::path::PathBuf;
@@ -36,6 +37,20 @@ pub enum FieldId {
     /// A new passphrase (masked), and the same again.
     NewPassphrase,
     Repeat,
+    /// A keystore verb (genkeypair, certreq, …).
+    Verb,
+    /// A keystore file, and an alias in it.
+    Keystore,
+    Alias,
+    /// A certificate file (a CA reply, a certificate to trust, a new server certificate).
+    Cert,
+    /// A private key file.
+    Key,
+    /// A server config's site (replace-cert).
+    Site,
+    /// The SNI name a probe sends, and its timeout in seconds.
+    Sni,
+    Timeout,
 }
 
 /// One option of a choice field: what is shown and what the request gets.
@@ -186,6 +201,10 @@ pub enum FormKind {
     Unlock {
         path: String,
     },
+    /// A `certdeck keystore` verb (chosen in the form) on a PKCS#12 keystore.
+    Keystore,
+    /// Put a new certificate and key under the file names a server config's site uses.
+    ReplaceCert,
 }
 
 /// What `key decrypt` warns (the CLI says the same).
@@ -314,16 +333,116 @@ impl Form {
         }
     }
 
-    pub fn probe() -> Form {
+    /// `last`: the values last probed from this store, prefilled.
+    pub fn probe(last: Option<&ProbeFields>) -> Form {
+        use FieldId as F;
+        let (target, sni, timeout) = match last {
+            Some(l) => (l.target.as_str(), l.sni.as_str(), l.timeout),
+            None => ("", "", super::probe_memory::DEFAULT_TIMEOUT),
+        };
         Form {
             kind: FormKind::Probe,
             title: "Probe a TLS port".into(),
             fields: vec![
-                Field::text(FieldId::Target, "Host:port", "e.g. 127.0.0.1:443").required(),
+                Field::text(F::Target, "Host:port", "e.g. 127.0.0.1:443")
+                    .required()
+                    .with_value(target),
+                Field::text(F::Sni, "SNI", "empty: the host when it is a name").with_value(sni),
+                Field::text(F::Timeout, "Timeout (s)", "")
+                    .required()
+                    .with_value(&timeout.to_string()),
             ],
             focus: 0,
             error: None,
             notes: Vec::new(),
+        }
+    }
+
+    /// A keystore verb on `file` (store-relative; prefilled from the selected keystore, with its
+    /// first key entry's alias).
+    pub fn keystore(file: &str, alias: &str) -> Form {
+        use FieldId as F;
+        let verbs = KeystoreVerb::ALL
+            .iter()
+            .map(|v| Choice::new(v.as_str(), v.as_str()))
+            .collect();
+        // keytool's default for genkeypair, and what Java servers expect.
+        let mut key_types: Vec<Choice> = KeyType::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.as_str()))
+            .collect();
+        if let Some(i) = key_types.iter().position(|c| c.value == "rsa-2048") {
+            key_types.swap(0, i);
+        }
+        let out = if alias.is_empty() {
+            String::new()
+        } else {
+            format!("{}.csr", crate::actions::slug(alias))
+        };
+        Form {
+            kind: FormKind::Keystore,
+            title: "Keystore".into(),
+            fields: vec![
+                Field::choice(F::Verb, "Verb", verbs),
+                Field::text(F::Keystore, "Keystore", "store-relative PKCS#12 file")
+                    .required()
+                    .with_value(file),
+                Field::text(F::Alias, "Alias", "")
+                    .required()
+                    .with_value(alias),
+                Field::text(F::Cn, "Common name", "of the self-signed certificate").required(),
+                Field::text(F::Sans, "SANs", "comma separated, e.g. DNS:a.example"),
+                Field::text(F::Days, "Days valid", "")
+                    .required()
+                    .with_value("365"),
+                Field::choice(F::KeyType, "Key type", key_types),
+                Field::text(F::Out, "CSR file", "store-relative, a new file")
+                    .required()
+                    .with_value(&out),
+                Field::text(F::Cert, "Cert file", "store-relative (or absolute)").required(),
+                Field::secret(
+                    F::Passphrase,
+                    "Password",
+                    "current; empty: the one that unlocked it",
+                ),
+                Field::secret(
+                    F::NewPassphrase,
+                    "New password",
+                    "passwd; or a new keystore's",
+                ),
+                Field::secret(F::Repeat, "Repeat", "the same again"),
+            ],
+            focus: 0,
+            error: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// replace-cert: `sites` are the server configs' sites with a certificate and a key (label
+    /// = value); `cert` and `key` prefilled from the selected certificate and its paired key.
+    pub fn replace_cert(sites: Vec<Choice>, cert: &str, key: &str) -> Form {
+        use FieldId as F;
+        Form {
+            kind: FormKind::ReplaceCert,
+            title: "Replace a server's certificate".into(),
+            fields: vec![
+                Field::choice(F::Site, "Config entry", sites),
+                Field::text(
+                    F::Cert,
+                    "New cert",
+                    "store-relative; leaf first, then chain",
+                )
+                .required()
+                .with_value(cert),
+                Field::text(F::Key, "New key", "store-relative; must pair with the cert")
+                    .required()
+                    .with_value(key),
+            ],
+            focus: 1,
+            error: None,
+            notes: vec![
+                "written under the file names the config uses; the old files go to history".into(),
+            ],
         }
     }
 
@@ -410,6 +529,10 @@ impl Form {
             FormKind::Generate => self.value(F::Kind) == "csr" && matches!(id, F::Days | F::Ca),
             FormKind::Export { .. } => {
                 self.value(F::Format) != "p12" && matches!(id, F::NewPassphrase | F::Repeat)
+            }
+            FormKind::Keystore => {
+                let verb = KeystoreVerb::parse(self.value(F::Verb));
+                keystore_hidden(verb.unwrap_or(KeystoreVerb::GenKeyPair), id)
             }
             FormKind::KeyPass { .. } => match self.value(F::KeyOp) {
                 "encrypt" => id == F::Passphrase,
@@ -573,6 +696,28 @@ impl Form {
                     .get_or_insert_with(|| "the two passphrases differ".into());
             }
         }
+        // Store-relative here, though the same field elsewhere may be absolute (an export's
+        // output, a keystore's CA reply).
+        let rel = match self.kind {
+            FormKind::ReplaceCert => Some(FieldId::Cert),
+            FormKind::Keystore => Some(FieldId::Out),
+            _ => None,
+        };
+        let rel = rel.filter(|id| !self.hidden(*id));
+        if let Some(f) = rel.and_then(|id| self.field_mut(id)) {
+            if f.error.is_none() && !f.value().trim().is_empty() {
+                f.error = check_store_rel(f.value().trim());
+            }
+        }
+        // passwd has nothing to do without a new password; elsewhere it is optional.
+        if self.kind == FormKind::Keystore
+            && self.value(FieldId::Verb) == KeystoreVerb::Passwd.as_str()
+            && self.value(FieldId::NewPassphrase).is_empty()
+        {
+            if let Some(f) = self.field_mut(FieldId::NewPassphrase) {
+                f.error = Some("the new password is required".into());
+            }
+        }
         if let Some(bad) = self.fields.iter().position(|f| f.error.is_some()) {
             self.focus = bad;
             return None;
@@ -661,8 +806,43 @@ impl Form {
                 days: self.value(F::Days).trim().parse().unwrap_or(398),
                 out: self.value(F::Out).trim().to_string(),
             },
-            FormKind::Probe => ActionRequest::Probe {
+            FormKind::Probe => ActionRequest::Probe(ProbeFields {
                 target: self.value(F::Target).trim().to_string(),
+                sni: self.value(F::Sni).trim().to_string(),
+                timeout: self
+                    .value(F::Timeout)
+                    .trim()
+                    .parse()
+                    .unwrap_or(super::probe_memory::DEFAULT_TIMEOUT),
+            }),
+            FormKind::Keystore => {
+                let shown = |id| {
+                    Some(self.value(id))
+                        .filter(|v| !self.hidden(id) && !v.is_empty())
+                        .map(Secret::new)
+                };
+                ActionRequest::Keystore(Box::new(KeystoreRequest {
+                    verb: KeystoreVerb::parse(self.value(F::Verb))
+                        .unwrap_or(KeystoreVerb::GenKeyPair),
+                    file: store_rel(self.value(F::Keystore)),
+                    alias: self.value(F::Alias).trim().to_string(),
+                    cn: self.value(F::Cn).trim().to_string(),
+                    sans: split_list(self.value(F::Sans)),
+                    days: self.value(F::Days).trim().parse().unwrap_or(365),
+                    key_type: KeyType::ALL
+                        .into_iter()
+                        .find(|k| k.as_str() == self.value(F::KeyType))
+                        .unwrap_or_default(),
+                    out: store_rel(self.value(F::Out)),
+                    cert: self.value(F::Cert).trim().to_string(),
+                    current: shown(F::Passphrase),
+                    new: shown(F::NewPassphrase),
+                }))
+            }
+            FormKind::ReplaceCert => ActionRequest::ReplaceCert {
+                site: self.value(F::Site).to_string(),
+                cert: store_rel(self.value(F::Cert)),
+                key: store_rel(self.value(F::Key)),
             },
             FormKind::Import => ActionRequest::Import {
                 files: split_list(self.value(F::Files))
@@ -678,6 +858,41 @@ impl Form {
     }
 }
 
+/// The fields a keystore verb does not read (as its CLI verb has no such flag).
+fn keystore_hidden(verb: KeystoreVerb, id: FieldId) -> bool {
+    use FieldId as F;
+    use KeystoreVerb as V;
+    let shown: &[FieldId] = match verb {
+        V::GenKeyPair => &[
+            F::Alias,
+            F::Cn,
+            F::Sans,
+            F::Days,
+            F::KeyType,
+            F::NewPassphrase,
+            F::Repeat,
+        ],
+        V::CertReq => &[F::Alias, F::Sans, F::Out],
+        V::ImportReply => &[F::Alias, F::Cert],
+        V::AddTrusted => &[F::Alias, F::Cert, F::NewPassphrase, F::Repeat],
+        V::Passwd => &[F::NewPassphrase, F::Repeat],
+    };
+    !(matches!(id, F::Verb | F::Keystore | F::Passphrase) || shown.contains(&id))
+}
+
+/// A store-relative path the form accepts: no absolute path, no `..`, no control characters
+/// (the CLI's `store_rel` refuses the same).
+fn check_store_rel(v: &str) -> Option<String> {
+    let p = std::path::Path::new(v);
+    if p.is_absolute() {
+        return Some("store-relative, not an absolute path".into());
+    }
+    if p.components().any(|c| c == std::path::Component::ParentDir) {
+        return Some("must stay inside the store (no ..)".into());
+    }
+    None
+}
+
 /// `a, b,,c` -> [a, b, c].
 fn split_list(s: &str) -> Vec<String> {
     s.split(',')
@@ -685,6 +900,11 @@ fn split_list(s: &str) -> Vec<String> {
         .filter(|x| !x.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// `./a/b.pem ` -> `a/b.pem`.
+fn store_rel(v: &str) -> String {
+    v.trim().trim_start_matches("./").to_string()
 }
 
 /// The inline message for one field, if its value is not acceptable.
@@ -711,6 +931,14 @@ fn check(f: &Field) -> Option<String> {
             Some("C must be 2 letters".into())
         }
         F::Email if !v.contains('@') => Some("email must look like name@host".into()),
+        F::Timeout => match v.parse::<u64>() {
+            Ok(1..=300) => None,
+            _ => Some("seconds, 1 to 300".into()),
+        },
+        F::Target => crate::servers::probe::split_host_port(v)
+            .err()
+            .map(|e| e.to_string()),
+        F::Keystore | F::Key => check_store_rel(v),
         // Same parser `generate` uses, so a bad SAN is caught here, not after key generation.
         F::Sans => split_list(v)
             .iter()
@@ -756,5 +984,94 @@ mod tests {
             f.fields[9].error.as_deref(),
             Some("days must be a positive number")
         );
+    }
+
+    #[test]
+    fn keystore_verbs_ask_what_their_cli_verb_takes() {
+        let mut f = Form::keystore("app.p12", "app");
+        let shown = |f: &Form| -> Vec<FieldId> {
+            (f.fields.iter().map(|x| x.id))
+                .filter(|id| !f.hidden(*id))
+                .collect()
+        };
+        use FieldId as F;
+        assert!(shown(&f).contains(&F::Cn) && !shown(&f).contains(&F::Cert));
+        f.cycle(true); // certreq
+        assert_eq!(
+            shown(&f),
+            vec![
+                F::Verb,
+                F::Keystore,
+                F::Alias,
+                F::Sans,
+                F::Out,
+                F::Passphrase
+            ]
+        );
+        assert_eq!(f.value(F::Out), "app.csr");
+        // A CSR path outside the store is refused inline.
+        f.focus = 7;
+        f.edit(Edit::KillToStart);
+        f.paste("../app.csr");
+        assert!(f.submit().is_none());
+        assert_eq!(
+            f.field(F::Out).unwrap().error.as_deref(),
+            Some("must stay inside the store (no ..)")
+        );
+        f.focus = 0;
+        f.cycle(false);
+        f.cycle(false); // passwd
+        assert_eq!(
+            shown(&f),
+            vec![
+                F::Verb,
+                F::Keystore,
+                F::Passphrase,
+                F::NewPassphrase,
+                F::Repeat
+            ]
+        );
+        // The hidden CSR path no longer counts; the new password does.
+        assert!(f.submit().is_none());
+        assert!(f.field(F::Out).unwrap().error.is_none());
+        assert_eq!(
+            f.field(F::NewPassphrase).unwrap().error.as_deref(),
+            Some("the new password is required")
+        );
+        f.focus = 10;
+        f.paste("New-pass-1");
+        f.focus = 11;
+        f.paste("New-pass-1");
+        match f.submit() {
+            Some(ActionRequest::Keystore(k)) => {
+                assert_eq!(k.verb, KeystoreVerb::Passwd);
+                assert_eq!(k.file, "app.p12");
+                assert!(k.current.is_none(), "empty: the keyring's");
+                assert_eq!(k.new.as_ref().map(|n| n.0.as_str()), Some("New-pass-1"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn probe_fields_are_checked_and_prefilled() {
+        let last = ProbeFields {
+            target: "example.org:443".into(),
+            sni: "www.example.org".into(),
+            timeout: 4,
+        };
+        let mut f = Form::probe(Some(&last));
+        match f.submit() {
+            Some(ActionRequest::Probe(p)) => assert_eq!(p, last),
+            other => panic!("{other:?}"),
+        }
+        let mut f = Form::probe(None);
+        f.paste("no-port");
+        f.focus = 2;
+        f.edit(Edit::KillToStart);
+        f.paste("0");
+        assert!(f.submit().is_none());
+        assert!(f.fields[0].error.as_deref().unwrap().contains("HOST:PORT"));
+        assert_eq!(f.fields[2].error.as_deref(), Some("seconds, 1 to 300"));
     }
 }

@@ -129,6 +129,10 @@ pub enum Action {
     Renew,
     /// Ask for the passphrase of the selected locked key or keystore and open it in place.
     Unlock,
+    /// keytool's verbs on the selected PKCS#12 keystore (form).
+    Keystore,
+    /// Put a new certificate and key under the names a server config uses (form).
+    ReplaceCert,
     /// What can be done to the selected item, with its keys (`a` / `:`).
     Menu,
     // Forms.
@@ -298,6 +302,8 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('K')],                       A::KeyPass,      "key passphrase (form)",       None),
     b(C::Actions, &[ch('U')],                       A::Unlock,       "unlock: passphrase of a locked key", None),
     b(C::Actions, &[ch('D')],                       A::Dhparam,      "DH params (ffdhe2048.pem)", None),
+    b(C::Actions, &[ch('J')],                       A::Keystore,     "keystore: genkeypair, certreq, … (form)", None),
+    b(C::Actions, &[ch('C')],                       A::ReplaceCert,  "replace a server config's cert (form)", None),
     b(C::Menu,    &[k(KeyCode::Enter)],             A::Open,         "run the selected action",     Some("run")),
     b(C::Menu,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
     b(C::Menu,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next action",                 None),

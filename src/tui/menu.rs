@@ -34,6 +34,8 @@ fn item_kinds(action: Action) -> Option<&'static [ItemKind]> {
         Action::Sign => Some(&[ItemKind::Csr]),
         Action::KeyPass => Some(&[ItemKind::PrivateKey]),
         Action::Unlock => Some(&[ItemKind::PrivateKey, ItemKind::Keystore]),
+        Action::Keystore => Some(&[ItemKind::Keystore]),
+        Action::ReplaceCert => Some(&[ItemKind::Certificate]),
         _ => None,
     }
 }
@@ -45,7 +47,13 @@ fn reads_only(action: Action) -> bool {
 
 impl Menu {
     /// The menu for `item` (none selected: only the store-wide actions).
-    pub fn for_item(item: Option<&Item>, read_only: bool, reload_configured: bool) -> Menu {
+    /// `servers_configured`: `--server-config` was given (replace-cert needs one).
+    pub fn for_item(
+        item: Option<&Item>,
+        read_only: bool,
+        reload_configured: bool,
+        servers_configured: bool,
+    ) -> Menu {
         let kind = item.map(|it| it.kind);
         let mut on_item = Vec::new();
         let mut store_wide = Vec::new();
@@ -53,7 +61,9 @@ impl Menu {
             if read_only && !reads_only(bd.action) {
                 continue;
             }
-            if bd.action == Action::Reload && !reload_configured {
+            if (bd.action == Action::Reload && !reload_configured)
+                || (bd.action == Action::ReplaceCert && !servers_configured)
+            {
                 continue;
             }
             let entry = |on_item| Entry {
@@ -96,7 +106,12 @@ impl Menu {
 
 impl App {
     pub(super) fn open_menu(&mut self) {
-        let menu = Menu::for_item(self.selected_item(), self.read_only, self.reload_configured);
+        let menu = Menu::for_item(
+            self.selected_item(),
+            self.read_only,
+            self.reload_configured,
+            !self.servers.is_empty(),
+        );
         self.overlay = Overlay::Menu(menu);
     }
 
@@ -155,16 +170,17 @@ mod tests {
     fn a_csr_gets_sign_and_no_certificate_actions() {
         let mut csr = Item::new(ItemKind::Csr, "CERTIFICATE REQUEST");
         csr.path = "x.csr".into();
-        let m = Menu::for_item(Some(&csr), false, false);
+        let m = Menu::for_item(Some(&csr), false, false, false);
         assert_eq!(m.entries[0].action, Action::Sign);
         assert!(m.entries[0].on_item);
         assert!(!m.has(Action::Trust) && !m.has(Action::Export));
         assert!(!m.has(Action::Reload), "no reload command configured");
         let cert = Item::new(ItemKind::Certificate, "CERTIFICATE");
-        let m = Menu::for_item(Some(&cert), false, true);
+        let m = Menu::for_item(Some(&cert), false, true, true);
         assert!(m.has(Action::Trust) && m.has(Action::Export) && m.has(Action::Reload));
+        assert!(m.has(Action::ReplaceCert) && !m.has(Action::Keystore));
         assert!(!m.has(Action::Sign));
-        let ro = Menu::for_item(Some(&cert), true, true);
+        let ro = Menu::for_item(Some(&cert), true, true, true);
         let only: Vec<Action> = ro.entries.iter().map(|e| e.action).collect();
         assert_eq!(only, vec![Action::Probe]);
     }

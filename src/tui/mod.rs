@@ -15,6 +15,7 @@ pub mod listing;
 pub mod menu;
 pub mod mouse;
 pub mod pager;
+pub mod probe_memory;
 pub mod scroll;
 pub mod signals;
 pub mod terminal;
@@ -126,6 +127,9 @@ fn run_ui(
     app.reload_configured = opts.reload_command.is_some();
     app.clipboard.enabled = opts.clipboard;
     app.keyring = opts.passphrases.clone();
+    // Remembered outside the store, and only written by a session that may write.
+    let probe_file = probe_memory::default_path();
+    app.probe_last = (probe_file.as_deref()).and_then(|f| probe_memory::load(f, &app.store));
 
     let mut guard = terminal::TerminalGuard::enter(opts.mouse)?;
     let term = &mut guard.terminal;
@@ -136,6 +140,8 @@ fn run_ui(
         passphrases: opts.passphrases.clone(),
         after_apply: opts.after_apply.clone(),
         reload_command: opts.reload_command.clone(),
+        servers: opts.servers.clone(),
+        probe_memory: probe_file.filter(|_| !opts.read_only),
         ..effects::Env::new(app.store.clone())
     });
     // Results of background jobs (plan building, applying) come back as Msgs on this channel.

@@ -14,6 +14,8 @@ pub fn draw(frame: &mut Frame, app: &App, dlg: &Confirm, area: Rect) {
     let t = &app.theme;
     let p = &dlg.prepared.0;
     let width = p.lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u16 + 4;
+    // The title says what the plan is for (which alias, which site): wide enough for it too.
+    let width = width.max(p.title.chars().count() as u16 + 11);
     // Preview lines, a blank line, the question.
     let area = popup(area, width.max(50), p.lines.len() as u16 + 4);
     let block = Block::default()
