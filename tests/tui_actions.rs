@@ -880,7 +880,7 @@ fn trusting_a_revoked_certificate_warns_in_the_confirm_dialog() {
 #[test]
 fn keystore_and_probe_forms_80x24() {
     let mut app = app_with(store(), 80, 24);
-    assert!(press(&mut app, KeyCode::Char('J')).is_empty());
+    assert!(press(&mut app, KeyCode::Char('P')).is_empty());
     insta::assert_snapshot!("keystore_form_genkeypair_80x24", screen(&app));
     // ← on the verb wraps to passwd: only the file and the passwords are asked.
     press(&mut app, KeyCode::Left);

@@ -60,7 +60,7 @@ fn applied(t: &Tmux, what: &str) -> String {
 /// Open the keystore form on app.p12 with the verb `right` steps after genkeypair.
 fn form(t: &Tmux, right: usize) {
     select(t, "app.p12");
-    t.keys(&["J"]);
+    t.keys(&["P"]);
     t.wait_for("Verb");
     for _ in 0..right {
         t.keys(&["Right"]);

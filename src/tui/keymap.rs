@@ -302,7 +302,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('K')],                       A::KeyPass,      "key passphrase (form)",       None),
     b(C::Actions, &[ch('U')],                       A::Unlock,       "unlock: passphrase of a locked key", None),
     b(C::Actions, &[ch('D')],                       A::Dhparam,      "DH params (ffdhe2048.pem)", None),
-    b(C::Actions, &[ch('J')],                       A::Keystore,     "keystore: genkeypair, certreq, … (form)", None),
+    b(C::Actions, &[ch('P')],                       A::Keystore,     "keystore: genkeypair, certreq, … (form)", None),
     b(C::Actions, &[ch('C')],                       A::ReplaceCert,  "replace a server config's cert (form)", None),
     b(C::Menu,    &[k(KeyCode::Enter)],             A::Open,         "run the selected action",     Some("run")),
     b(C::Menu,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
