@@ -199,6 +199,10 @@ impl Env {
 pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
     match effect {
         Effect::Probe(target) => Some(Msg::Probed(probe(target, inv))),
+        Effect::ReadLineages => Some(Msg::Lineages(crate::store::lineages::read(inv))),
+        Effect::ReadHistory => Some(Msg::HistoryRead(
+            crate::store::history_list::list(&env.store).map_err(|e| format!("history: {e}")),
+        )),
         Effect::BuildPlan(req) => Some(Msg::PlanReady(
             build(req, env, inv).map_err(|e| format!("{e:#}")),
         )),

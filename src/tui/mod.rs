@@ -8,8 +8,10 @@ pub mod findings;
 pub mod flow;
 pub mod fmt;
 pub mod form;
+pub mod history;
 pub mod keymap;
 pub mod keyring;
+pub mod lineage;
 pub mod lineedit;
 pub mod listing;
 pub mod menu;
@@ -266,9 +268,11 @@ fn run_ui(
                         let opts = app.analyze.clone();
                         verify = Some(crate::store::scan::spawn_verify(inventory, opts, which))
                     }
-                    job @ (Effect::BuildPlan(_) | Effect::ApplyPlan(_) | Effect::Probe(_)) => {
-                        spawn_job(job, &env, &app, &job_tx)
-                    }
+                    job @ (Effect::BuildPlan(_)
+                    | Effect::ApplyPlan(_)
+                    | Effect::Probe(_)
+                    | Effect::ReadHistory
+                    | Effect::ReadLineages) => spawn_job(job, &env, &app, &job_tx),
                 }
             }
             if let Some(m) = milestone {
