@@ -38,6 +38,8 @@ pub enum Msg {
     Probed(Result<String, String>),
     /// The store's certbot and ACME lineages were read (`Effect::ReadLineages`).
     Lineages(Vec<crate::store::lineages::LineageRow>),
+    /// A line of a running job's progress (an ACME order's steps): shown by the spinner.
+    Progress(String),
     /// The journal was read for the history view (`Effect::ReadHistory`).
     HistoryRead(Result<crate::store::history_list::Listing, String>),
     /// Text pasted into the terminal (bracketed paste): typed into a text field, never keys.
@@ -732,6 +734,11 @@ impl App {
             }
             Msg::HistoryRead(r) => self.history_read(r),
             Msg::Lineages(all) => self.lineages_read(all),
+            Msg::Progress(text) => {
+                if self.busy.is_some() {
+                    self.busy = Some(text);
+                }
+            }
             Msg::Paste(text) => self.on_paste(&text),
             Msg::Mouse(ev) => return self.on_mouse(ev),
             Msg::Probed(r) => {
@@ -1003,6 +1010,8 @@ impl App {
             | Action::Sign
             | Action::Dhparam
             | Action::KeyPass
+            | Action::AcmeRenew
+            | Action::AcmeRevoke
             | Action::Renew => return self.start_action(action),
             Action::Unlock => return self.start_unlock(),
             Action::Menu => self.open_menu(),

@@ -75,6 +75,8 @@ fn action_name(action: Action) -> &'static str {
         Action::Dhparam => "dhparam",
         Action::KeyPass => "key passphrase",
         Action::Renew => "renew",
+        Action::AcmeRenew => "ACME renew",
+        Action::AcmeRevoke => "ACME revoke",
         _ => "this change",
     }
 }
@@ -138,6 +140,21 @@ impl App {
             }
             Action::Dhparam => {
                 return self.write_effect(name, WriteStep::Build(ActionRequest::Dhparam))
+            }
+            Action::AcmeRenew | Action::AcmeRevoke => {
+                let Some(l) = self.selected_acme_lineage() else {
+                    self.notice = Some(Notice::error(format!(
+                        "{name}: select an ACME lineage's row (acme/NAME/, ⟳ in the list)"
+                    )));
+                    return Vec::new();
+                };
+                let req = ActionRequest::Acme {
+                    name: l.name.clone(),
+                    revoke: action == Action::AcmeRevoke,
+                    domains: l.domains.clone(),
+                    server: l.server.clone().unwrap_or_default(),
+                };
+                return self.write_effect(name, WriteStep::Build(req));
             }
             Action::KeyPass => {
                 let key = self.selected_item().and_then(|it| match &it.detail {

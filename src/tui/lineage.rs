@@ -90,6 +90,12 @@ impl Lineages {
 }
 
 impl App {
+    /// The ACME lineage whose row is selected.
+    pub(super) fn selected_acme_lineage(&self) -> Option<&LineageRow> {
+        let l = self.lineages.of_current(self.selected_item()?)?;
+        (l.source == crate::store::lineages::Source::Acme && l.error.is_none()).then_some(l)
+    }
+
     /// `z` on a lineage (or one of its older versions): show or hide its older versions.
     pub(super) fn toggle_lineage(&mut self) {
         use super::flow::Notice;

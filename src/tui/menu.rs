@@ -28,9 +28,12 @@ pub struct Menu {
 /// Whether `action` acts on one item, and then on which kinds.
 fn item_kinds(action: Action) -> Option<&'static [ItemKind]> {
     match action {
-        Action::Trust | Action::Revoke | Action::Export | Action::Renew => {
-            Some(&[ItemKind::Certificate])
-        }
+        Action::Trust
+        | Action::Revoke
+        | Action::Export
+        | Action::Renew
+        | Action::AcmeRenew
+        | Action::AcmeRevoke => Some(&[ItemKind::Certificate]),
         Action::Sign => Some(&[ItemKind::Csr]),
         Action::KeyPass => Some(&[ItemKind::PrivateKey]),
         Action::Unlock => Some(&[ItemKind::PrivateKey, ItemKind::Keystore]),
@@ -96,7 +99,11 @@ impl Menu {
 
 impl App {
     pub(super) fn open_menu(&mut self) {
-        let menu = Menu::for_item(self.selected_item(), self.read_only, self.reload_configured);
+        let mut menu = Menu::for_item(self.selected_item(), self.read_only, self.reload_configured);
+        // ACME renew and revoke only on an ACME lineage's row.
+        if self.selected_acme_lineage().is_none() {
+            (menu.entries).retain(|e| !matches!(e.action, Action::AcmeRenew | Action::AcmeRevoke));
+        }
         self.overlay = Overlay::Menu(menu);
     }
 

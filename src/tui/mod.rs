@@ -134,14 +134,16 @@ fn run_ui(
     let size = term.size()?;
     app.update(Msg::Resize(size.width, size.height));
 
+    // Results of background jobs (plan building, applying) come back as Msgs on this channel,
+    // and so does their progress.
+    let (job_tx, job_rx) = crossbeam_channel::unbounded::<Msg>();
     let env = std::sync::Arc::new(effects::Env {
         passphrases: opts.passphrases.clone(),
         after_apply: opts.after_apply.clone(),
         reload_command: opts.reload_command.clone(),
+        progress: Some(job_tx.clone()),
         ..effects::Env::new(app.store.clone())
     });
-    // Results of background jobs (plan building, applying) come back as Msgs on this channel.
-    let (job_tx, job_rx) = crossbeam_channel::unbounded::<Msg>();
 
     let mut scan = Some(rx_factory(None));
     // Background signature checks of the last complete scan.
