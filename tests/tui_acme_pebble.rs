@@ -170,8 +170,29 @@ fn renew_an_acme_lineage_from_the_tui_against_pebble() {
     key(&mut app, KeyCode::Enter);
     assert!(press(&mut app, 'A').is_empty());
     assert!(screen(&app).contains("read-only: ACME renew is disabled"));
-    // The CA gone: an error notice, the certificate as it was.
+    // `X` revokes: the dialog names the command; Pebble then reports the serial revoked.
     app.read_only = false;
+    let hex = after
+        .trim_start_matches("serial=")
+        .to_ascii_lowercase()
+        .trim_start_matches('0')
+        .to_string();
+    let status = |p: &pebble::Pebble| {
+        p.get(&format!("{}/cert-status-by-serial/{hex}", p.mgmt))
+            .unwrap_or_default()
+    };
+    assert!(status(&p).contains("Valid"), "{}", status(&p));
+    let effects = press(&mut app, 'X');
+    run(&mut app, &env, &rx, effects);
+    let s = screen(&app);
+    assert!(s.contains("certdeck acme revoke web"), "{s}");
+    let effects = press(&mut app, 'y');
+    run(&mut app, &env, &rx, effects);
+    assert!(status(&p).contains("Revoked"), "{}", status(&p));
+    let n = app.notice.clone().expect("a notice");
+    assert!(!n.error, "{n:?}");
+    // The CA gone: an error notice, the certificate as it was.
+    app.overlay = Default::default();
     p.stop();
     let effects = press(&mut app, 'A');
     run(&mut app, &env, &rx, effects);
