@@ -238,3 +238,103 @@ fn renew_from_the_tui_in_tmux_80x24() {
     tm.wait_for("CERTDECK-EXITED-0");
     drop(p);
 }
+
+/// `I` opens the issue form (name, domains, challenge, server); a bad name and unagreed terms
+/// are refused in the form; filled in, the dialog shows the command and `y` issues it, with
+/// each challenge's progress streamed; the new lineage is a row after the rescan.
+#[test]
+fn issue_from_the_form_against_pebble_80x24() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let p = pebble::Pebble::start(t.path(), 0);
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let env = Env {
+        exe: env!("CARGO_BIN_EXE_certdeck").into(),
+        progress: Some(tx),
+        ..Env::new(&store)
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut app = App::new(store.clone(), Theme { mono: true }, now);
+    app.update(Msg::Resize(80, 24));
+    app.set_items(Vec::new());
+    press(&mut app, 'I');
+    let s = screen(&app);
+    assert!(s.contains("ACME: issue a certificate"), "{s}");
+    let paste = |app: &mut App, text: &str| {
+        app.update(Msg::Paste(text.into()));
+        key(app, KeyCode::Tab);
+    };
+    paste(&mut app, "bad/name");
+    paste(&mut app, "b.test");
+    key(&mut app, KeyCode::Tab); // challenge: http-01 standalone
+    paste(&mut app, &format!("127.0.0.1:{}", p.http_port));
+    paste(&mut app, &p.directory);
+    paste(&mut app, "admin@b.test");
+    paste(&mut app, &p.api_ca.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("lineage name"), "the bad name refused:\n{s}");
+    assert!(s.contains("terms of service"), "{s}");
+    // Fix the name (the form focused it), agree to the terms.
+    app.update(Msg::Key(ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Char('u'),
+        ratatui::crossterm::event::KeyModifiers::CONTROL,
+    )));
+    app.update(Msg::Paste("shop".into()));
+    for _ in 0..7 {
+        key(&mut app, KeyCode::Tab);
+    }
+    key(&mut app, KeyCode::Right);
+    let effects = app.update(Msg::Key(ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Enter,
+        ratatui::crossterm::event::KeyModifiers::NONE,
+    )));
+    assert!(
+        matches!(effects.as_slice(), [Effect::BuildPlan(_)]),
+        "{}",
+        screen(&app)
+    );
+    run(&mut app, &env, &rx, effects);
+    let s = screen(&app);
+    assert!(
+        s.contains("certdeck acme issue shop --domain b.test"),
+        "{s}"
+    );
+    let effects = press(&mut app, 'y');
+    assert!(
+        matches!(effects.as_slice(), [Effect::ApplyPlan(_)]),
+        "{effects:?}"
+    );
+    let inv = app.inventory.clone();
+    let done = execute(&effects[0], &env, &inv).unwrap();
+    let progress: Vec<String> = rx
+        .try_iter()
+        .filter_map(|m| match m {
+            Msg::Progress(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        progress.iter().any(|l| l.contains("b.test")),
+        "no progress for the challenge: {progress:?}"
+    );
+    app.update(done);
+    assert!(!app.notice.clone().unwrap().error, "{:?}", app.notice);
+    assert!(store.join("acme/shop/cert.pem").is_file());
+    let app = app_on_path(&store, &env, "acme/shop/cert.pem");
+    assert!(screen(&app).contains("⟳ shop"), "{}", screen(&app));
+    drop(p);
+}
+
+fn app_on_path(store: &Path, env: &Env, path: &str) -> App {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let inv = certdeck::store::scan::scan(store, &Default::default());
+    let mut app = App::new(store.into(), Theme { mono: true }, now);
+    app.update(Msg::Resize(80, 24));
+    app.set_items(inv.items.clone());
+    let msg = execute(&Effect::ReadLineages, env, &inv).unwrap();
+    app.update(msg);
+    assert!(app.items().iter().any(|i| i.path == path));
+    app
+}

@@ -165,3 +165,20 @@ fn shown(app: &App, tmp: &tempfile::TempDir) -> String {
 fn line_of<'a>(screen: &'a str, needle: &str) -> &'a str {
     screen.lines().find(|l| l.contains(needle)).unwrap_or("")
 }
+
+/// The ACME issue form (`I`, also in the action menu) at 80x24: every field fits.
+#[test]
+fn acme_issue_form_80x24() {
+    let mut app = app_with(store(), 80, 24);
+    keys(&mut app, "I");
+    let s = screen(&app);
+    insta::assert_snapshot!("acme_issue_form_80x24", s);
+    for label in ["Name", "Domains", "Challenge", "Server", "CA terms"] {
+        assert!(s.contains(label), "{label}:\n{s}");
+    }
+    // In read-only mode the form is not offered at all.
+    let mut ro = app_with(store(), 80, 24);
+    ro.read_only = true;
+    keys(&mut ro, "I");
+    assert!(screen(&ro).contains("read-only: ACME issue is disabled"));
+}

@@ -1012,6 +1012,7 @@ impl App {
             | Action::KeyPass
             | Action::AcmeRenew
             | Action::AcmeRevoke
+            | Action::AcmeIssue
             | Action::Renew => return self.start_action(action),
             Action::Unlock => return self.start_unlock(),
             Action::Menu => self.open_menu(),

@@ -103,6 +103,11 @@ pub enum ActionRequest {
         domains: Vec<String>,
         server: String,
     },
+    /// A new ACME lineage: `certdeck acme ARGS` (`issue NAME --domain ...`) from the form.
+    AcmeIssue {
+        name: String,
+        args: Vec<String>,
+    },
     /// Not a change: open the locked key or keystore `path` with `pass` (a rescan with it
     /// added to the keyring); never built into a plan.
     Unlock {
@@ -130,7 +135,9 @@ impl ActionRequest {
             ActionRequest::KeyPass { .. } => "re-writing the key".into(),
             ActionRequest::Renew { .. } => "renewing".into(),
             ActionRequest::Unlock { path, .. } => format!("opening {path}"),
-            ActionRequest::Acme { name, .. } => format!("preparing ACME {name}"),
+            ActionRequest::Acme { name, .. } | ActionRequest::AcmeIssue { name, .. } => {
+                format!("preparing ACME {name}")
+            }
         }
     }
 }
@@ -381,6 +388,20 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
                 work: Work::Acme {
                     name: name.clone(),
                     args,
+                },
+            });
+        }
+        ActionRequest::AcmeIssue { name, args } => {
+            let esc = |s: &str| crate::text::escape_control(s).into_owned();
+            return Ok(Prepared {
+                title: format!("ACME issue {}", esc(name)),
+                lines: vec![
+                    format!("run     certdeck acme {}", esc(&args.join(" "))),
+                    "writes  the new key, then the certificate, under acme/NAME/ (0600 key); an order that fails writes nothing".into(),
+                ],
+                work: Work::Acme {
+                    name: name.clone(),
+                    args: args.clone(),
                 },
             });
         }

@@ -77,6 +77,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Renew => "renew",
         Action::AcmeRenew => "ACME renew",
         Action::AcmeRevoke => "ACME revoke",
+        Action::AcmeIssue => "ACME issue",
         _ => "this change",
     }
 }
@@ -90,6 +91,7 @@ fn form_name(form: &Form) -> &'static str {
         FormKind::Sign { .. } => "sign",
         FormKind::KeyPass { .. } => "key passphrase",
         FormKind::Unlock { .. } => "unlock",
+        FormKind::AcmeIssue => "ACME issue",
     }
 }
 
@@ -131,6 +133,7 @@ impl App {
         match action {
             Action::NewCert => self.overlay = Overlay::Form(Form::generate(self.signing_cas())),
             Action::Import => self.overlay = Overlay::Form(Form::import()),
+            Action::AcmeIssue => self.overlay = Overlay::Form(Form::acme_issue()),
             Action::Rehash => {
                 return self.write_effect(name, WriteStep::Build(ActionRequest::Rehash { dir }))
             }

@@ -136,6 +136,8 @@ pub enum Action {
     Renew,
     /// Ask for the passphrase of the selected locked key or keystore and open it in place.
     Unlock,
+    /// A new ACME lineage (`certdeck acme issue`, a form).
+    AcmeIssue,
     /// The selected ACME lineage renewed now (`certdeck acme renew NAME --force`).
     AcmeRenew,
     /// The selected ACME lineage's certificate revoked (`certdeck acme revoke NAME`).
@@ -311,6 +313,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('K')],                       A::KeyPass,      "key passphrase (form)",       None),
     b(C::Actions, &[ch('U')],                       A::Unlock,       "unlock: passphrase of a locked key", None),
     b(C::Actions, &[ch('D')],                       A::Dhparam,      "DH params (ffdhe2048.pem)", None),
+    b(C::Actions, &[ch('I')],                       A::AcmeIssue,    "ACME: issue a certificate (form)", None),
     b(C::Actions, &[ch('A')],                       A::AcmeRenew,    "ACME lineage: renew now (--force)", None),
     b(C::Actions, &[ch('X')],                       A::AcmeRevoke,   "ACME lineage: revoke its certificate", None),
     b(C::Menu,    &[k(KeyCode::Enter)],             A::Open,         "run the selected action",     Some("run")),
