@@ -201,6 +201,8 @@ pub struct Env {
     pub exe: PathBuf,
     /// Where a running job's progress lines go (the run loop's job channel).
     pub progress: Option<crossbeam_channel::Sender<Msg>>,
+    /// Global options for those commands (`--config`, `--server-config`, ...).
+    pub acme_args: Vec<std::ffi::OsString>,
 }
 
 impl Env {
@@ -215,6 +217,7 @@ impl Env {
             reload_command: None,
             exe: std::env::current_exe().unwrap_or_else(|_| "certdeck".into()),
             progress: None,
+            acme_args: Vec::new(),
         }
     }
 }
@@ -681,6 +684,7 @@ fn acme(env: &Env, name: &str, args: &[String]) -> Result<(String, Option<Change
     use std::process::{Command, Stdio};
     let verb = args.first().map_or("renew", String::as_str);
     let mut child = Command::new(&env.exe)
+        .args(&env.acme_args)
         .arg("acme")
         .args(args)
         .arg("--store")

@@ -63,6 +63,8 @@ pub struct TuiOptions {
     pub clipboard: bool,
     /// Mouse capture (click, wheel); off with `--no-mouse`.
     pub mouse: bool,
+    /// Global options passed on to the `certdeck acme` commands the TUI runs.
+    pub acme_args: Vec<std::ffi::OsString>,
 }
 
 impl Default for TuiOptions {
@@ -81,6 +83,7 @@ impl Default for TuiOptions {
             crit_days: crate::pki::lint::LintOptions::default().crit_days,
             clipboard: true,
             mouse: true,
+            acme_args: Vec::new(),
         }
     }
 }
@@ -142,6 +145,7 @@ fn run_ui(
         after_apply: opts.after_apply.clone(),
         reload_command: opts.reload_command.clone(),
         progress: Some(job_tx.clone()),
+        acme_args: opts.acme_args.clone(),
         ..effects::Env::new(app.store.clone())
     });
 
