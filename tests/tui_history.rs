@@ -168,3 +168,40 @@ fn read_only_refuses_undo_in_the_view() {
 fn line_of<'a>(screen: &'a str, needle: &str) -> &'a str {
     screen.lines().find(|l| l.contains(needle)).unwrap_or("")
 }
+
+/// A long journal: only the newest `MAX_ENTRIES` plans are listed, and the view says how many
+/// older ones were left out.
+#[test]
+fn a_long_journal_lists_the_newest_plans_and_counts_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = history_list::MAX_ENTRIES + 3;
+    let mut j = String::new();
+    for k in 0..n {
+        let id = format!("20250101T000000Z-1-{k}");
+        j.push_str(&format!(
+            r#"{{"state":"pending","id":"{id}","time":"2025-01-01T00:00:00Z","user":"root","uid":0,"pid":1,"action":"plan {k}","ops":[]}}
+{{"state":"applied","id":"{id}","time":"2025-01-01T00:00:01Z"}}
+"#
+        ));
+    }
+    std::fs::create_dir_all(tmp.path().join("history")).unwrap();
+    std::fs::write(tmp.path().join("history/journal.jsonl"), j).unwrap();
+    let l = history_list::list(tmp.path()).unwrap();
+    assert_eq!(l.older, 3);
+    assert_eq!(l.rows.len(), history_list::MAX_ENTRIES);
+    let Row::Plan(first) = &l.rows[0] else {
+        panic!()
+    };
+    assert_eq!(first.action, "plan 3");
+    let mut app = app_with(store(), 80, 24);
+    open(&mut app, tmp.path());
+    let s = screen(&app);
+    assert!(s.contains("3 older not shown"), "{s}");
+    assert!(
+        s.lines()
+            .nth(2)
+            .unwrap()
+            .contains(&format!("plan {}", n - 1)),
+        "{s}"
+    );
+}
