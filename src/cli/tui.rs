@@ -56,6 +56,7 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         reload_command: g.reload_command.clone(),
         // With server configs a scan also attaches what they name: only a full one does.
         file_updates: servers.is_empty(),
+        acme_args: acme_args(g),
     };
     let root = store.root().to_path_buf();
     let scans = move |files: Option<Vec<String>>| {
@@ -71,4 +72,24 @@ pub fn run(g: &Global) -> Result<ExitCode> {
     };
     crate::tui::run(root, scans, tui_opts)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The global options a `certdeck acme` child started by the TUI must see as this process
+/// did: the config, the server configs (the files a lineage writes), the store opt-in, the
+/// passphrase file.
+fn acme_args(g: &Global) -> Vec<std::ffi::OsString> {
+    let mut v: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(c) = &g.config {
+        v.extend(["--config".into(), c.clone().into_os_string()]);
+    }
+    for s in &g.server_config {
+        v.extend(["--server-config".into(), s.into()]);
+    }
+    if g.safe_store {
+        v.push("--safe-store".into());
+    }
+    if let Some(p) = &g.passphrase_file {
+        v.extend(["--passphrase-file".into(), p.clone().into_os_string()]);
+    }
+    v
 }

@@ -378,10 +378,22 @@ fn validate(rec: &Record) -> Result<(), String> {
 /// Reads the journal line by line: `f(offset, record)` for each valid record; bad lines
 /// (torn, not JSON, planted paths) are returned as notes.
 fn scan_journal(books: &Books, mut f: impl FnMut(u64, Record)) -> io::Result<Vec<String>> {
-    let Some((file, _)) = books.open_journal_read()? else {
-        return Ok(vec![]);
-    };
     let mut notes = Vec::new();
+    scan_lines(books, |offset, _, r| match r {
+        Ok(rec) => f(offset, rec),
+        Err(note) => notes.push(note),
+    })?;
+    Ok(notes)
+}
+
+/// Every journal line in order: `f(offset, line number, record or why it is not one)`.
+pub(crate) fn scan_lines(
+    books: &Books,
+    mut f: impl FnMut(u64, usize, Result<Record, String>),
+) -> io::Result<()> {
+    let Some((file, _)) = books.open_journal_read()? else {
+        return Ok(());
+    };
     let mut r = BufReader::with_capacity(64 << 10, file);
     let mut buf = Vec::new();
     let (mut offset, mut line_no) = (0u64, 0usize);
@@ -402,9 +414,8 @@ fn scan_journal(books: &Books, mut f: impl FnMut(u64, Record)) -> io::Result<Vec
             let mut rest = Vec::new();
             let m = r.read_until(b'\n', &mut rest)?;
             offset += m as u64;
-            notes.push(format!(
-                "journal line {line_no}: over {MAX_LINE} bytes; skipped"
-            ));
+            let why = format!("journal line {line_no}: over {MAX_LINE} bytes; skipped");
+            f(start, line_no, Err(why));
             continue;
         }
         let text = String::from_utf8_lossy(&buf);
@@ -412,17 +423,18 @@ fn scan_journal(books: &Books, mut f: impl FnMut(u64, Record)) -> io::Result<Vec
         if text.is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(text) {
+        let rec = match serde_json::from_str::<Record>(text) {
             Ok(rec) => match validate(&rec) {
-                Ok(()) => f(start, rec),
-                Err(why) => notes.push(format!("journal line {line_no}: ignored: {why}")),
+                Ok(()) => Ok(rec),
+                Err(why) => Err(format!("journal line {line_no}: ignored: {why}")),
             },
-            Err(e) => notes.push(format!(
+            Err(e) => Err(format!(
                 "journal line {line_no}: not a record ({e}); skipped"
             )),
-        }
+        };
+        f(start, line_no, rec);
     }
-    Ok(notes)
+    Ok(())
 }
 
 /// The record at `offset` (found by an earlier scan).

@@ -36,6 +36,12 @@ pub enum Msg {
     Applied(Result<(String, Option<crate::store::watch::Change>), String>),
     /// A probe finished: what the port serves, or why it failed.
     Probed(Result<String, String>),
+    /// The store's certbot and ACME lineages were read (`Effect::ReadLineages`).
+    Lineages(Vec<crate::store::lineages::LineageRow>),
+    /// A line of a running job's progress (an ACME order's steps): shown by the spinner.
+    Progress(String),
+    /// The journal was read for the history view (`Effect::ReadHistory`).
+    HistoryRead(Result<crate::store::history_list::Listing, String>),
     /// Text pasted into the terminal (bracketed paste): typed into a text field, never keys.
     Paste(String),
     /// A click or the wheel (mouse capture, unless `--no-mouse`).
@@ -57,6 +63,12 @@ pub enum Effect {
     ApplyPlan(Permit<PlanHandle>),
     /// Connect to a TLS port (reads only, so no permit); answers with `Msg::Probed`.
     Probe(super::probe_memory::ProbeFields),
+    /// Read the inventory's certbot and ACME lineages (their renewal settings; reads only);
+    /// answers with `Msg::Lineages`.
+    ReadLineages,
+    /// Read the journal and what `history/` holds (reads only); answers with
+    /// `Msg::HistoryRead`.
+    ReadHistory,
     /// Check the signatures of this inventory's chains in the background; answers with
     /// `ScanEvent::Verifying` and `ScanEvent::Verified`.
     Verify(VerifyJob),
@@ -230,6 +242,10 @@ pub struct App {
     pub textview: Option<super::textview::TextView>,
     /// `T`, while open.
     pub timeline: Option<super::timeline::Timeline>,
+    /// certbot and ACME lineages: one row each, older versions folded under it.
+    pub lineages: super::lineage::Lineages,
+    /// `J`, while open.
+    pub history: Option<super::history::HistoryView>,
     /// The list shows only this bar of the timeline (Esc clears it).
     pub expiry_filter: Option<super::timeline::Bucket>,
     /// The form a running `BuildPlan` came from: reopened with the error if building fails.
@@ -309,6 +325,8 @@ impl App {
             clipboard: Default::default(),
             textview: None,
             timeline: None,
+            history: None,
+            lineages: Default::default(),
             expiry_filter: None,
             pending_form: None,
             select_after: None,
@@ -490,6 +508,7 @@ impl App {
             None => self.refresh_metas(),
         }
         self.reorder(key);
+        let lineages = self.read_lineages();
         let items = &self.inventory.items;
         (self.to_verify).extend(
             splice
@@ -497,7 +516,9 @@ impl App {
                 .iter()
                 .map(|&i| (items[i].path.clone(), items[i].index)),
         );
-        self.after_changes()
+        let mut effects = self.after_changes();
+        effects.extend(lineages);
+        effects
     }
 
     /// After an update went in: the next one if files changed meanwhile, else verification of
@@ -641,6 +662,9 @@ impl App {
                 Some(_) => Context::TextSearch,
                 None => Context::Text,
             }
+        } else if self.history.is_some() && matches!(self.overlay, Overlay::None) {
+            // Under a dialog it opened (the undo's confirm), the dialog has the keys.
+            Context::History
         } else if matches!(self.overlay, Overlay::Form(_)) {
             Context::Form
         } else if matches!(self.overlay, Overlay::Confirm(_)) {
@@ -707,7 +731,21 @@ impl App {
                 return self.apply_pending_changes();
             }
             Msg::PlanReady(r) => return self.on_plan_ready(r),
-            Msg::Applied(r) => return self.on_applied(r),
+            Msg::Applied(r) => {
+                let mut effects = self.on_applied(r);
+                // The history view shows the change that went in (or the undo).
+                if self.history.is_some() {
+                    effects.push(Effect::ReadHistory);
+                }
+                return effects;
+            }
+            Msg::HistoryRead(r) => self.history_read(r),
+            Msg::Lineages(all) => self.lineages_read(all),
+            Msg::Progress(text) => {
+                if self.busy.is_some() {
+                    self.busy = Some(text);
+                }
+            }
             Msg::Paste(text) => self.on_paste(&text),
             Msg::Mouse(ev) => return self.on_mouse(ev),
             Msg::Probed(r) => {
@@ -828,11 +866,12 @@ impl App {
         }
         // The scan that tried a typed passphrase (a later one: an earlier scan was running).
         self.unlock_result();
+        let mut effects = self.read_lineages();
         if self.analyze.verify_signatures && !self.inventory.items.is_empty() {
             self.verifying = Some((0, 0));
-            return vec![Effect::Verify(VerifyJob(self.inventory.clone(), None))];
+            effects.push(Effect::Verify(VerifyJob(self.inventory.clone(), None)));
         }
-        Vec::new()
+        effects
     }
 
     pub fn chains_waiting(&self) -> bool {
@@ -923,6 +962,10 @@ impl App {
                 return Vec::new();
             }
             (Context::Copy, _) => return self.copy_menu_act(action),
+            (Context::History, _) => {
+                let page = view::history_page(self);
+                return self.history_act(action, page);
+            }
             (Context::Timeline, _) => {
                 self.timeline_act(action);
                 return Vec::new();
@@ -958,6 +1001,8 @@ impl App {
             Action::CopyMenu => self.clipboard.menu = Some(0),
             Action::TextView => self.open_text_view(),
             Action::Timeline => self.open_timeline(),
+            Action::History => return self.open_history(),
+            Action::ToggleLineage => self.toggle_lineage(),
             // Only in the text view (handled above).
             Action::NextMatch | Action::PrevMatch => {}
             Action::NewCert
@@ -974,6 +1019,9 @@ impl App {
             | Action::KeyPass
             | Action::Keystore
             | Action::ReplaceCert
+            | Action::AcmeRenew
+            | Action::AcmeRevoke
+            | Action::AcmeIssue
             | Action::Renew => return self.start_action(action),
             Action::Unlock => return self.start_unlock(),
             Action::Menu => self.open_menu(),
@@ -1103,6 +1151,26 @@ impl App {
     /// No first scan streams in: the list shows the complete inventory.
     pub(super) fn streamed_is_empty(&self) -> bool {
         self.streamed.is_empty()
+    }
+
+    /// Read the lineages again when the store may have any (certbot's `archive/`, `acme/`);
+    /// a store with none had none before either, unless its rows say so.
+    fn read_lineages(&mut self) -> Vec<Effect> {
+        let maybe = (self.inventory.items.iter())
+            .any(|it| it.path.starts_with("acme/") || it.path.contains("archive/"));
+        if maybe {
+            return vec![Effect::ReadLineages];
+        }
+        if !self.lineages.all.is_empty() {
+            self.lineages.set(Vec::new());
+        }
+        Vec::new()
+    }
+
+    /// Rebuild the rows (lineage folding changed), keeping `keep` or else the selection.
+    pub(super) fn relist(&mut self, keep: Option<(String, usize)>) {
+        let keep = keep.or_else(|| self.selected_key());
+        self.rebuild_rows(keep);
     }
 
     /// Select the row of item `i`; false when the filter hides it.
@@ -1298,6 +1366,8 @@ impl App {
         }
         self.matched_for = Some(needle);
         self.rows = listing::rows(self.items(), &self.metas, &self.matched, self.group);
+        let items = shown_items(&self.streamed, &self.inventory);
+        self.rows = self.lineages.fold(std::mem::take(&mut self.rows), items);
         self.shown = self
             .rows
             .iter()

@@ -92,6 +92,20 @@ pub enum ActionRequest {
         current: Option<Secret>,
         new: Option<Secret>,
     },
+    /// Renew (now, due or not) or revoke the ACME lineage `name`: the same code as
+    /// `certdeck acme renew NAME --force` / `acme revoke NAME`, run as that command so its
+    /// progress lines stream into the status line.
+    Acme {
+        name: String,
+        revoke: bool,
+        domains: Vec<String>,
+        server: String,
+    },
+    /// A new ACME lineage: `certdeck acme ARGS` (`issue NAME --domain ...`) from the form.
+    AcmeIssue {
+        name: String,
+        args: Vec<String>,
+    },
     /// Not a change: open the locked key or keystore `path` with `pass` (a rescan with it
     /// added to the keyring); never built into a plan.
     Unlock {
@@ -187,6 +201,9 @@ impl ActionRequest {
             ActionRequest::KeyPass { .. } => "re-writing the key".into(),
             ActionRequest::Renew { .. } => "renewing".into(),
             ActionRequest::Unlock { path, .. } => format!("opening {path}"),
+            ActionRequest::Acme { name, .. } | ActionRequest::AcmeIssue { name, .. } => {
+                format!("preparing ACME {name}")
+            }
         }
     }
 }
@@ -200,6 +217,8 @@ pub enum Work {
     Undo,
     /// Run this reload command and show its output.
     Reload(String),
+    /// `certdeck acme ARGS` (renew --force or revoke), its progress streamed.
+    Acme { name: String, args: Vec<String> },
     /// An export goes outside the store: a new file, never an existing one.
     Export {
         out: PathBuf,
@@ -248,6 +267,12 @@ pub struct Env {
     pub servers: Vec<crate::servers::ServerConfig>,
     /// Where the probe form's values are remembered; `None` (read-only, tests): nowhere.
     pub probe_memory: Option<PathBuf>,
+    /// certdeck itself, for the ACME commands (tests point it at the built binary).
+    pub exe: PathBuf,
+    /// Where a running job's progress lines go (the run loop's job channel).
+    pub progress: Option<crossbeam_channel::Sender<Msg>>,
+    /// Global options for those commands (`--config`, `--server-config`, ...).
+    pub acme_args: Vec<std::ffi::OsString>,
 }
 
 impl Env {
@@ -262,6 +287,9 @@ impl Env {
             reload_command: None,
             servers: Vec::new(),
             probe_memory: None,
+            exe: std::env::current_exe().unwrap_or_else(|_| "certdeck".into()),
+            progress: None,
+            acme_args: Vec::new(),
         }
     }
 }
@@ -278,6 +306,10 @@ pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
             }
             Some(Msg::Probed(r))
         }
+        Effect::ReadLineages => Some(Msg::Lineages(crate::store::lineages::read(inv))),
+        Effect::ReadHistory => Some(Msg::HistoryRead(
+            crate::store::history_list::list(&env.store).map_err(|e| format!("history: {e}")),
+        )),
         Effect::BuildPlan(req) => Some(Msg::PlanReady(
             build(req, env, inv).map_err(|e| format!("{e:#}")),
         )),
@@ -438,6 +470,50 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
                 title: "reload the server".into(),
                 lines: vec![format!("run     {}", crate::text::escape_control(&cmd))],
                 work: Work::Reload(cmd),
+            });
+        }
+        ActionRequest::Acme {
+            name,
+            revoke,
+            domains,
+            server,
+        } => {
+            let verb = if *revoke { "revoke" } else { "renew" };
+            let mut args = vec![verb.to_string(), name.clone()];
+            if !*revoke {
+                args.push("--force".into());
+            }
+            let esc = |s: &str| crate::text::escape_control(s).into_owned();
+            let mut lines = vec![
+                format!("run     certdeck acme {}", esc(&args.join(" "))),
+                format!("domains {}", esc(&domains.join(", "))),
+                format!("server  {}", esc(server)),
+            ];
+            lines.push(match revoke {
+                false => "writes  a new key, then the certificate; the old files to history (undo with u); the order failing leaves every file as it was".into(),
+                true => "revokes the lineage's current certificate at the CA (no undo: the CA keeps it revoked)".into(),
+            });
+            return Ok(Prepared {
+                title: format!("ACME {verb} {}", esc(name)),
+                lines,
+                work: Work::Acme {
+                    name: name.clone(),
+                    args,
+                },
+            });
+        }
+        ActionRequest::AcmeIssue { name, args } => {
+            let esc = |s: &str| crate::text::escape_control(s).into_owned();
+            return Ok(Prepared {
+                title: format!("ACME issue {}", esc(name)),
+                lines: vec![
+                    format!("run     certdeck acme {}", esc(&args.join(" "))),
+                    "writes  the new key, then the certificate, under acme/NAME/ (0600 key); an order that fails writes nothing".into(),
+                ],
+                work: Work::Acme {
+                    name: name.clone(),
+                    args: args.clone(),
+                },
             });
         }
         ActionRequest::Undo => {
@@ -748,6 +824,7 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
                 r.undone_action
             )))
         }
+        Work::Acme { name, args } => acme(env, name, args),
         Work::Reload(cmd) => {
             let r = crate::servers::reload::run(cmd, Duration::from_secs(120))
                 .map_err(|e| format!("{e:#}"))?;
@@ -782,4 +859,57 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
             ))
         }
     }
+}
+
+/// `certdeck acme ARGS --store S` as a child (no terminal: its output is piped), each progress
+/// line it prints sent on as `Msg::Progress`; the store changed when it succeeded.
+fn acme(env: &Env, name: &str, args: &[String]) -> Result<(String, Option<Change>), String> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let verb = args.first().map_or("renew", String::as_str);
+    let mut child = Command::new(&env.exe)
+        .args(&env.acme_args)
+        .arg("acme")
+        .args(args)
+        .arg("--store")
+        .arg(&env.store)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("acme {verb} {name}: cannot run {}: {e}", env.exe.display()))?;
+    // Stdout is read on its own thread so a full pipe cannot stall the child.
+    let out = child.stdout.take().map(|mut o| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut o, &mut s);
+            s
+        })
+    });
+    let mut errors = Vec::new();
+    if let Some(err) = child.stderr.take() {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let line =
+                crate::text::escape_control(line.trim_start_matches("certdeck: ")).into_owned();
+            if let Some(tx) = &env.progress {
+                let _ = tx.send(Msg::Progress(format!("ACME {verb} {name}: {line}")));
+            }
+            errors.push(line);
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("acme {verb} {name}: {e}"))?;
+    let stdout = out.and_then(|t| t.join().ok()).unwrap_or_default();
+    let said = crate::text::escape_control(stdout.trim()).into_owned();
+    if status.success() {
+        return Ok((said, Some(Change::Everything)));
+    }
+    // Its own words: what failed and why (the files stay as they were).
+    let mut msg = format!("acme {verb} {name} failed ({status})");
+    for l in said.lines().chain(errors.iter().map(String::as_str)) {
+        msg.push('\n');
+        msg.push_str(l);
+    }
+    Err(msg)
 }

@@ -77,6 +77,9 @@ fn action_name(action: Action) -> &'static str {
         Action::Renew => "renew",
         Action::Keystore => "keystore",
         Action::ReplaceCert => "replace-cert",
+        Action::AcmeRenew => "ACME renew",
+        Action::AcmeRevoke => "ACME revoke",
+        Action::AcmeIssue => "ACME issue",
         _ => "this change",
     }
 }
@@ -92,6 +95,7 @@ fn form_name(form: &Form) -> &'static str {
         FormKind::Unlock { .. } => "unlock",
         FormKind::Keystore => "keystore",
         FormKind::ReplaceCert => "replace-cert",
+        FormKind::AcmeIssue => "ACME issue",
     }
 }
 
@@ -133,6 +137,7 @@ impl App {
         match action {
             Action::NewCert => self.overlay = Overlay::Form(Form::generate(self.signing_cas())),
             Action::Import => self.overlay = Overlay::Form(Form::import()),
+            Action::AcmeIssue => self.overlay = Overlay::Form(Form::acme_issue()),
             Action::Rehash => {
                 return self.write_effect(name, WriteStep::Build(ActionRequest::Rehash { dir }))
             }
@@ -160,6 +165,21 @@ impl App {
                 }
                 let (cert, key) = self.selected_pair();
                 self.overlay = Overlay::Form(Form::replace_cert(sites, &cert, &key));
+            }
+            Action::AcmeRenew | Action::AcmeRevoke => {
+                let Some(l) = self.selected_acme_lineage() else {
+                    self.notice = Some(Notice::error(format!(
+                        "{name}: select an ACME lineage's row (acme/NAME/, ⟳ in the list)"
+                    )));
+                    return Vec::new();
+                };
+                let req = ActionRequest::Acme {
+                    name: l.name.clone(),
+                    revoke: action == Action::AcmeRevoke,
+                    domains: l.domains.clone(),
+                    server: l.server.clone().unwrap_or_default(),
+                };
+                return self.write_effect(name, WriteStep::Build(req));
             }
             Action::KeyPass => {
                 let key = self.selected_item().and_then(|it| match &it.detail {

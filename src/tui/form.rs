@@ -51,6 +51,18 @@ pub enum FieldId {
     /// The SNI name a probe sends, and its timeout in seconds.
     Sni,
     Timeout,
+    /// An ACME lineage's name (acme/NAME/).
+    Lineage,
+    /// How the names are proven: http-01 standalone / webroot, dns-01 hook.
+    Challenge,
+    /// The challenge's ADDR:PORT, webroot directory or hook command.
+    ChallengeArg,
+    /// The ACME directory URL (or letsencrypt, letsencrypt-staging).
+    Server,
+    /// The CA bundle of the ACME server's own TLS.
+    CaBundle,
+    /// The CA's terms of service: agreed or not.
+    Tos,
 }
 
 /// One option of a choice field: what is shown and what the request gets.
@@ -205,6 +217,8 @@ pub enum FormKind {
     Keystore,
     /// Put a new certificate and key under the file names a server config's site uses.
     ReplaceCert,
+    /// A new ACME lineage: `certdeck acme issue`.
+    AcmeIssue,
 }
 
 /// What `key decrypt` warns (the CLI says the same).
@@ -507,6 +521,52 @@ impl Form {
         }
     }
 
+    /// `certdeck acme issue` as a form: name, domains, challenge, server.
+    pub fn acme_issue() -> Form {
+        use FieldId as F;
+        let challenges = [
+            ("http-01 standalone (ADDR:PORT)", "--http-01-standalone"),
+            ("http-01 webroot (directory)", "--http-01-webroot"),
+            ("dns-01 hook (command)", "--dns-01-hook"),
+        ];
+        let challenges = (challenges.iter())
+            .map(|(l, v)| Choice::new(*l, *v))
+            .collect();
+        let tos = [("not agreed", "no"), ("agreed", "yes")];
+        let tos = tos.iter().map(|(l, v)| Choice::new(*l, *v)).collect();
+        Form {
+            kind: FormKind::AcmeIssue,
+            title: "ACME: issue a certificate".into(),
+            fields: vec![
+                Field::text(F::Lineage, "Name", "acme/NAME/: letters, digits, . - _").required(),
+                Field::text(F::Sans, "Domains", "comma-separated: a.test, www.a.test").required(),
+                Field::choice(F::Challenge, "Challenge", challenges),
+                Field::text(
+                    F::ChallengeArg,
+                    "  where",
+                    "0.0.0.0:80, /var/www/html or a command",
+                )
+                .required(),
+                Field::text(
+                    F::Server,
+                    "Server",
+                    "URL, letsencrypt or letsencrypt-staging",
+                )
+                .required(),
+                Field::text(F::Email, "Email", "optional: the account's contact"),
+                Field::text(
+                    F::CaBundle,
+                    "CA bundle",
+                    "optional: the ACME server's TLS CA",
+                ),
+                Field::choice(F::Tos, "CA terms", tos),
+            ],
+            focus: 0,
+            error: None,
+            notes: vec!["Runs certdeck acme issue; progress is in the status line.".into()],
+        }
+    }
+
     /// Asks for the passphrase that opens `path` (a key file, PKCS#12 or JKS).
     pub fn unlock(path: &str) -> Form {
         Form {
@@ -806,6 +866,28 @@ impl Form {
                 days: self.value(F::Days).trim().parse().unwrap_or(398),
                 out: self.value(F::Out).trim().to_string(),
             },
+            FormKind::AcmeIssue => {
+                let mut args = vec!["issue".to_string(), self.value(F::Lineage).trim().into()];
+                for d in split_list(self.value(F::Sans)) {
+                    args.extend(["--domain".into(), d.trim_start_matches("DNS:").to_string()]);
+                }
+                args.extend(["--server".into(), self.value(F::Server).trim().into()]);
+                args.push("--agree-tos".into());
+                if let Some(e) = opt(F::Email) {
+                    args.extend(["--email".into(), e]);
+                }
+                if let Some(b) = opt(F::CaBundle) {
+                    args.extend(["--ca-bundle".into(), b]);
+                }
+                args.extend([
+                    self.value(F::Challenge).to_string(),
+                    self.value(F::ChallengeArg).trim().to_string(),
+                ]);
+                ActionRequest::AcmeIssue {
+                    name: self.value(F::Lineage).trim().to_string(),
+                    args,
+                }
+            }
             FormKind::Probe => ActionRequest::Probe(ProbeFields {
                 target: self.value(F::Target).trim().to_string(),
                 sni: self.value(F::Sni).trim().to_string(),
@@ -939,6 +1021,10 @@ fn check(f: &Field) -> Option<String> {
             .err()
             .map(|e| e.to_string()),
         F::Keystore | F::Key => check_store_rel(v),
+        F::Lineage => crate::acme::lineage::check_name(v)
+            .err()
+            .map(|e| format!("{e:#}")),
+        F::Tos if v != "yes" => Some("the CA's terms of service must be agreed to".into()),
         // Same parser `generate` uses, so a bad SAN is caught here, not after key generation.
         F::Sans => split_list(v)
             .iter()

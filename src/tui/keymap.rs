@@ -36,6 +36,8 @@ pub enum Context {
     TextSearch,
     /// `T`: the expiry timeline.
     Timeline,
+    /// `J`: the journal of changes (history view).
+    History,
 }
 
 impl Context {
@@ -58,6 +60,7 @@ impl Context {
             Context::Text => "Text view (v)",
             Context::TextSearch => "Searching the text view",
             Context::Timeline => "Expiry timeline (T)",
+            Context::History => "History of changes (J)",
         }
     }
 }
@@ -106,6 +109,10 @@ pub enum Action {
     PrevMatch,
     /// `T`: certificates expiring per month over 12 months, expired, not yet valid.
     Timeline,
+    /// `J`: the journal of changes, a plan's details, undo of the latest.
+    History,
+    /// `z`: show or hide a lineage's older versions under its row.
+    ToggleLineage,
     // Changes; each one ends in the confirm dialog. Only n/t/x/u get a hint: with them the hint
     // line still fits 120 columns; the rest are in help.
     NewCert,
@@ -133,6 +140,12 @@ pub enum Action {
     Keystore,
     /// Put a new certificate and key under the names a server config uses (form).
     ReplaceCert,
+    /// A new ACME lineage (`certdeck acme issue`, a form).
+    AcmeIssue,
+    /// The selected ACME lineage renewed now (`certdeck acme renew NAME --force`).
+    AcmeRenew,
+    /// The selected ACME lineage's certificate revoked (`certdeck acme revoke NAME`).
+    AcmeRevoke,
     /// What can be done to the selected item, with its keys (`a` / `:`).
     Menu,
     // Forms.
@@ -247,6 +260,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[ch('y')],                       A::CopyFingerprint, "copy fingerprint (OSC 52)", None),
     b(C::Normal,  &[ch('v')],                       A::TextView,     "text view: dump and PEM",     None),
     b(C::Normal,  &[ch('T')],                       A::Timeline,     "expiry timeline (bars)",      None),
+    b(C::Normal,  &[ch('J')],                       A::History,      "history: journal of changes, undo", None),
     b(C::Normal,  &[ch('Y')],                       A::CopyMenu,     "copy menu: PEM, chain, …", None),
     b(C::List,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next item",                   None),
     b(C::List,    &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous item",               None),
@@ -257,6 +271,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::List,    &[ch('g'), k(KeyCode::Home)],     A::Top,          "first item",                  None),
     b(C::List,    &[ch('G'), k(KeyCode::End)],      A::Bottom,       "last item",                   None),
     b(C::List,    &[k(KeyCode::Enter)],             A::Open,         "open details / full screen",  Some("details")),
+    b(C::List,    &[ch('z')],                       A::ToggleLineage, "lineage: fold/unfold older versions", None),
     b(C::Details, &[ch('j'), k(KeyCode::Down)],     A::Down,         "scroll down",                 None),
     b(C::Details, &[ch('k'), k(KeyCode::Up)],       A::Up,           "scroll up",                   None),
     b(C::Details, &[ctrl('d')],                     A::HalfPageDown, "half a page down",            None),
@@ -304,6 +319,9 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Actions, &[ch('D')],                       A::Dhparam,      "DH params (ffdhe2048.pem)", None),
     b(C::Actions, &[ch('P')],                       A::Keystore,     "keystore: genkeypair, certreq, … (form)", None),
     b(C::Actions, &[ch('C')],                       A::ReplaceCert,  "replace a server config's cert (form)", None),
+    b(C::Actions, &[ch('I')],                       A::AcmeIssue,    "ACME: issue a certificate (form)", None),
+    b(C::Actions, &[ch('A')],                       A::AcmeRenew,    "ACME lineage: renew now (--force)", None),
+    b(C::Actions, &[ch('X')],                       A::AcmeRevoke,   "ACME lineage: revoke its certificate", None),
     b(C::Menu,    &[k(KeyCode::Enter)],             A::Open,         "run the selected action",     Some("run")),
     b(C::Menu,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
     b(C::Menu,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next action",                 None),
@@ -353,6 +371,16 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Timeline, &[ch('h'), k(KeyCode::Left)],    A::Up,           "previous bar",                None),
     b(C::Timeline, &[ch('g'), k(KeyCode::Home)],    A::Top,          "first bar",                   None),
     b(C::Timeline, &[ch('G'), k(KeyCode::End)],     A::Bottom,       "last bar",                    None),
+    b(C::History, &[k(KeyCode::Enter)],             A::Open,         "plan details / back to the list", Some("details")),
+    b(C::History, &[k(KeyCode::Esc), ch('q')],      A::Back,         "close (details: back)",       Some("close")),
+    b(C::History, &[ch('u')],                       A::Undo,         "undo the latest change (marked *)", Some("undo *")),
+    b(C::History, &[ch('r')],                       A::Rescan,       "read the journal again",      None),
+    b(C::History, &[ch('j'), k(KeyCode::Down)],     A::Down,         "next entry / scroll",         None),
+    b(C::History, &[ch('k'), k(KeyCode::Up)],       A::Up,           "previous entry / scroll",     None),
+    b(C::History, &[k(KeyCode::PageDown), ch(' ')], A::PageDown,     "page down",                   None),
+    b(C::History, &[k(KeyCode::PageUp), ch('b')],   A::PageUp,       "page up",                     None),
+    b(C::History, &[ch('g'), k(KeyCode::Home)],     A::Top,          "newest entry",                None),
+    b(C::History, &[ch('G'), k(KeyCode::End)],      A::Bottom,       "oldest entry",                None),
     b(C::Copy,    &[k(KeyCode::Enter)],             A::Open,         "copy the chosen entry",       Some("copy")),
     b(C::Copy,    &[k(KeyCode::Esc), ch('q')],      A::Back,         "close",                       Some("close")),
     b(C::Copy,    &[ch('j'), k(KeyCode::Down)],     A::Down,         "next entry",                  None),
@@ -398,6 +426,7 @@ pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
         C::Copy => &[C::Copy],
         C::Text => &[C::Text],
         C::Timeline => &[C::Timeline],
+        C::History => &[C::History],
         C::TextSearch => &[C::TextSearch],
         _ => &[C::Help],
     };

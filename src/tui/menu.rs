@@ -28,9 +28,12 @@ pub struct Menu {
 /// Whether `action` acts on one item, and then on which kinds.
 fn item_kinds(action: Action) -> Option<&'static [ItemKind]> {
     match action {
-        Action::Trust | Action::Revoke | Action::Export | Action::Renew => {
-            Some(&[ItemKind::Certificate])
-        }
+        Action::Trust
+        | Action::Revoke
+        | Action::Export
+        | Action::Renew
+        | Action::AcmeRenew
+        | Action::AcmeRevoke => Some(&[ItemKind::Certificate]),
         Action::Sign => Some(&[ItemKind::Csr]),
         Action::KeyPass => Some(&[ItemKind::PrivateKey]),
         Action::Unlock => Some(&[ItemKind::PrivateKey, ItemKind::Keystore]),
@@ -106,12 +109,16 @@ impl Menu {
 
 impl App {
     pub(super) fn open_menu(&mut self) {
-        let menu = Menu::for_item(
+        let mut menu = Menu::for_item(
             self.selected_item(),
             self.read_only,
             self.reload_configured,
             !self.servers.is_empty(),
         );
+        // ACME renew and revoke only on an ACME lineage's row.
+        if self.selected_acme_lineage().is_none() {
+            (menu.entries).retain(|e| !matches!(e.action, Action::AcmeRenew | Action::AcmeRevoke));
+        }
         self.overlay = Overlay::Menu(menu);
     }
 

@@ -8,8 +8,10 @@ pub mod findings;
 pub mod flow;
 pub mod fmt;
 pub mod form;
+pub mod history;
 pub mod keymap;
 pub mod keyring;
+pub mod lineage;
 pub mod lineedit;
 pub mod listing;
 pub mod menu;
@@ -62,6 +64,8 @@ pub struct TuiOptions {
     pub clipboard: bool,
     /// Mouse capture (click, wheel); off with `--no-mouse`.
     pub mouse: bool,
+    /// Global options passed on to the `certdeck acme` commands the TUI runs.
+    pub acme_args: Vec<std::ffi::OsString>,
 }
 
 impl Default for TuiOptions {
@@ -80,6 +84,7 @@ impl Default for TuiOptions {
             crit_days: crate::pki::lint::LintOptions::default().crit_days,
             clipboard: true,
             mouse: true,
+            acme_args: Vec::new(),
         }
     }
 }
@@ -136,16 +141,19 @@ fn run_ui(
     let size = term.size()?;
     app.update(Msg::Resize(size.width, size.height));
 
+    // Results of background jobs (plan building, applying) come back as Msgs on this channel,
+    // and so does their progress.
+    let (job_tx, job_rx) = crossbeam_channel::unbounded::<Msg>();
     let env = std::sync::Arc::new(effects::Env {
         passphrases: opts.passphrases.clone(),
         after_apply: opts.after_apply.clone(),
         reload_command: opts.reload_command.clone(),
         servers: opts.servers.clone(),
         probe_memory: probe_file.filter(|_| !opts.read_only),
+        progress: Some(job_tx.clone()),
+        acme_args: opts.acme_args.clone(),
         ..effects::Env::new(app.store.clone())
     });
-    // Results of background jobs (plan building, applying) come back as Msgs on this channel.
-    let (job_tx, job_rx) = crossbeam_channel::unbounded::<Msg>();
 
     let mut scan = Some(rx_factory(None));
     // Background signature checks of the last complete scan.
@@ -272,9 +280,11 @@ fn run_ui(
                         let opts = app.analyze.clone();
                         verify = Some(crate::store::scan::spawn_verify(inventory, opts, which))
                     }
-                    job @ (Effect::BuildPlan(_) | Effect::ApplyPlan(_) | Effect::Probe(_)) => {
-                        spawn_job(job, &env, &app, &job_tx)
-                    }
+                    job @ (Effect::BuildPlan(_)
+                    | Effect::ApplyPlan(_)
+                    | Effect::Probe(_)
+                    | Effect::ReadHistory
+                    | Effect::ReadLineages) => spawn_job(job, &env, &app, &job_tx),
                 }
             }
             if let Some(m) = milestone {

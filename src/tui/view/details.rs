@@ -110,6 +110,66 @@ pub(super) fn field<'a>(t: &Theme, label: &'a str, value: impl Into<Span<'a>>) -
     ])
 }
 
+/// The lineage this item is the current certificate of: its name, domains, version, when
+/// renewal is due and by which policy, the last ACME result; for an older version, whose.
+fn lineage_lines(app: &App, item: &Item, out: &mut Vec<Line<'_>>) {
+    let t = &app.theme;
+    let ls = &app.lineages;
+    if let Some(l) = ls.of_old(item) {
+        let v = format!(
+            "older version of {} (history: not judged for expiry)",
+            l.name
+        );
+        out.push(field(t, "Lineage", Span::styled(v, t.dim())));
+        return;
+    }
+    let Some(l) = ls.of_current(item) else {
+        return;
+    };
+    out.push(field(
+        t,
+        "Lineage",
+        format!("{} ({})", l.name, l.source.label()),
+    ));
+    out.push(field(t, "Domains", join(&l.domains)));
+    if let Some(v) = l.version {
+        let older = match (l.older_certs, ls.expanded.contains(&l.name)) {
+            (0, _) => "no older versions".to_string(),
+            (n, false) => format!("{n} older folded (z shows them)"),
+            (n, true) => format!("{n} older shown below (z folds them)"),
+        };
+        out.push(field(t, "Version", format!("{v}, {older}")));
+    }
+    if let Some(due) = l.due_at {
+        let days = fmt::days_until(due, app.now);
+        let when = match days {
+            d if d <= 0 => Span::styled(
+                format!("due now (since {})", fmt::date(due)),
+                t.urgency(fmt::Urgency::Soon),
+            ),
+            d => Span::raw(format!("{} (in {d} days)", fmt::date(due))),
+        };
+        out.push(field(t, "Renewal", when));
+    }
+    if !l.policy.is_empty() {
+        out.push(field(t, "  policy", l.policy.clone()));
+    }
+    if let Some(last) = &l.last {
+        let style = match last.result.as_str() {
+            "failed" => t.error(),
+            _ => ratatui::style::Style::default(),
+        };
+        let text = format!("{} {}: {}", last.result, last.at, last.message);
+        out.push(field(t, "Last", Span::styled(text, style)));
+    }
+    if let Some(server) = &l.server {
+        out.push(field(t, "Server", server.clone()));
+    }
+    if let Some(e) = &l.error {
+        out.push(field(t, "Error", Span::styled(e.clone(), t.error())));
+    }
+}
+
 fn join(v: &[impl std::borrow::Borrow<str>]) -> String {
     if v.is_empty() {
         "-".into()
@@ -164,6 +224,7 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
         }
     }
 
+    lineage_lines(app, item, &mut out);
     if let Detail::Certificate(c) = &item.detail {
         cert_summary(app, item, c, &mut out);
     }

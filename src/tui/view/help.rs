@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 17] = [
+const SECTIONS: [Context; 18] = [
     Context::Normal,
     Context::List,
     Context::Actions,
@@ -22,6 +22,7 @@ const SECTIONS: [Context; 17] = [
     Context::Text,
     Context::TextSearch,
     Context::Timeline,
+    Context::History,
     Context::Copy,
     Context::Any,
     Context::Help,

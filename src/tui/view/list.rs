@@ -231,13 +231,16 @@ fn item_row<'a>(
         )
     };
     let left = if superseded {
-        Span::styled(left.content, t.dim())
+        // History: the days, without the expired/expiring marker.
+        Span::styled(left.content.replace('!', " "), t.dim())
     } else {
         left
     };
+    // A lineage's row names the lineage; its older versions hang under it when unfolded.
+    let name = lineage_name(app, item).unwrap_or_else(|| name.to_string());
     // The marker and indent stay; the name is cut with `…` when it does not fit.
     let room = width_of(Col::Name).saturating_sub(1 + indent.len());
-    let name = fmt::cut(&esc(name), room);
+    let name = fmt::cut(&esc(&name), room);
     let issuer = fmt::cut(&issuer, width_of(Col::Issuer));
     let name_cell = if superseded {
         Span::styled(format!("{marker}{indent}{name}"), t.dim())
@@ -280,6 +283,39 @@ fn item_row<'a>(
     } else {
         row
     }
+}
+
+/// `▸ NAME v3 +2 · due · a.test,www.a.test` for a lineage's row, `└ CN (old)` for an
+/// unfolded older version; `None` for other items.
+fn lineage_name(app: &App, item: &Item) -> Option<String> {
+    let ls = &app.lineages;
+    if ls.of_old(item).is_some() {
+        return Some(format!("  └ {}", item.display_name()));
+    }
+    let l = ls.of_current(item)?;
+    // ▸ folded older versions, ▾ shown; ⟳ a lineage without any. Short: the name column is
+    // narrow beside the details.
+    let sign = match (l.older_certs, ls.expanded.contains(&l.name)) {
+        (0, _) => "⟳",
+        (_, false) => "▸",
+        (_, true) => "▾",
+    };
+    let mut s = format!("{sign} {}", l.name);
+    if let Some(v) = l.version {
+        s.push_str(&format!(" v{v}"));
+    }
+    if l.older_certs > 0 {
+        s.push_str(&format!(" +{}", l.older_certs));
+    }
+    if l.error.is_some() {
+        s.push_str(" · error");
+    } else if l.due_at.is_some_and(|d| d <= app.now) {
+        s.push_str(" · due");
+    }
+    if !l.domains.is_empty() {
+        s.push_str(&format!(" · {}", l.domains.join(",")));
+    }
+    Some(s)
 }
 
 /// Status labels that fit the 8-column status cell.

@@ -8,6 +8,7 @@ mod details;
 pub(crate) mod findings;
 mod form;
 mod help;
+mod history;
 mod list;
 mod menu;
 mod pager;
@@ -97,6 +98,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         height: frame.area().height.saturating_sub(2),
         ..frame.area()
     };
+    // Under the overlays: the undo it starts shows its confirm dialog on top.
+    if let Some(v) = &app.history {
+        history::draw(frame, app, v, over);
+    }
     match &app.overlay {
         Overlay::Form(f) => form::draw(frame, app, f, over),
         Overlay::Confirm(c) => confirm::draw(frame, app, c, over),
@@ -126,6 +131,15 @@ pub fn text_view_page(app: &App) -> usize {
         ..app.size
     };
     textview::shown(over)
+}
+
+/// Entries a page of the history view moves.
+pub fn history_page(app: &App) -> usize {
+    let over = Rect {
+        height: app.size.height.saturating_sub(2),
+        ..app.size
+    };
+    history::body_rows(over).max(2) - 1
 }
 
 /// How far the help can scroll (the app clamps its scroll position with it).
