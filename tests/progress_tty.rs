@@ -2,10 +2,12 @@
 //! in a pipe or with --json.
 
 mod common;
+mod tmux_support;
 
 use common::*;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tmux_support::Tmux;
 
 /// A store big enough that reading it takes well over the bar's 400 ms threshold.
 fn big_store(dir: &std::path::Path) {
@@ -21,46 +23,10 @@ fn big_store(dir: &std::path::Path) {
     }
 }
 
-fn tmux(socket: &str, args: &[&str]) -> String {
-    let o = Command::new("tmux")
-        .args(["-L", socket])
-        .args(args)
-        .output()
-        .expect("tmux is required (scripts/test.sh installs it)");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Run `cmd` in a 100x10 tmux pane; return every distinct screen seen until it printed DONE.
+/// Run `cmd` in a 100x10 tmux pane; return every distinct screen seen until it ended.
 fn screens_of(cmd: &str) -> Vec<String> {
-    let socket = format!("certdeck-progress-{}", std::process::id());
-    tmux(
-        &socket,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "100",
-            "-y",
-            "10",
-            &format!("{cmd}; echo DONE; sleep 30"),
-        ],
-    );
-    let start = Instant::now();
-    let mut seen: Vec<String> = vec![];
-    loop {
-        let s = tmux(&socket, &["capture-pane", "-p", "-t", "t"]);
-        if seen.last() != Some(&s) {
-            seen.push(s.clone());
-        }
-        if s.contains("DONE") || start.elapsed() > Duration::from_secs(120) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    tmux(&socket, &["kill-server"]);
-    seen
+    let t = Tmux::start(cmd, 100, 10, &[]);
+    t.screens_until("CERTDECK-EXITED-", Duration::from_secs(120))
 }
 
 #[test]
@@ -83,7 +49,7 @@ fn list_on_a_terminal_shows_progress_then_clears_it() {
         "no progress bar on the terminal: {screens:#?}"
     );
     let last = screens.last().unwrap();
-    assert!(last.contains("DONE"), "{last}");
+    assert!(last.contains("CERTDECK-EXITED-0"), "{last}");
     assert!(
         !last.contains("reading") && !last.contains("verifying"),
         "bar not cleared: {last}"

@@ -294,6 +294,8 @@ fn y_in_confirm_emits_apply_plan_and_n_cancels() {
 #[test]
 fn trust_revoke_rehash_undo_go_straight_to_build_plan() {
     let mut app = app_with(store(), 80, 24);
+    // The unreadable file is listed first; the most urgent certificate follows.
+    keys(&mut app, "j");
     let sha = app.selected_item().unwrap().cert().unwrap().sha256.clone();
     let cases = [
         (

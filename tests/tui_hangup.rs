@@ -1,17 +1,11 @@
 //! A terminal that goes away (SSH dropped, tmux killed) ends certdeck: before, a hung-up tty
 //! read as end-of-file forever inside crossterm and the process spun at full CPU.
 
+mod tmux_support;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn tmux(socket: &str, args: &[&str]) -> String {
-    let o = Command::new("tmux")
-        .args(["-L", socket])
-        .args(args)
-        .output()
-        .expect("tmux is required (scripts/test.sh installs it)");
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
+use tmux_support::Tmux;
 
 fn alive(pid: u32) -> bool {
     // A zombie has exited; only a running (or sleeping) process counts.
@@ -26,27 +20,17 @@ fn alive(pid: u32) -> bool {
 
 fn ends_on_hangup(extra: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
-    let socket = format!("certdeck-hangup-{}-{}", std::process::id(), extra.len());
     let cmd = format!(
         "exec {} {} --store {}",
         env!("CARGO_BIN_EXE_certdeck"),
         extra.join(" "),
         tmp.path().display()
     );
-    tmux(
-        &socket,
-        &["new-session", "-d", "-x", "80", "-y", "24", &cmd],
-    );
-    let pid: u32 = tmux(&socket, &["display", "-p", "#{pane_pid}"])
-        .parse()
-        .unwrap();
+    let t = Tmux::exec(&cmd, 80, 24, &[]);
+    let pid = t.pane_pid();
     // Drawn: the TUI is in its loop.
-    let start = Instant::now();
-    while !tmux(&socket, &["capture-pane", "-p"]).contains("Items") {
-        assert!(start.elapsed() < Duration::from_secs(20), "no TUI");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    tmux(&socket, &["kill-server"]);
+    t.wait_for("Items");
+    t.kill_server();
     let start = Instant::now();
     while alive(pid) {
         if start.elapsed() > Duration::from_secs(10) {

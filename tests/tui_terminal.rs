@@ -4,63 +4,33 @@
 //! Esc never quits; q asks while a job runs; SIGTERM, SIGHUP and a panic leave the terminal
 //! usable; Ctrl-L repaints; a paste is text; paging keys; line editing; Ctrl-Z and `fg`.
 
+mod tmux_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tmux_support::*;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
+/// A shell pane (the harness's [`Tmux::shell`]) that starts certdeck with its pid in a file.
 struct Pane {
-    socket: String,
+    t: Tmux,
     dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Pane {
+    type Target = Tmux;
+    fn deref(&self) -> &Tmux {
+        &self.t
+    }
 }
 
 impl Pane {
     /// A `sh` in a `w`x`h` pane, its prompt showing.
     fn shell(w: u16, h: u16) -> Pane {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let socket = format!("certdeck-term-{}-{nanos}-{w}", std::process::id());
-        let st = Command::new("tmux")
-            .args(["-L", &socket, "new-session", "-d", "-s", "t"])
-            .args(["-x", &w.to_string(), "-y", &h.to_string()])
-            .args([
-                "-e",
-                "NO_COLOR=1",
-                "-e",
-                "ENV=",
-                "-e",
-                "RUST_BACKTRACE=0",
-                "sh",
-            ])
-            .status()
-            .expect("tmux is required (scripts/test.sh installs it)");
-        assert!(st.success());
-        let p = Pane {
-            socket,
+        Pane {
+            t: Tmux::shell(w, h),
             dir: tempfile::tempdir().unwrap(),
-        };
-        // `$` or, for root, `#`.
-        p.wait_until("a prompt", |s| !s.trim().is_empty());
-        p
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "tmux {args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Type a command line into the shell and press Enter.
-    fn run(&self, line: &str) {
-        self.tmux(&["send-keys", "-t", "t", "-l", line]);
-        self.tmux(&["send-keys", "-t", "t", "Enter"]);
+        }
     }
 
     /// certdeck on `store` (with `extra` flags), started from the shell with its pid in a
@@ -92,87 +62,12 @@ impl Pane {
             .trim()
             .to_string()
     }
-
-    /// Keys one by one; after Escape a pause, so the next key is not read as Alt+key.
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "t", k]);
-            if *k == "Escape" {
-                std::thread::sleep(Duration::from_millis(250));
-            }
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("never: {what}; last screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        self.wait_until(&format!("screen shows {needle:?}"), |s| s.contains(needle))
-    }
-
-    /// (alternate screen on, cursor visible) as tmux sees the pane.
-    fn alternate(&self) -> (bool, bool) {
-        let v = self.tmux(&["display", "-p", "-t", "t", "#{alternate_on} #{cursor_flag}"]);
-        let mut it = v.split_whitespace().map(|f| f == "1");
-        (it.next().unwrap(), it.next().unwrap())
-    }
-
-    fn cursor(&self) -> (usize, usize) {
-        let v = self.tmux(&["display", "-p", "-t", "t", "#{cursor_x} #{cursor_y}"]);
-        let mut it = v.split_whitespace().map(|f| f.parse().unwrap());
-        (it.next().unwrap(), it.next().unwrap())
-    }
-
-    /// Back at the shell on the normal screen, with a visible cursor and cooked input: a
-    /// typed command runs (Enter in a terminal left raw sends a bare CR dash never sees).
-    fn assert_shell_usable(&self) {
-        let start = Instant::now();
-        while self.alternate() != (false, true) {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "terminal not restored (alternate_on, cursor_flag) = {:?}:\n{}",
-                self.alternate(),
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        self.run("echo usable-$((6*7))");
-        self.wait_for("usable-42");
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
 }
 
 fn demo() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("demo");
-    let out = Command::new(env!("CARGO_BIN_EXE_certdeck"))
-        .args(["demo", "--no-tui"])
-        .arg(&store)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    demo_store(&store);
     (tmp, store)
 }
 
@@ -204,7 +99,7 @@ fn esc_never_quits_and_q_asks_while_a_probe_runs() {
         p.certdeck(&store, "");
         p.keys(&["p"]);
         p.wait_for("Host:port");
-        p.tmux(&["send-keys", "-t", "t", "-l", &format!("127.0.0.1:{port}")]);
+        p.type_literally(&format!("127.0.0.1:{port}"));
         p.keys(&["Enter"]);
         p.wait_for("probing 127.0.0.1");
         p.keys(&["q"]);
@@ -267,8 +162,7 @@ fn ctrl_l_repaints_over_text_another_program_wrote() {
     for (w, h, flags) in runs() {
         let p = Pane::shell(w, h);
         p.certdeck(&store, flags);
-        let tty = p.tmux(&["display", "-p", "-t", "t", "#{pane_tty}"]);
-        std::fs::write(tty.trim(), "\x1b[5;3HJUNK-FROM-WALL").unwrap();
+        std::fs::write(p.pane_tty(), "\x1b[5;3HJUNK-FROM-WALL").unwrap();
         p.wait_for("JUNK-FROM-WALL");
         p.keys(&["C-l"]);
         // Gone, and the screen drawn again (not just cleared).
@@ -289,8 +183,8 @@ fn a_paste_into_the_filter_is_text_never_keys() {
         let p = Pane::shell(w, h);
         p.certdeck(&store, flags);
         p.keys(&["/"]);
-        p.tmux(&["set-buffer", "-b", "clip", "api.example\nx"]);
-        p.tmux(&["paste-buffer", "-p", "-b", "clip", "-t", "t"]);
+        p.tmux_out(&["set-buffer", "-b", "clip", "api.example\nx"]);
+        p.tmux_out(&["paste-buffer", "-p", "-b", "clip", "-t", "t"]);
         let s = p.wait_for("/api.examplex");
         std::thread::sleep(Duration::from_millis(500));
         let s2 = p.screen();
@@ -424,15 +318,7 @@ fn ctrl_z_suspends_and_fg_resumes_with_a_full_screen() {
         let p = Pane::shell(w, h);
         p.start(&store, flags, "");
         p.keys(&["C-z"]);
-        let start = Instant::now();
-        while p.alternate() != (false, true) {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "{w}x{h} {flags}: not suspended:\n{}",
-                p.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        p.wait_restored(&format!("{w}x{h} {flags}: suspended"));
         p.run("echo stopped-$((2+3))");
         p.wait_for("stopped-5");
         p.run("fg");

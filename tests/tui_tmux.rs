@@ -1,129 +1,20 @@
 //! End to end: the real binary in tmux at 80x24, driven with keys like a person would.
 
+mod tmux_support;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tmux_support::*;
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, env: &[(&str, &str)]) -> Tmux {
-        let socket = format!("certdeck-test-{}-{}", std::process::id(), rand_suffix());
-        let mut c = Command::new("tmux");
-        c.args([
-            "-L",
-            &socket,
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "80",
-            "-y",
-            "24",
-        ]);
-        for (k, v) in env {
-            c.args(["-e", &format!("{k}={v}")]);
-        }
-        c.arg(cmd);
-        let st = c
-            .status()
-            .expect("tmux is required (scripts/test.sh installs it)");
-        assert!(st.success());
-        Tmux { socket }
-    }
-
-    /// Send keys one by one; after Escape pause, so the next key is not read as Alt+key
-    /// (a terminal cannot tell "Esc then q" from "Alt-q" when they arrive together).
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let st = Command::new("tmux")
-                .args(["-L", &self.socket, "send-keys", "-t", "t", k])
-                .status()
-                .unwrap();
-            assert!(st.success());
-            if *k == "Escape" {
-                std::thread::sleep(Duration::from_millis(250));
-            }
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Wait until the screen contains `needle` (the UI is asynchronous).
-    fn wait_for(&self, needle: &str) -> String {
-        self.wait_until(needle, |s| s.contains(needle))
-    }
-
-    /// Poll until `done` holds for the screen (keys are typed asynchronously: a screen that
-    /// already showed `needle` before the keys were handled is not the answer).
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if done(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("screen never showed {what:?}; last screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session", "-t", "t"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
-}
-
-fn make_demo(dir: &Path) {
-    let st = Command::new(env!("CARGO_BIN_EXE_certdeck"))
-        .args(["demo", "--no-tui"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-}
-
-/// certdeck on `store` in tmux, once the demo store's first rows show.
+/// certdeck on `store` in tmux at 80x24, once the demo store's first rows show.
 fn browse(store: &Path) -> Tmux {
     let cmd = format!(
         "{} --store {}",
         env!("CARGO_BIN_EXE_certdeck"),
         store.display()
     );
-    let t = Tmux::start(&cmd, &[]);
+    let t = Tmux::start(&cmd, 80, 24, &[]);
     t.wait_for("old.example.com");
     t
 }
@@ -132,22 +23,20 @@ fn browse(store: &Path) -> Tmux {
 fn browse_demo_store_at_80x24() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("demo");
-    make_demo(&store);
-    // `; sleep` keeps the pane open after exit so we can see the restored terminal.
+    demo_store(&store);
+    // The pane stays open after exit so we can see the restored terminal.
     let cmd = format!(
-        "{} --store {} ; echo CERTDECK-EXITED-$?; sleep 30",
+        "{} --store {}",
         env!("CARGO_BIN_EXE_certdeck"),
         store.display()
     );
-    let t = Tmux::start(&cmd, &[("NO_COLOR", "1")]);
+    let t = Tmux::start(&cmd, 80, 24, &[("NO_COLOR", "1")]);
     let s = t.wait_for("old.example.com");
     // Expired first when sorted by expiry, readable without colour.
     assert!(s.contains("EXPIRED"), "{s}");
     assert!(s.contains("!! -"), "text marker for expired: {s}");
     assert!(s.contains("expiring"), "{s}");
-    for line in s.lines() {
-        assert!(line.chars().count() <= 80, "line wider than 80: {line:?}");
-    }
+    t.assert_fits(&s);
     // Filter as you type.
     t.keys(&["/", "a", "l", "i", "c", "e"]);
     // The filter narrows the list: old.example.com goes, alice stays (20 s, else it did not).
@@ -189,7 +78,7 @@ fn browse_demo_store_at_80x24() {
 fn file_changes_appear_without_restart() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("demo");
-    make_demo(&store);
+    demo_store(&store);
     let t = browse(&store);
     // Another admin drops a certificate into the store.
     std::fs::copy(
@@ -219,16 +108,16 @@ fn passphrase_prompt_is_not_echoed_and_encrypts_the_key() {
     let store = tmp.path().join("s");
     std::fs::create_dir(&store).unwrap();
     let cmd = format!(
-        "{} generate ca --cn PromptCA --encrypt-key --store {} ; echo DONE-$?; sleep 30",
+        "{} generate ca --cn PromptCA --encrypt-key --store {}",
         env!("CARGO_BIN_EXE_certdeck"),
         store.display()
     );
-    let t = Tmux::start(&cmd, &[]);
+    let t = Tmux::start(&cmd, 80, 24, &[]);
     t.wait_for("new passphrase:");
     t.keys(&["correct-horse-9", "Enter"]);
     t.wait_for("again:");
     t.keys(&["correct-horse-9", "Enter"]);
-    let s = t.wait_for("DONE-0");
+    let s = t.wait_for("CERTDECK-EXITED-0");
     assert!(!s.contains("correct-horse-9"), "passphrase echoed:\n{s}");
     let key = std::fs::read_to_string(store.join("private/promptca.key")).unwrap();
     assert!(key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
@@ -254,7 +143,7 @@ fn list_scrolled_by_the_terminal_matches_a_full_repaint() {
     // repaint draws.
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("demo");
-    make_demo(&store);
+    demo_store(&store);
     for i in 0..30 {
         std::fs::copy(
             store.join("clients/alice.pem"),
@@ -278,22 +167,8 @@ fn list_scrolled_by_the_terminal_matches_a_full_repaint() {
     let scrolled = t.screen();
     assert!(scrolled.contains('›'), "selection shown:\n{scrolled}");
     // A resize makes the app clear the terminal and draw everything.
-    for x in ["81", "80"] {
-        let st = Command::new("tmux")
-            .args([
-                "-L",
-                &t.socket,
-                "resize-window",
-                "-t",
-                "t",
-                "-x",
-                x,
-                "-y",
-                "24",
-            ])
-            .status()
-            .unwrap();
-        assert!(st.success());
+    for x in [81, 80] {
+        t.resize(x, 24);
         std::thread::sleep(Duration::from_millis(500));
     }
     let repainted = t.screen();

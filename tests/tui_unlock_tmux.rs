@@ -94,9 +94,13 @@ fn unlock_a_key_and_a_pkcs12_at_80x24() {
     assert!(!s.contains("Tty-key-pass"), "{s}");
     assert!(!line_with(&s, "locked.key").contains("locked "), "{s}");
     t.assert_fits(&s);
-    // Opened, it pairs with tty.pem: the details name that certificate's file.
-    let pairs = line_with(&s, "Pairs with");
-    assert!(pairs.contains("tty.pem") && !pairs.contains(" -"), "{s}");
+    // Opened, it pairs with tty.pem: the details name that certificate's file (once the
+    // findings, computed on a worker, no longer list the locked state above it).
+    let s = t.wait_until("Pairs with tty.pem", |s| {
+        let pairs = line_with(s, "Pairs with");
+        pairs.contains("tty.pem") && !pairs.contains(" -")
+    });
+    t.assert_fits(&s);
 
     t.keys(&["/", "C-u", "-l", "bundle", "Enter"]);
     t.wait_until("the PKCS#12 selected", |s| {

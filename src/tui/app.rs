@@ -46,6 +46,8 @@ pub enum Msg {
     Paste(String),
     /// A click or the wheel (mouse capture, unless `--no-mouse`).
     Mouse(ratatui::crossterm::event::MouseEvent),
+    /// An `Effect::Findings` job finished: its generation and the findings.
+    Findings(u64, Box<super::findings::Findings>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +80,8 @@ pub enum Effect {
     Suspend,
     /// Put this text on the user's clipboard (OSC 52 to the terminal).
     Copy(String),
+    /// Compute the findings on a worker thread; answers with `Msg::Findings`.
+    Findings(super::findings::FindingsJob),
 }
 
 /// The inventory to verify, and which certificates (item indices; `None`: all); effects
@@ -164,6 +168,10 @@ pub struct App {
 
     pub sort: SortKey,
     pub group: GroupBy,
+    /// Group keys folded (Enter or Space on a header), per grouping; kept across rescans.
+    pub folded: std::collections::HashMap<GroupBy, std::collections::HashSet<String>>,
+    /// Grouped by chain: each item's depth in its group's tree (by item index), else empty.
+    pub tree_depth: Vec<u8>,
     pub filter: String,
     /// Where typing goes in the filter (a byte offset; see `lineedit`).
     pub filter_cursor: usize,
@@ -227,6 +235,8 @@ pub struct App {
     pub log: super::pager::MessageLog,
     /// What `certdeck audit` reports for the inventory (`f` lists them).
     pub findings: super::findings::Findings,
+    /// Whether the findings are computed on a worker, and which request is the latest.
+    pub findings_state: super::findings::FindingsState,
     /// For the findings: the server configs, the critical threshold, whether a reload command
     /// is configured.
     pub servers: Vec<crate::servers::ServerConfig>,
@@ -286,6 +296,8 @@ impl App {
             counts: Counts::default(),
             sort: SortKey::default(),
             group: GroupBy::default(),
+            folded: Default::default(),
+            tree_depth: Vec::new(),
             filter: String::new(),
             filter_cursor: 0,
             filter_editing: false,
@@ -317,6 +329,7 @@ impl App {
             notice: None,
             log: Default::default(),
             findings: Default::default(),
+            findings_state: Default::default(),
             servers: Vec::new(),
             crit_days: crate::pki::lint::LintOptions::default().crit_days,
             reload_configured: false,
@@ -619,8 +632,50 @@ impl App {
         self.touched.then(|| self.selected_key()).flatten()
     }
 
+    /// The selected item's key; on a group header, its first item's.
     fn selected_key(&self) -> Option<(String, usize)> {
-        self.selected_item().map(|it| (it.path.clone(), it.index))
+        let i = match self.rows.get(self.selected)? {
+            Row::Item(i) | Row::Header(i, _) => *i,
+        };
+        let it = self.items().get(i)?;
+        Some((it.path.clone(), it.index))
+    }
+
+    /// The index of the item at (path, index) among what the list shows.
+    fn index_of(&self, path: &str, index: usize) -> Option<usize> {
+        let items = self.items();
+        // An analysed inventory is in path order; anything else is searched through.
+        let sorted = self.streamed.is_empty().then(|| {
+            items
+                .binary_search_by(|it| (it.path.as_str(), it.index).cmp(&(path, index)))
+                .ok()
+        });
+        sorted.flatten().or_else(|| {
+            items
+                .iter()
+                .position(|it| it.path == path && it.index == index)
+        })
+    }
+
+    /// The group header row selected, if one is.
+    pub fn selected_header(&self) -> Option<(usize, usize)> {
+        match self.rows.get(self.selected) {
+            Some(Row::Header(i, n)) => Some((*i, *n)),
+            _ => None,
+        }
+    }
+
+    /// Fold or unfold the group whose header is selected; the header stays selected.
+    fn toggle_group(&mut self) {
+        let Some((i, _)) = self.selected_header() else {
+            return;
+        };
+        let key = listing::group_key(self.group, self.items(), &self.metas, i).to_string();
+        let set = self.folded.entry(self.group).or_default();
+        if !set.remove(&key) {
+            set.insert(key);
+        }
+        self.refilter();
     }
 
     /// Days left of a certificate against `now` (the model's own `days_left` is only filled by
@@ -679,14 +734,18 @@ impl App {
             Context::Filter
         } else if self.focus == Focus::Details {
             Context::Details
+        } else if self.selected_header().is_some() {
+            Context::Header
         } else {
             Context::List
         }
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        let effects = self.dispatch(msg);
+        let mut effects = self.dispatch(msg);
         self.log_notice();
+        // Whatever this message changed, the findings follow on a worker.
+        effects.extend(self.findings_job().map(Effect::Findings));
         effects
     }
 
@@ -747,6 +806,7 @@ impl App {
                 }
             }
             Msg::Paste(text) => self.on_paste(&text),
+            Msg::Findings(generation, findings) => self.findings_done(generation, *findings),
             Msg::Mouse(ev) => return self.on_mouse(ev),
             Msg::Probed(r) => {
                 self.busy = None;
@@ -1064,6 +1124,7 @@ impl App {
                 self.group = self.group.next();
                 self.reorder(self.selected_key());
             }
+            Action::ToggleGroup => self.toggle_group(),
             Action::StartFilter => {
                 self.filter_editing = true;
                 self.focus = Focus::List;
@@ -1213,9 +1274,11 @@ impl App {
         let last = self.rows.len() - 1;
         let cur = self.selected;
         let half = page.div_ceil(2);
+        // Every row can be selected, group headers too (Enter or Space folds one); a folded
+        // group's items are not rows, so movement passes over them.
         let target = match action {
-            Action::Up => self.item_before(cur).unwrap_or(cur),
-            Action::Down => self.item_after(cur).unwrap_or(cur),
+            Action::Up => cur.saturating_sub(1),
+            Action::Down => (cur + 1).min(last),
             Action::PageUp => cur.saturating_sub(page),
             Action::PageDown => (cur + page).min(last),
             Action::HalfPageUp => cur.saturating_sub(half),
@@ -1223,11 +1286,6 @@ impl App {
             Action::Top => 0,
             _ => last,
         };
-        let upward = matches!(
-            action,
-            Action::Up | Action::PageUp | Action::HalfPageUp | Action::Top
-        );
-        let target = self.snap_to_item(target, upward);
         if target != self.selected {
             self.selected = target;
             self.details_scroll = 0;
@@ -1244,7 +1302,8 @@ impl App {
             .find(|&r| matches!(self.rows[r], Row::Item(_)))
     }
 
-    /// Headers are not selectable: step off one, preferring the direction of travel.
+    /// When the list is rebuilt the selection lands on an item, not a header, preferring the
+    /// direction of travel.
     fn snap_to_item(&self, r: usize, upward: bool) -> usize {
         if matches!(self.rows.get(r), Some(Row::Item(_))) {
             return r;
@@ -1268,7 +1327,7 @@ impl App {
         if self.selected < self.offset {
             self.offset = self.selected;
             // Show the group header of the first item when there is one just above it.
-            if self.offset > 0 && matches!(self.rows[self.offset - 1], Row::Header(_)) {
+            if self.offset > 0 && matches!(self.rows[self.offset - 1], Row::Header(..)) {
                 self.offset -= 1;
             }
         } else if self.selected >= self.offset + h {
@@ -1308,6 +1367,13 @@ impl App {
             self.group,
             path_sorted,
         );
+        self.tree_depth = match self.group {
+            GroupBy::Chain => {
+                let items = shown_items(&self.streamed, &self.inventory);
+                listing::chain_tree(items, &self.metas, &mut self.order)
+            }
+            _ => Vec::new(),
+        };
         self.matched_for = None;
         self.rebuild_rows(keep);
         self.select_made_item();
@@ -1347,6 +1413,7 @@ impl App {
     fn rebuild_rows(&mut self, keep: Option<(String, usize)>) {
         let needle = self.filter.to_lowercase();
         let old_pos = self.selected;
+        let was_header = self.selected_header().is_some();
         // A longer filter containing the last one can only match a subset of what it matched
         // (not after colons alone: they are no hex, so fingerprints were not searched).
         let narrowing = self
@@ -1365,19 +1432,30 @@ impl App {
             self.matched.retain(|&i| b.holds(&items[i], now));
         }
         self.matched_for = Some(needle);
-        self.rows = listing::rows(self.items(), &self.metas, &self.matched, self.group);
-        let items = shown_items(&self.streamed, &self.inventory);
+        let none = Default::default();
+        let folded = self.folded.get(&self.group).unwrap_or(&none);
+        let (items, metas) = (shown_items(&self.streamed, &self.inventory), &self.metas);
+        self.rows = listing::rows(items, metas, &self.matched, self.group, folded);
         self.rows = self.lineages.fold(std::mem::take(&mut self.rows), items);
-        self.shown = self
-            .rows
-            .iter()
-            .filter(|r| matches!(r, Row::Item(_)))
-            .count();
-        let found = keep.and_then(|(path, index)| {
-            self.rows.iter().position(|r| match r {
-                Row::Item(i) => self.items()[*i].path == path && self.items()[*i].index == index,
-                Row::Header(_) => false,
-            })
+        // Folded items count: the title says how many match, not how many rows are open.
+        self.shown = self.matched.len();
+        // The kept item's row; its group's header when it was a header or its group is folded.
+        let kept = keep.and_then(|(path, index)| self.index_of(&path, index));
+        let (items, group) = (self.items(), self.group);
+        let found = kept.and_then(|k| {
+            let item_row = || self.rows.iter().position(|r| *r == Row::Item(k));
+            let header_row = || {
+                let g = listing::group_key(group, items, metas, k);
+                (group != GroupBy::None).then(|| {
+                    self.rows.iter().position(|r| {
+                        matches!(*r, Row::Header(h, _) if listing::group_key(group, items, metas, h) == g)
+                    })
+                })?
+            };
+            match was_header {
+                true => header_row().or_else(item_row),
+                false => item_row().or_else(header_row),
+            }
         });
         self.selected = match found {
             Some(r) => r,

@@ -320,6 +320,7 @@ pub fn execute(effect: &Effect, env: &Env, inv: &Inventory) -> Option<Msg> {
         | Effect::Verify(_)
         | Effect::Redraw
         | Effect::Copy(_)
+        | Effect::Findings(_)
         | Effect::Suspend => None,
     }
 }

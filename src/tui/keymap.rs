@@ -11,6 +11,8 @@ pub enum Context {
     /// List or details focused, no overlay, not typing.
     Normal,
     List,
+    /// The list with a group header selected (grouping by file or chain).
+    Header,
     Details,
     Filter,
     /// Editing a line of text: the filter or a form's text field.
@@ -46,6 +48,7 @@ impl Context {
             Context::Any => "Anywhere",
             Context::Normal => "General",
             Context::List => "List",
+            Context::Header => "On a group header",
             Context::Details => "Details",
             Context::Filter => "Typing a filter",
             Context::Typing => "Editing text (filter, fields)",
@@ -84,6 +87,8 @@ pub enum Action {
     ToggleChain,
     CycleSort,
     CycleGroup,
+    /// Fold or unfold the group whose header is selected.
+    ToggleGroup,
     StartFilter,
     AcceptFilter,
     /// Cursor moves and deletions in the filter or a form field (←/→ cycle a choice field).
@@ -245,14 +250,15 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Any,     &[CTRL_C],                        A::Quit,         "quit (asks while a job runs)", None),
     b(C::Any,     &[ctrl('l')],                     A::Redraw,       "repaint the screen",          None),
     b(C::Any,     &[ctrl('z')],                     A::Suspend,      "suspend (fg resumes)",        None),
+    b(C::Header,  &[k(KeyCode::Enter), ch(' ')],    A::ToggleGroup,  "fold / unfold this group", Some("fold")),
     b(C::Normal,  &[ch('q')],                       A::Quit,         "quit (asks while a job runs)", Some("quit")),
     b(C::Normal,  &[k(KeyCode::Esc)],               A::Back,         "clear filter / close details", None),
     b(C::Normal,  &[ch('?')],                       A::Help,         "help",                        Some("help")),
     b(C::Normal,  &[ch('a'), ch(':')],              A::Menu,         "action menu of this item", Some("actions")),
     b(C::Normal,  &[k(KeyCode::Tab)],               A::FocusNext,    "switch pane",                 Some("pane")),
     b(C::Normal,  &[ch('/')],                       A::StartFilter,  "filter",                      Some("filter")),
-    b(C::Normal,  &[ch('s')],                       A::CycleSort,    "sort: expiry/name/path",      Some("sort")),
-    b(C::Normal,  &[ch('o')],                       A::CycleGroup,   "group by: none/file/chain",   Some("group")),
+    b(C::Normal,  &[ch('s')],                       A::CycleSort,    "sort; unreadable files first", Some("sort")),
+    b(C::Normal,  &[ch('o')],                       A::CycleGroup,   "group: none/file/chain tree", Some("group")),
     b(C::Normal,  &[ch('c')],                       A::ToggleChain,  "chain tree in details",       Some("chain")),
     b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
     b(C::Normal,  &[ch('f')],                       A::Findings,     "findings (as audit lists)", Some("findings")),
@@ -393,6 +399,7 @@ pub const KEYMAP: &[Binding] = &[
 pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Action> {
     let layers: &[Context] = match context {
         C::List | C::Details => &[context, C::Normal, C::Actions, C::Any],
+        C::Header => &[C::Header, C::List, C::Normal, C::Actions, C::Any],
         C::Filter | C::Form | C::TextSearch => &[context, C::Typing, C::Any],
         // An action's own key runs it from the menu too.
         C::Menu => &[C::Menu, C::Actions, C::Any],
@@ -416,6 +423,7 @@ pub fn keys_label(bd: &Binding) -> String {
 pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
     let layers: &'static [Context] = match context {
         C::List => &[C::List, C::Normal, C::Actions],
+        C::Header => &[C::Header, C::Normal, C::Actions],
         C::Details => &[C::Details, C::Normal, C::Actions],
         C::Filter => &[C::Filter],
         C::Form => &[C::Form],

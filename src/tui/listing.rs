@@ -33,7 +33,7 @@ impl SortKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum GroupBy {
     #[default]
     None,
@@ -84,6 +84,9 @@ pub struct Meta {
     pub chain_root: Option<Arc<str>>,
     /// Filled by `assign_chain_groups`: the root subject the item is grouped under.
     pub chain_group: Option<Arc<str>>,
+    /// The file could not be read or decoded (a locked key is not an error): sorted first,
+    /// and grouped on its own, so a broken file is the first thing seen, not the last.
+    pub error: bool,
 }
 
 impl Meta {
@@ -123,6 +126,7 @@ impl Meta {
             expiry,
             chain_root,
             chain_group: None,
+            error: item.error.is_some() && !item.locked(),
         }
     }
 }
@@ -191,10 +195,14 @@ pub fn matching(
 /// One line of the list: an item, or the header of a group when grouping is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
-    /// Header of the group the item (an index into items) belongs to.
-    Header(usize),
+    /// Header of the group whose first shown item is the first index (into items); the
+    /// second is how many items of the group the filter shows (folded or not).
+    Header(usize, usize),
     Item(usize),
 }
+
+/// The group key of error items, in every grouping: they form one group, listed first.
+pub const ERROR_GROUP: &str = "unreadable files";
 
 /// Fill `Meta::chain_group` once per item set: a cert's chain root, a key inherits its paired
 /// cert's, everything else has none. Cross-item, so it runs after items change, not per keystroke.
@@ -229,12 +237,14 @@ pub fn assign_chain_groups(items: &[Item], metas: &mut [Meta]) {
 pub fn group_key<'a>(group: GroupBy, items: &'a [Item], metas: &'a [Meta], i: usize) -> &'a str {
     match group {
         GroupBy::None => "",
+        _ if metas[i].error => ERROR_GROUP,
         GroupBy::File => &items[i].path,
         GroupBy::Chain => metas[i].chain_group.as_deref().map_or("(no chain)", |s| s),
     }
 }
 
-/// All item indices in display order (group first, then the sort key); filtering keeps this order.
+/// All item indices in display order (errors first, then the group, then the sort key);
+/// filtering keeps this order.
 /// `path_sorted`: the items are in path order already (an analysed inventory), so ties are
 /// broken by index instead of comparing paths (100,000 items sort in milliseconds).
 pub fn order(
@@ -265,14 +275,17 @@ pub fn order(
                 (&ia.path, ia.index).cmp(&(&ib.path, ib.index))
             }
         };
-        ga.cmp(gb).then_with(|| match sort {
-            // Items without an expiry sort after those with one.
-            SortKey::Expiry => (metas[a].expiry.is_none(), metas[a].expiry)
-                .cmp(&(metas[b].expiry.is_none(), metas[b].expiry))
-                .then_with(by_path),
-            SortKey::Name => names_lc[a].cmp(&names_lc[b]).then_with(by_path),
-            SortKey::Path => by_path(),
-        })
+        // Errors first (false < true), whatever the sort: a user sees a broken file.
+        (!metas[a].error, ga)
+            .cmp(&(!metas[b].error, gb))
+            .then_with(|| match sort {
+                // Items without an expiry sort after those with one.
+                SortKey::Expiry => (metas[a].expiry.is_none(), metas[a].expiry)
+                    .cmp(&(metas[b].expiry.is_none(), metas[b].expiry))
+                    .then_with(by_path),
+                SortKey::Name => names_lc[a].cmp(&names_lc[b]).then_with(by_path),
+                SortKey::Path => by_path(),
+            })
     });
     idx
 }
@@ -282,10 +295,14 @@ pub fn order(
 /// ~140 ms; this takes a few.
 fn by_expiry(items: &[Item], metas: &[Meta], path_sorted: bool) -> Vec<usize> {
     use rayon::prelude::*;
-    // Items without an expiry sort after those with one; ties in path order.
-    let expiry = |m: &Meta| (m.expiry.is_none(), m.expiry.unwrap_or(0));
+    // Errors first; items without an expiry sort after those with one; ties in path order.
+    // Error and no-expiry flags share one key word, so the keys stay as small as before.
+    let expiry = |m: &Meta| {
+        let rank = u8::from(!m.error) << 1 | u8::from(m.expiry.is_none());
+        (rank, m.expiry.unwrap_or(0))
+    };
     if path_sorted {
-        let mut keys: Vec<(bool, i64, usize)> = metas
+        let mut keys: Vec<(u8, i64, usize)> = metas
             .iter()
             .enumerate()
             .map(|(i, m)| (expiry(m).0, expiry(m).1, i))
@@ -293,7 +310,7 @@ fn by_expiry(items: &[Item], metas: &[Meta], path_sorted: bool) -> Vec<usize> {
         keys.par_sort_unstable();
         return keys.into_iter().map(|k| k.2).collect();
     }
-    let mut keys: Vec<(bool, i64, &str, usize, usize)> = metas
+    let mut keys: Vec<(u8, i64, &str, usize, usize)> = metas
         .iter()
         .zip(items)
         .enumerate()
@@ -303,28 +320,112 @@ fn by_expiry(items: &[Item], metas: &[Meta], path_sorted: bool) -> Vec<usize> {
     keys.into_iter().map(|k| k.4).collect()
 }
 
-/// The visible rows: the matching items in display order, with group headers inserted.
-pub fn rows(items: &[Item], metas: &[Meta], matched: &[usize], group: GroupBy) -> Vec<Row> {
+/// The visible rows: the matching items in display order, with group headers inserted; the
+/// items of a group `folded` names are left out (its header stays, with its count).
+pub fn rows(
+    items: &[Item],
+    metas: &[Meta],
+    matched: &[usize],
+    group: GroupBy,
+    folded: &std::collections::HashSet<String>,
+) -> Vec<Row> {
     let mut out = Vec::with_capacity(matched.len());
-    let mut last_group: Option<&str> = None;
-    for &i in matched {
-        if group != GroupBy::None {
-            let g = group_key(group, items, metas, i);
-            if last_group != Some(g) {
-                out.push(Row::Header(i));
-                last_group = Some(g);
-            }
+    if group == GroupBy::None {
+        out.extend(matched.iter().map(|&i| Row::Item(i)));
+        return out;
+    }
+    let mut rest = matched;
+    while let Some(&first) = rest.first() {
+        let g = group_key(group, items, metas, first);
+        let n = rest
+            .iter()
+            .position(|&i| group_key(group, items, metas, i) != g)
+            .unwrap_or(rest.len());
+        out.push(Row::Header(first, n));
+        if !folded.contains(g) {
+            out.extend(rest[..n].iter().map(|&i| Row::Item(i)));
         }
-        out.push(Row::Item(i));
+        rest = &rest[n..];
     }
     out
+}
+
+/// Chain grouping as a tree: each group's run of `order` rearranged so a certificate follows
+/// the certificate that issued it (root, intermediate, leaf) and a key follows the certificate
+/// it pairs with, siblings kept in sort order; returns each item's depth below its group's top
+/// (indexed by item). Only parents inside the same group count; a cycle cannot hang it.
+pub fn chain_tree(items: &[Item], metas: &[Meta], order: &mut [usize]) -> Vec<u8> {
+    let mut depth = vec![0u8; items.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let g = group_key(GroupBy::Chain, items, metas, order[start]);
+        let len = order[start..]
+            .iter()
+            .position(|&i| group_key(GroupBy::Chain, items, metas, i) != g)
+            .unwrap_or(order.len() - start);
+        let run = &mut order[start..start + len];
+        if g != ERROR_GROUP {
+            tree_run(items, run, &mut depth);
+        }
+        start += len;
+    }
+    depth
+}
+
+/// One group's items in depth-first order from its roots; see `chain_tree`.
+fn tree_run(items: &[Item], run: &mut [usize], depth: &mut [u8]) {
+    // The first certificate of each fingerprint in the run (copies of a CA file are roots of
+    // their own, or children of the same issuer).
+    let mut by_sha: HashMap<&str, usize> = HashMap::new();
+    for (pos, &i) in run.iter().enumerate() {
+        if let Some(c) = items[i].cert() {
+            by_sha.entry(c.sha256.as_str()).or_insert(pos);
+        }
+    }
+    let parent_of = |pos: usize| -> Option<usize> {
+        let it = &items[run[pos]];
+        let sha = match (it.cert(), it.key()) {
+            (Some(c), _) => c.chain_issuers.first().map(|l| l.sha256.as_str()),
+            (None, Some(k)) => k.pairs_with.first().map(String::as_str),
+            _ => None,
+        }?;
+        by_sha.get(sha).copied().filter(|&p| p != pos)
+    };
+    let parents: Vec<Option<usize>> = (0..run.len()).map(parent_of).collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); run.len()];
+    for (pos, p) in parents.iter().enumerate() {
+        if let Some(p) = *p {
+            children[p].push(pos);
+        }
+    }
+    let mut seen = vec![false; run.len()];
+    let mut out = Vec::with_capacity(run.len());
+    let roots: Vec<usize> = (0..run.len()).filter(|&p| parents[p].is_none()).collect();
+    // Whatever a cycle left unreached is listed flat at the end.
+    for top in roots.into_iter().chain(0..run.len()) {
+        let mut stack = vec![(top, 0u8)];
+        while let Some((pos, d)) = stack.pop() {
+            if std::mem::replace(&mut seen[pos], true) {
+                continue;
+            }
+            out.push(run[pos]);
+            depth[run[pos]] = d;
+            stack.extend(
+                children[pos]
+                    .iter()
+                    .rev()
+                    .map(|&c| (c, d.saturating_add(1))),
+            );
+        }
+    }
+    run.copy_from_slice(&out);
 }
 
 /// Text of a group header row.
 pub fn header_label(group: GroupBy, items: &[Item], metas: &[Meta], i: usize) -> String {
     let key = group_key(group, items, metas, i);
     match group {
-        GroupBy::Chain => fmt::cn_of(key).to_string(),
+        GroupBy::Chain if key != ERROR_GROUP => fmt::cn_of(key).to_string(),
         _ => key.to_string(),
     }
 }

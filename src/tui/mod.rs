@@ -135,6 +135,8 @@ fn run_ui(
     // Remembered outside the store, and only written by a session that may write.
     let probe_file = probe_memory::default_path();
     app.probe_last = (probe_file.as_deref()).and_then(|f| probe_memory::load(f, &app.store));
+    // Seconds of checks at 100,000 items: never on this thread.
+    app.findings_state.background = true;
 
     let mut guard = terminal::TerminalGuard::enter(opts.mouse)?;
     let term = &mut guard.terminal;
@@ -164,6 +166,11 @@ fn run_ui(
     loop {
         if signals.pending().is_some() {
             return Ok(());
+        }
+        if signals.stop_requested() {
+            // `kill -TSTP` from outside: the terminal goes back first, as with Ctrl-Z.
+            suspend_and_resume(term, &mut last_frame, &mut app, signals)?;
+            dirty = true;
         }
         if signals.continued() {
             // Stopped and continued by someone else: modes and screen may be gone.
@@ -220,7 +227,13 @@ fn run_ui(
             if !app.changes_waiting() {
                 let waiting = app.chains_waiting();
                 let judged = app.now;
-                app.update(Msg::Tick);
+                // With no changes waiting a tick's only effect is a findings job (the clock
+                // moved on).
+                for effect in app.update(Msg::Tick) {
+                    if let Effect::Findings(job) = effect {
+                        spawn_findings(job, &job_tx);
+                    }
+                }
                 // The spinner moves while a job runs; verified chains may have gone in; the
                 // clock may have moved on.
                 dirty = app.busy.is_some() || waiting || app.now != judged;
@@ -261,11 +274,7 @@ fn run_ui(
                     }
                     Effect::Copy(text) => terminal::copy_to_clipboard(&text)?,
                     Effect::Suspend => {
-                        terminal::suspend(term)?;
-                        last_frame.reset();
-                        // The terminal may have been resized while we were stopped.
-                        let size = term.size()?;
-                        app.update(Msg::Resize(size.width, size.height));
+                        suspend_and_resume(term, &mut last_frame, &mut app, signals)?
                     }
                     Effect::Rescan => {
                         // Dropping the old receivers tells a running scanner or verifier to stop.
@@ -280,6 +289,7 @@ fn run_ui(
                         let opts = app.analyze.clone();
                         verify = Some(crate::store::scan::spawn_verify(inventory, opts, which))
                     }
+                    Effect::Findings(job) => spawn_findings(job, &job_tx),
                     job @ (Effect::BuildPlan(_)
                     | Effect::ApplyPlan(_)
                     | Effect::Probe(_)
@@ -302,6 +312,24 @@ fn run_ui(
             key_timing(keys, handling);
         }
     }
+}
+
+/// Ctrl-Z or SIGTSTP: stop with the terminal given back; on resume a full repaint at the
+/// terminal's size now.
+fn suspend_and_resume(
+    term: &mut terminal::Term,
+    last_frame: &mut scroll::LastFrame,
+    app: &mut App,
+    signals: &signals::Signals,
+) -> std::io::Result<()> {
+    terminal::suspend(term)?;
+    // The SIGCONT that woke us asks for what `suspend` just did.
+    signals.continued();
+    last_frame.reset();
+    // The terminal may have been resized while we were stopped.
+    let size = term.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+    Ok(())
 }
 
 /// Debug builds only (tests): `CERTDECK_DEBUG_PANIC=1` panics after the first frame, so the
@@ -343,6 +371,16 @@ fn spawn_job(job: Effect, env: &std::sync::Arc<effects::Env>, app: &App, tx: &Se
             .unwrap_or_else(|| Msg::Applied(Err("internal: not a background effect".into())));
         // The receiver is gone only when the UI has quit; nothing left to tell.
         let _ = tx.send(msg);
+    });
+}
+
+/// The findings on a worker thread (one at a time, see `findings`); the UI keeps going.
+fn spawn_findings(job: findings::FindingsJob, tx: &Sender<Msg>) {
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        let (generation, found) = job.run();
+        // The receiver is gone only when the UI has quit.
+        let _ = tx.send(Msg::Findings(generation, Box::new(found)));
     });
 }
 

@@ -27,7 +27,7 @@ impl App {
             _ => return Vec::new(),
         };
         let a = view::areas(self, self.size);
-        if !matches!(ctx, Context::List | Context::Details) {
+        if !matches!(ctx, Context::List | Context::Header | Context::Details) {
             // An overlay or help is open: the wheel scrolls it; clicks do nothing there.
             let mut effects = Vec::new();
             if let Some(action) = wheel {
@@ -80,8 +80,13 @@ impl App {
             return;
         }
         let r = self.offset + line as usize;
-        if let Some(Row::Item(i)) = self.rows.get(r).copied() {
-            self.select_item(i);
+        match self.rows.get(r).copied() {
+            Some(Row::Item(i)) => {
+                self.select_item(i);
+            }
+            // A header is selected as with the keys (Enter or Space then folds it).
+            Some(Row::Header(..)) => self.selected = r,
+            None => {}
         }
     }
 }

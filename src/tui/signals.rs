@@ -1,10 +1,12 @@
 //! Signals the TUI handles itself. SIGTERM, SIGHUP (an SSH hangup), SIGINT and SIGQUIT end the
 //! run loop, so the terminal is restored before the process dies of the signal (`die_of`); a
-//! second one while the first is handled dies at once. SIGCONT (after someone else stopped us)
-//! asks for the terminal modes and a full repaint again. The handlers only store to atomics:
+//! second one while the first is handled dies at once. SIGTSTP from outside (`kill -TSTP`, as
+//! Ctrl-Z is a key in raw mode) asks the run loop to give the terminal back before it stops;
+//! SIGCONT (after someone else stopped us, even with SIGSTOP) asks for the terminal modes and a
+//! full repaint again. The handlers only store to atomics:
 //! nothing to open, so they work the same inside the read-only Landlock sandbox.
 
-use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
 use signal_hook::flag;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,6 +17,7 @@ pub struct Signals {
     terminating: Arc<AtomicBool>,
     which: Arc<AtomicUsize>,
     continued: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
     ids: Vec<signal_hook::SigId>,
 }
 
@@ -34,10 +37,13 @@ impl Signals {
             ids.push(flag::register(sig, terminating.clone())?);
         }
         ids.push(flag::register(SIGCONT, continued.clone())?);
+        let stop = Arc::new(AtomicBool::new(false));
+        ids.push(flag::register(SIGTSTP, stop.clone())?);
         Ok(Signals {
             terminating,
             which,
             continued,
+            stop,
             ids,
         })
     }
@@ -79,6 +85,11 @@ impl Signals {
     pub fn continued(&self) -> bool {
         self.continued.swap(false, Ordering::SeqCst)
     }
+
+    /// A SIGTSTP arrived since the last call: restore the terminal, then `stop_now`.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.swap(false, Ordering::SeqCst)
+    }
 }
 
 impl Drop for Signals {
@@ -93,6 +104,12 @@ impl Drop for Signals {
 pub fn terminal_hung_up() -> bool {
     let tty = std::io::stdin();
     matches!(rustix::termios::tcgetattr(&tty), Err(e) if e == rustix::io::Errno::IO)
+}
+
+/// Stop as SIGTSTP's default action would (our handler only sets a flag): by SIGSTOP, which
+/// nothing can catch; the process goes on here when it is continued.
+pub fn stop_now() -> std::io::Result<()> {
+    signal_hook::low_level::emulate_default_handler(SIGTSTP)
 }
 
 /// Die of `sig` as if it had not been caught (the shell sees 128+sig), now that the terminal
@@ -114,5 +131,15 @@ mod tests {
         signal_hook::low_level::raise(SIGCONT).unwrap();
         assert!(s.continued());
         assert!(!s.continued());
+    }
+
+    #[test]
+    fn a_terminal_stop_is_a_request_not_a_stop() {
+        let s = Signals::install().unwrap();
+        assert!(!s.stop_requested());
+        // Caught: this test process goes on (the default action would stop it).
+        signal_hook::low_level::raise(SIGTSTP).unwrap();
+        assert!(s.stop_requested());
+        assert!(!s.stop_requested());
     }
 }

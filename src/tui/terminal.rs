@@ -105,11 +105,12 @@ impl TerminalGuard {
     }
 }
 
-/// Ctrl-Z: give the terminal back to the shell, stop as any job does (SIGTSTP, default
-/// action), and on `fg` take it again and clear it, so the next draw repaints everything.
+/// Ctrl-Z or `kill -TSTP`: give the terminal back to the shell, stop as any job does (SIGTSTP's
+/// default action; the signal itself is caught, see `signals`), and on `fg` or `kill -CONT`
+/// take it again and clear it, so the next draw repaints everything.
 pub fn suspend(term: &mut Term) -> io::Result<()> {
     restore();
-    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    super::signals::stop_now()?;
     resume(term)
 }
 

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct Tmux {
@@ -16,11 +17,22 @@ pub struct Tmux {
 pub const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 impl Tmux {
-    /// `cmd` in a detached session of `width`x`height`; `; sleep` keeps the pane after exit.
+    /// `cmd` in a detached session of `width`x`height`; `; sleep` keeps the pane after exit,
+    /// with `CERTDECK-EXITED-<status>` printed when `cmd` ends.
     pub fn start(cmd: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
+        let cmd = format!("{cmd} ; echo CERTDECK-EXITED-$?; sleep 60");
+        Tmux::exec(&cmd, width, height, env)
+    }
+
+    /// `cmd` exactly as given as the pane's command: the pane (and the server) go when it
+    /// ends. For a process whose pid must be the pane's (`exec certdeck ...`).
+    pub fn exec(cmd: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
+        // Unique per test process and per pane, as tests run in parallel threads.
+        static PANES: AtomicU32 = AtomicU32::new(0);
         let socket = format!(
-            "certdeck-view-{}-{}-{width}",
+            "certdeck-view-{}-{}-{}-{width}",
             std::process::id(),
+            PANES.fetch_add(1, Ordering::Relaxed),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.subsec_nanos())
@@ -43,7 +55,7 @@ impl Tmux {
         for (k, v) in env {
             c.args(["-e", &format!("{k}={v}")]);
         }
-        c.arg(format!("{cmd} ; echo CERTDECK-EXITED-$?; sleep 60"));
+        c.arg(cmd);
         let st = c
             .status()
             .expect("tmux is required (scripts/test.sh installs it)");
@@ -53,6 +65,16 @@ impl Tmux {
             width,
             height,
         }
+    }
+
+    /// A plain `sh` (dash: no line editing of its own, so a terminal left in raw mode shows)
+    /// in a `width`x`height` pane, its prompt showing. Drive it with [`Tmux::run`].
+    pub fn shell(width: u16, height: u16) -> Tmux {
+        let env = [("NO_COLOR", "1"), ("ENV", ""), ("RUST_BACKTRACE", "0")];
+        let t = Tmux::exec("sh", width, height, &env);
+        // `$` or, for root, `#`.
+        t.wait_until("a prompt", |s| !s.trim().is_empty());
+        t
     }
 
     /// certdeck with `args` (each shell-quoted by the caller when needed).
@@ -139,6 +161,100 @@ impl Tmux {
             );
         }
     }
+
+    /// Any tmux command that must succeed; its stdout.
+    pub fn tmux_out(&self, args: &[&str]) -> String {
+        let out = self.tmux(args);
+        assert!(out.status.success(), "tmux {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Type a command line into the pane's shell and press Enter.
+    pub fn run(&self, line: &str) {
+        self.type_literally(line);
+        self.keys(&["Enter"]);
+    }
+
+    /// The session still exists (its command has not ended, or `sleep` keeps it).
+    pub fn alive(&self) -> bool {
+        self.tmux(&["has-session", "-t", "t"]).status.success()
+    }
+
+    /// The pid of the pane's command.
+    pub fn pane_pid(&self) -> u32 {
+        let v = self.tmux_out(&["display", "-p", "-t", "t", "#{pane_pid}"]);
+        v.trim().parse().unwrap()
+    }
+
+    /// The pane's tty device (another program writing to the terminal).
+    pub fn pane_tty(&self) -> String {
+        let v = self.tmux_out(&["display", "-p", "-t", "t", "#{pane_tty}"]);
+        v.trim().to_string()
+    }
+
+    /// (alternate screen on, cursor visible) as tmux sees the pane.
+    pub fn alternate(&self) -> (bool, bool) {
+        let v = self.tmux_out(&["display", "-p", "-t", "t", "#{alternate_on} #{cursor_flag}"]);
+        let mut it = v.split_whitespace().map(|f| f == "1");
+        (it.next().unwrap(), it.next().unwrap())
+    }
+
+    /// The terminal cursor (column, row).
+    pub fn cursor(&self) -> (usize, usize) {
+        let v = self.tmux_out(&["display", "-p", "-t", "t", "#{cursor_x} #{cursor_y}"]);
+        let mut it = v.split_whitespace().map(|f| f.parse().unwrap());
+        (it.next().unwrap(), it.next().unwrap())
+    }
+
+    /// Wait until tmux sees the normal screen with a visible cursor (the terminal restored).
+    pub fn wait_restored(&self, what: &str) {
+        let start = Instant::now();
+        while self.alternate() != (false, true) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{what}: terminal not restored (alternate_on, cursor_flag) = {:?}:\n{}",
+                self.alternate(),
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Back at the shell on the normal screen, with a visible cursor and cooked input: a
+    /// typed command runs (Enter in a terminal left raw sends a bare CR dash never sees).
+    pub fn assert_shell_usable(&self) {
+        self.wait_restored("shell");
+        self.run("echo usable-$((6*7))");
+        self.wait_for("usable-42");
+    }
+
+    /// Resize the window (the app gets SIGWINCH).
+    pub fn resize(&self, width: u16, height: u16) {
+        let (w, h) = (width.to_string(), height.to_string());
+        self.tmux_out(&["resize-window", "-t", "t", "-x", &w, "-y", &h]);
+    }
+
+    /// Every distinct screen, polled every 30 ms, until one contains `needle` or `limit`
+    /// passed (for things that show only for a moment, such as a progress bar).
+    pub fn screens_until(&self, needle: &str, limit: Duration) -> Vec<String> {
+        let start = Instant::now();
+        let mut seen: Vec<String> = vec![];
+        loop {
+            let s = self.screen();
+            if seen.last() != Some(&s) {
+                seen.push(s.clone());
+            }
+            if s.contains(needle) || start.elapsed() > limit {
+                return seen;
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// End the tmux server now: the pane's terminal hangs up (as when SSH drops).
+    pub fn kill_server(&self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
 }
 
 impl Drop for Tmux {
@@ -147,6 +263,16 @@ impl Drop for Tmux {
             .args(["-L", &self.socket, "kill-server"])
             .status();
     }
+}
+
+/// A demo store made by `certdeck demo --no-tui` at `dir` (which must not exist or be empty).
+pub fn demo_store(dir: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_certdeck"))
+        .args(["demo", "--no-tui"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
 }
 
 /// The line of `screen` that contains `needle`, or "".

@@ -16,10 +16,21 @@ use ratatui::Terminal;
 pub const NOW: i64 = 1_767_225_600;
 const DAY: i64 = 86_400;
 
+/// The made-up SHA-256 of the fixture certificate `cn` at `path`.
+fn fingerprint(cn: &str, path: &str) -> String {
+    format!("{cn}{path}")
+        .bytes()
+        .cycle()
+        .take(32)
+        .map(|b| format!("{:02x}", b))
+        .collect()
+}
+
+/// A chain link naming the fixture certificate `cn` at `path` (its fingerprint too).
 fn link(cn: &str, path: &str, note: &str) -> std::sync::Arc<ChainLink> {
     std::sync::Arc::new(ChainLink {
         subject: format!("C=US, O=Example, CN={cn}").into(),
-        sha256: format!("{:0>64}", cn.len()),
+        sha256: fingerprint(cn, path),
         path: path.into(),
         note: note.into(),
     })
@@ -28,12 +39,7 @@ fn link(cn: &str, path: &str, note: &str) -> std::sync::Arc<ChainLink> {
 pub fn cert(path: &str, cn: &str, days: i64, issuer_cn: &str) -> Item {
     let mut it = Item::new(ItemKind::Certificate, "CERTIFICATE");
     it.path = path.into();
-    let fp: String = format!("{cn}{path}")
-        .bytes()
-        .cycle()
-        .take(32)
-        .map(|b| format!("{:02x}", b))
-        .collect();
+    let fp = fingerprint(cn, path);
     let is_ca = cn.contains("CA");
     it.detail = Detail::Certificate(Box::new(CertInfo {
         subject: format!("C=US, O=Example, CN={cn}"),

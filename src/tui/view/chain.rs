@@ -2,12 +2,20 @@
 
 use super::super::app::App;
 use super::super::fmt;
-use super::super::theme::Theme;
 use super::details::field;
 use crate::pki::{CertInfo, ChainStatus, Item};
 use ratatui::text::{Line, Span};
 
-pub fn status_span<'a>(t: &Theme, c: &CertInfo) -> Span<'a> {
+/// The chain's verdict; while the scan runs a chain not built yet is "checking…", not the
+/// model's default "incomplete" (a root flashed "Chain incomplete" until the scan ended).
+pub fn status_span<'a>(app: &App, c: &CertInfo) -> Span<'a> {
+    let t = &app.theme;
+    if pending(app, c) {
+        return Span::styled(
+            "checking… (chains are built when the scan is complete)",
+            t.dim(),
+        );
+    }
     let label = c.chain.label();
     match c.chain {
         ChainStatus::Valid => Span::styled(label, t.urgency(fmt::Urgency::Fine)),
@@ -19,13 +27,18 @@ pub fn status_span<'a>(t: &Theme, c: &CertInfo) -> Span<'a> {
     }
 }
 
+/// The scan runs and this certificate's chain is not built yet.
+pub fn pending(app: &App, c: &CertInfo) -> bool {
+    c.chain_note.is_none() && app.scanning.is_some()
+}
+
 pub fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
     let t = &app.theme;
     let Some(c) = item.cert() else {
         return vec![Line::styled("not a certificate: no chain", t.dim())];
     };
-    let mut out = vec![field(t, "Chain", status_span(t, c))];
-    if !c.chain_detail.is_empty() {
+    let mut out = vec![field(t, "Chain", status_span(app, c))];
+    if !c.chain_detail.is_empty() && !pending(app, c) {
         out.push(field(t, "", &*c.chain_detail));
     }
     out.push(Line::raw(""));

@@ -42,11 +42,36 @@ pub(super) fn position(top: usize, shown: usize, total: usize) -> String {
 /// The pane's lines as drawn in `area` (wrapped to its width).
 fn body<'a>(app: &'a App, area: Rect) -> Vec<Line<'a>> {
     let lines = match app.selected_item() {
+        None if app.selected_header().is_some() => group_lines(app),
         None => vec![Line::styled("nothing selected", app.theme.dim())],
         Some(item) if app.chain_view => super::chain::lines(app, item),
         Some(item) => lines(app, item),
     };
     wrap(lines, area.width.saturating_sub(2) as usize)
+}
+
+/// A group header is selected: what the group is and how to open or fold it.
+fn group_lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let Some((i, n)) = app.selected_header() else {
+        return Vec::new();
+    };
+    let key = super::super::listing::group_key(app.group, app.items(), &app.metas, i);
+    let folded = app.folded.get(&app.group).is_some_and(|f| f.contains(key));
+    let label = super::super::listing::header_label(app.group, app.items(), &app.metas, i);
+    let state = match folded {
+        true => "folded (Enter or Space opens it)",
+        false => "open (Enter or Space folds it)",
+    };
+    vec![
+        field(t, "Group", Span::styled(label, t.bold())),
+        field(
+            t,
+            "Items",
+            format!("{n} item{}", if n == 1 { "" } else { "s" }),
+        ),
+        field(t, "Shown", state),
+    ]
 }
 
 /// How far the pane in `area` can scroll, and how many lines it shows.
@@ -59,8 +84,9 @@ pub fn extent(app: &App, area: Rect) -> (u16, u16) {
 /// Label column width; wrapped values continue under the value, not under the label.
 const LABEL: usize = 12;
 
-/// Wrap long lines by character (fingerprints and DNs have few spaces), indenting continuations
-/// to the value column.
+/// Wrap long lines at word and path boundaries (after a space, so `, ` lists break after the
+/// comma, or after a `/`), else after `:` or `,` (fingerprints, DNs), and mid-token only when
+/// a token is longer than the line; continuations are indented to the value column.
 fn wrap(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
     // Every value here can be store text: escaped before it is measured and cut.
     let lines: Vec<Line<'_>> = lines.into_iter().map(super::escape_line).collect();
@@ -82,7 +108,9 @@ fn wrap(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
         let mut first = true;
         while !rest.is_empty() {
             let room = if first { width } else { width - LABEL };
-            let (now, later) = rest.split_at(room.min(rest.len()));
+            // The first line's label is no place to break.
+            let n = break_at(rest, room, if first { LABEL } else { 0 });
+            let (now, later) = rest.split_at(n);
             let mut spans = Vec::new();
             if !first {
                 spans.push(Span::raw(" ".repeat(LABEL)));
@@ -96,11 +124,34 @@ fn wrap(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
                 }
             }
             out.push(Line::from(spans));
-            rest = later;
+            // A continuation starts at its word, not at the blank before it.
+            let skip = later.iter().take_while(|(c, _)| *c == ' ').count();
+            rest = &later[skip..];
             first = false;
         }
     }
     out
+}
+
+/// How many of `rest`'s characters go on a line of `room` columns: all when they fit, else up
+/// to the last boundary after `min` (see `wrap`), else `room` (a token longer than the line).
+fn break_at(rest: &[(char, Style)], room: usize, min: usize) -> usize {
+    if rest.len() <= room {
+        return rest.len();
+    }
+    // The word ends at the edge: break there.
+    if rest[room].0 == ' ' {
+        return room;
+    }
+    for tier in [&[' ', '/'][..], &[',', ':'][..]] {
+        if let Some(j) = (min + 1..=room)
+            .rev()
+            .find(|&j| tier.contains(&rest[j - 1].0))
+        {
+            return j;
+        }
+    }
+    room
 }
 
 pub(super) fn field<'a>(t: &Theme, label: &'a str, value: impl Into<Span<'a>>) -> Line<'a> {
@@ -208,8 +259,8 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
         out.push(field(t, "Error", Span::styled(err.as_str(), t.error())));
     }
     // What `certdeck audit` says about this item, each with how to fix it.
-    if let Some(&super::super::listing::Row::Item(i)) = app.rows.get(app.selected) {
-        for f in app.findings.of_item(i) {
+    {
+        for f in app.findings.of_item(item) {
             let label = match f.severity {
                 crate::pki::lint::Severity::Critical => "Critical",
                 crate::pki::lint::Severity::Warning => "Warning",
@@ -396,8 +447,8 @@ fn cert_summary<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<
         ),
     ));
     out.push(field(t, "Issuer", c.issuer.as_str()));
-    out.push(field(t, "Chain", super::chain::status_span(t, c)));
-    if !c.chain_detail.is_empty() {
+    out.push(field(t, "Chain", super::chain::status_span(app, c)));
+    if !c.chain_detail.is_empty() && !super::chain::pending(app, c) {
         out.push(field(t, "", &*c.chain_detail));
     }
     out.push(field(t, "SANs", join(&c.sans)));
@@ -432,4 +483,69 @@ fn cert_rest<'a>(app: &App, c: &'a CertInfo, out: &mut Vec<Line<'a>>) {
     out.push(field(t, "SHA-256", fmt::colon_hex(&c.sha256)));
     out.push(field(t, "SHA-1", fmt::colon_hex(&hex::encode(c.sha1))));
     out.push(field(t, "Subj. hash", c.subject_hash.to_string()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `label  value` wrapped to `width`, as plain text lines.
+    fn wrapped(value: &str, width: usize) -> Vec<String> {
+        let t = Theme { mono: true };
+        let lines = wrap(vec![field(&t, "Value", value.to_string())], width);
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn paths_break_after_a_slash_lists_after_a_comma_words_whole() {
+        let width = 40;
+        let path = "servers/api.example.com/very-long-name/fullchain.pem #0";
+        let got = wrapped(path, width);
+        assert_eq!(
+            got,
+            [
+                "Value       servers/api.example.com/",
+                "            very-long-name/fullchain.pem",
+                "            #0",
+            ]
+        );
+        let sans = "DNS:api.example.com, DNS:www.example.com, DNS:mail.example.com";
+        let got = wrapped(sans, width);
+        assert_eq!(
+            got,
+            [
+                "Value       DNS:api.example.com, ",
+                "            DNS:www.example.com, ",
+                "            DNS:mail.example.com",
+            ]
+        );
+        let words = "renew or replace the certificate, then reload the server";
+        for line in wrapped(words, width) {
+            assert!(line.chars().count() <= width, "{line:?}");
+            let value = line[LABEL..].trim();
+            for w in value.split(' ') {
+                assert!(words.split(' ').any(|x| x == w), "cut word {w:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_token_longer_than_the_line_is_cut_at_colons_else_anywhere() {
+        let fp = "AB:".repeat(30);
+        let got = wrapped(&fp, 40);
+        assert!(got.iter().all(|l| l.chars().count() <= 40), "{got:?}");
+        // Whole bytes per line: every piece ends with its colon.
+        assert!(
+            got[..got.len() - 1].iter().all(|l| l.ends_with(':')),
+            "{got:?}"
+        );
+        let long = "x".repeat(70);
+        let got = wrapped(&long, 40);
+        assert_eq!(got[0].chars().count(), 40);
+        let back: String = got.iter().map(|l| l[LABEL..].trim()).collect();
+        assert_eq!(back, long);
+    }
 }

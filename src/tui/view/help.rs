@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-const SECTIONS: [Context; 18] = [
+const SECTIONS: [Context; 19] = [
     Context::Normal,
     Context::List,
+    Context::Header,
     Context::Actions,
     Context::Menu,
     Context::Details,

@@ -35,19 +35,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let cols = columns(app, area);
     let sizes = sizes(&cols, area);
     let rows = window.iter().enumerate().map(|(n, row)| match *row {
-        Row::Header(i) => TableRow::new(vec![
-            Cell::from(""),
-            Cell::from(format!(
-                "▾ {}",
-                esc(&listing::header_label(
-                    app.group,
-                    app.items(),
-                    &app.metas,
-                    i
-                ))
-            )),
-        ])
-        .style(t.group()),
+        // Drawn over the whole width below; the row only reserves the line.
+        Row::Header(..) => TableRow::new(vec![Cell::from("")]),
         Row::Item(i) => {
             // The marker keeps the selection visible without colour; the highlight covers the
             // whole row, so the eye can follow it to the status column.
@@ -63,9 +52,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     // cut `live/www.example.com/` to a useless `live/www.exa…`.
     let inner_w = area.width.saturating_sub(2).max(3);
     for (n, row) in window.iter().enumerate() {
-        if let Row::Header(i) = *row {
-            let label = listing::header_label(app.group, app.items(), &app.metas, i);
-            let text = format!("▾ {}", fmt::cut_left(&esc(&label), inner_w as usize - 2));
+        if let Row::Header(i, count) = *row {
+            let selected = app.offset + n == app.selected;
+            let text = header_text(app, i, count, selected, inner_w as usize);
             let r = Rect {
                 x: area.x + 1,
                 y: area.y + 2 + n as u16,
@@ -74,7 +63,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             };
             if r.y < area.y + area.height.saturating_sub(1) {
                 frame.render_widget(ratatui::widgets::Clear, r);
-                frame.render_widget(Line::styled(text, t.group()), r);
+                let style = match selected {
+                    true => t.group().patch(t.selected()),
+                    false => t.group(),
+                };
+                frame.render_widget(Line::styled(text, style), r);
             }
         }
     }
@@ -95,6 +88,32 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             height: 1.min(area.height.saturating_sub(3)),
         };
         frame.render_widget(Line::styled(msg, t.dim()), inner);
+    }
+}
+
+/// `›▸ live/www/ (3)`: the selection marker, folded (▸) or open (▾), the whole label cut
+/// from the left to fit, and how many items the group has (under the filter).
+fn header_text(app: &App, i: usize, count: usize, selected: bool, width: usize) -> String {
+    let key = listing::group_key(app.group, app.items(), &app.metas, i);
+    let folded = app.folded.get(&app.group).is_some_and(|f| f.contains(key));
+    let glyph = if folded { "▸" } else { "▾" };
+    let marker = if selected { "›" } else { " " };
+    let count = format!(" ({count})");
+    let label = listing::header_label(app.group, app.items(), &app.metas, i);
+    let room = width.saturating_sub(3 + count.chars().count());
+    format!(
+        "{marker}{glyph} {}{count}",
+        fmt::cut_left(&esc(&label), room)
+    )
+}
+
+/// The tree glyph of an item grouped by chain (`└` under its issuer, as in the chain pane),
+/// one column deeper per level and at most four, so the name keeps its room at 80 columns.
+fn tree_indent(app: &App, i: usize) -> String {
+    let depth = app.tree_depth.get(i).copied().unwrap_or(0).min(4) as usize;
+    match depth {
+        0 => "  ".into(),
+        d => format!("  {}└ ", " ".repeat(d - 1)),
     }
 }
 
@@ -179,7 +198,7 @@ fn item_row<'a>(
     let width_of = |c: Col| cols.iter().position(|&x| x == c).map_or(0, |p| sizes[p]);
     let t = &app.theme;
     let item: &Item = &app.items()[i];
-    let worst = match app.findings.worst(i) {
+    let worst = match app.findings.worst(item) {
         Some(s) => Span::styled(
             super::super::findings::marker(s),
             super::findings::style(app, s),
@@ -187,10 +206,10 @@ fn item_row<'a>(
         None => Span::raw(" "),
     };
     let marker = if selected { "›" } else { " " };
-    let indent = if app.group == listing::GroupBy::None {
-        ""
-    } else {
-        "  "
+    let indent = match app.group {
+        listing::GroupBy::None => String::new(),
+        listing::GroupBy::Chain => tree_indent(app, i),
+        listing::GroupBy::File => "  ".into(),
     };
     let status = app.status_of(item);
     let (expires, left, issuer) = match &item.detail {
@@ -239,7 +258,7 @@ fn item_row<'a>(
     // A lineage's row names the lineage; its older versions hang under it when unfolded.
     let name = lineage_name(app, item).unwrap_or_else(|| name.to_string());
     // The marker and indent stay; the name is cut with `…` when it does not fit.
-    let room = width_of(Col::Name).saturating_sub(1 + indent.len());
+    let room = width_of(Col::Name).saturating_sub(1 + indent.chars().count());
     let name = fmt::cut(&esc(&name), room);
     let issuer = fmt::cut(&issuer, width_of(Col::Issuer));
     let name_cell = if superseded {
