@@ -199,7 +199,9 @@ fn stop_case(w: u16, h: u16, extra: &str) {
     let t = Tmux::start(&cmd, w, h, &[("NO_COLOR", "1")]);
     let pid = child_of(t.pane_pid());
     let tty = t.pane_tty();
-    let before = t.wait_for("old.example.com");
+    t.wait_for("old.example.com");
+    // Findings arrive from a worker after the first paint: compare against the settled screen.
+    let before = t.settled();
     assert_eq!(
         t.alternate(),
         (true, false),
@@ -222,9 +224,14 @@ fn stop_case(w: u16, h: u16, extra: &str) {
     // Something else writes while certdeck is stopped: the repaint must cover it.
     std::fs::write(&tty, "\x1b[?1049h\x1b[4;3HJUNK-WHILE-STOPPED").unwrap();
     kill("-CONT", pid);
-    let s = t.wait_until("repainted after kill -CONT", |s| {
+    t.wait_until("repainted after kill -CONT", |s| {
         s.contains("old.example.com") && !s.contains("JUNK-WHILE-STOPPED")
     });
+    let s = t.settled();
+    assert!(
+        !s.contains("JUNK-WHILE-STOPPED"),
+        "{w}x{h} {extra}: junk left"
+    );
     assert_eq!(t.alternate(), (true, false), "{w}x{h} {extra}: modes back");
     assert!(!cooked(&tty), "{w}x{h} {extra}: raw again");
     assert_eq!(

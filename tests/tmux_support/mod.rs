@@ -147,8 +147,18 @@ impl Tmux {
 
     /// The screen after the UI had time to react to the last keys (for asserting absence).
     pub fn settled(&self) -> String {
-        std::thread::sleep(Duration::from_millis(400));
-        self.screen()
+        // Two captures 300 ms apart that agree (a loaded CI box paints late); a screen that
+        // never stops changing (a spinner) is returned as it is after about 6 s.
+        let mut last = self.screen();
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(300));
+            let now = self.screen();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+        last
     }
 
     /// No line of the screen is wider than the terminal.
