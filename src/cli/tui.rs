@@ -56,6 +56,7 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         reload_command: g.reload_command.clone(),
         // With server configs a scan also attaches what they name: only a full one does.
         file_updates: servers.is_empty(),
+        fleet: None,
     };
     let root = store.root().to_path_buf();
     let scans = move |files: Option<Vec<String>>| {

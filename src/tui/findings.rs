@@ -23,10 +23,17 @@ impl Findings {
         opts: &LintOptions,
         servers: &[crate::servers::ServerConfig],
     ) -> Findings {
-        let all = crate::audit::findings_with_servers(inv, opts, servers);
+        Findings::listed(
+            &inv.items,
+            crate::audit::findings_with_servers(inv, opts, servers),
+        )
+    }
+
+    /// `all` (most severe first), each attached to its item of `items` where there is one.
+    pub fn listed(items: &[Item], all: Vec<Finding>) -> Findings {
         let mut by_item: HashMap<usize, Vec<usize>> = HashMap::new();
         for (n, f) in all.iter().enumerate() {
-            if let Some(i) = item_index(&inv.items, &f.path, f.index) {
+            if let Some(i) = item_index(items, &f.path, f.index) {
                 by_item.entry(i).or_default().push(n);
             }
         }
@@ -87,7 +94,11 @@ impl super::app::App {
             crit_days: self.crit_days,
             reload_configured: self.reload_configured,
         };
-        self.findings = Findings::of(&self.inventory, &opts, &self.servers);
+        self.findings = match &self.fleet {
+            // The exporters judged their stores; the labels alone could not be linted.
+            Some(fleet) => Findings::listed(&self.inventory.items, fleet.findings()),
+            None => Findings::of(&self.inventory, &opts, &self.servers),
+        };
     }
 
     /// Keys in the findings view: move, jump to the item (Enter), close.

@@ -5,6 +5,7 @@ pub mod app;
 pub mod clipboard;
 pub mod effects;
 pub mod findings;
+pub mod fleet;
 pub mod flow;
 pub mod fmt;
 pub mod form;
@@ -61,6 +62,8 @@ pub struct TuiOptions {
     pub clipboard: bool,
     /// Mouse capture (click, wheel); off with `--no-mouse`.
     pub mouse: bool,
+    /// The list is this fleet's (`certdeck fleet`): scans are loads from Prometheus.
+    pub fleet: Option<fleet::FleetSource>,
 }
 
 impl Default for TuiOptions {
@@ -79,6 +82,7 @@ impl Default for TuiOptions {
             crit_days: crate::pki::lint::LintOptions::default().crit_days,
             clipboard: true,
             mouse: true,
+            fleet: None,
         }
     }
 }
@@ -117,7 +121,8 @@ fn run_ui(
     app.clock = Some(Box::new(|| {
         time::OffsetDateTime::now_utc().unix_timestamp()
     }));
-    app.read_only = opts.read_only;
+    app.read_only = opts.read_only || opts.fleet.is_some();
+    app.fleet = opts.fleet.clone();
     app.warn_days = opts.warn_days;
     app.analyze = opts.analyze.clone();
     app.file_updates = opts.file_updates;
