@@ -39,7 +39,7 @@ fn fleet_tui_groups_by_host_and_shows_a_stopped_exporter_stale() {
     demo_store(&b);
     let (_ea, addr_a) = exporter(&a, &[]);
     let (eb, addr_b) = exporter(&b, &[]);
-    let (_prom, prom) = prometheus(dir.path(), &[&addr_a, &addr_b]);
+    let (prom_child, prom) = prometheus(dir.path(), &[&addr_a, &addr_b]);
     let certs = certs_in(&a) + certs_in(&b);
     until(
         &prom,
@@ -147,6 +147,47 @@ fn fleet_tui_groups_by_host_and_shows_a_stopped_exporter_stale() {
     let s = t.wait_for("Expiry timeline");
     assert!(s.contains("expired: 2 certificates"), "{s}");
     t.assert_fits(&s);
-    t.keys(&["Escape", "q"]);
+    t.keys(&["Escape"]);
+
+    // Prometheus itself gone: the last known certificates stay, every host stale, and the
+    // error is an item of its own.
+    drop(prom_child);
+    t.keys(&["r"]);
+    let s = t.wait_for("2 hosts, 2 stale");
+    assert!(
+        s.contains(&format!("Items {}/{}", certs + 1, certs + 1)),
+        "{s}"
+    );
+    t.keys(&["/"]);
+    t.type_literally("prometheus");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("cannot query Prometheus at");
+    assert!(s.contains("ERROR"), "{s}");
+    t.assert_fits(&s);
+    t.keys(&["q"]);
     t.wait_for("CERTDECK-EXITED-0");
+}
+
+#[test]
+fn fleet_tui_without_a_prometheus_is_a_plain_error() {
+    let gone = format!("http://127.0.0.1:{}", free_port());
+    let out = std::process::Command::new(bin())
+        .args(["fleet", "--prometheus", &gone])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot query Prometheus at 127.0.0.1:"),
+        "{err}"
+    );
+    let out = std::process::Command::new(bin())
+        .arg("fleet")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--prometheus URL"),
+        "{err}"
+    );
 }
