@@ -100,23 +100,32 @@ pub fn serve(
     metrics: Arc<dyn Fn(Format) -> Arc<str> + Send + Sync>,
 ) -> std::io::Result<()> {
     let active = Arc::new(AtomicUsize::new(0));
+    // Connections being told 503, at most `max_connections` more; beyond, simply closed.
+    let rejecting = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
-        let Ok(mut stream) = stream else {
+        let Ok(stream) = stream else {
             // EMFILE and the like: wait a moment instead of spinning.
             std::thread::sleep(Duration::from_millis(50));
             continue;
         };
         if active.fetch_add(1, Ordering::SeqCst) >= limits.max_connections {
             active.fetch_sub(1, Ordering::SeqCst);
-            let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
-            let _ = respond(
-                &mut stream,
-                503,
-                "Service Unavailable",
-                "text/plain",
-                b"busy\n",
-                false,
-            );
+            // Told 503 after its request is read (closing on an unread request resets the
+            // connection, and the client never sees the answer); by a bounded number of
+            // short-lived threads, so the accept loop never waits on a client.
+            if rejecting.fetch_add(1, Ordering::SeqCst) < limits.max_connections {
+                let done = rejecting.clone();
+                let spawned = std::thread::Builder::new().spawn(move || {
+                    busy(stream);
+                    done.fetch_sub(1, Ordering::SeqCst);
+                });
+                if spawned.is_err() {
+                    rejecting.fetch_sub(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            } else {
+                rejecting.fetch_sub(1, Ordering::SeqCst);
+            }
             continue;
         }
         let active = active.clone();
@@ -130,6 +139,20 @@ pub fn serve(
         }
     }
     Ok(())
+}
+
+/// The answer when every slot is taken, after the request (within a short deadline).
+fn busy(mut stream: TcpStream) {
+    const BUSY_WAIT: Duration = Duration::from_millis(500);
+    let _ = read_head(&mut stream, BUSY_WAIT);
+    let _ = respond(
+        &mut Deadline::new(&mut stream, BUSY_WAIT),
+        503,
+        "Service Unavailable",
+        "text/plain",
+        b"busy\n",
+        false,
+    );
 }
 
 fn handle(mut stream: TcpStream, limits: Limits, metrics: &dyn Fn(Format) -> Arc<str>) {
