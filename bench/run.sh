@@ -71,6 +71,8 @@ echo "== heap held per item (counted with mimalloc's usable sizes)"
 cargo run --release --quiet --example heap_profile -- "$B" 2>/dev/null || true
 echo "== exporter: render 100,000 certificates (once per change) and one scrape of them (target < 200 ms)"
 cargo bench --quiet --bench hot_paths -- exporter 2>/dev/null | grep -E "exporter|fastest" || true
+echo "== exporter over $N_BIG certificates: 1,000 scrapes over loopback, VmRSS before and after (flat)"
+python3 bench/exporter_rss.py "$BIN" "$B" --scrapes 1000
 echo "== one filter keystroke on 100,000 items, update + 80x24 frame (divan, 2 per iteration)"
 cargo bench --quiet --bench hot_paths -- filter 2>/dev/null | grep -E "filter|fastest" || true
 echo "== TUI over a pty at 80x24 ($N_BIG certs)"

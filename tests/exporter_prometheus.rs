@@ -2,122 +2,15 @@
 //! every second on loopback; the HTTP API sees both instances' certificates, a file added to a
 //! store after the next scrape, and the x509-certificate-exporter series with its label names.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod prometheus_support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use prometheus_support::*;
 use serde_json::Value;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_certdeck")
-}
-
-/// A child killed (by its PID) and reaped when the test ends, however it ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn demo_store(dir: &Path) {
-    let st = Command::new(bin())
-        .args(["demo", "--no-tui"])
-        .arg(dir)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success());
-}
-
-/// Start an exporter on a free port; its address from the line it prints on start.
-fn exporter(store: &Path, extra: &[&str]) -> (Killed, String) {
-    let mut child = Command::new(bin())
-        .args(["exporter", "--listen", "127.0.0.1:0", "--store"])
-        .arg(store)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let child = Killed(child);
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    (child, addr)
-}
-
-/// A raw HTTP exchange: the whole answer (head and body).
-fn http(addr: &str, request: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
-fn encode(q: &str) -> String {
-    q.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// An instant query's result vector (empty while Prometheus is not listening yet).
-fn query(prom: &str, q: &str) -> Vec<Value> {
-    if TcpStream::connect(prom).is_err() {
-        return vec![];
-    }
-    let answer = http(
-        prom,
-        &format!("GET /api/v1/query?query={} HTTP/1.0\r\n\r\n", encode(q)),
-    );
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    v["data"]["result"].as_array().cloned().unwrap_or_default()
-}
-
-/// Poll `q` until `ok` holds of its result (Prometheus scrapes every second).
-fn until(prom: &str, q: &str, ok: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(40);
-    loop {
-        let r = query(prom, q);
-        if ok(&r) {
-            return r;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{q}: never satisfied; last {r:?}"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn label<'a>(v: &'a Value, name: &str) -> &'a str {
-    v["metric"][name].as_str().unwrap_or("")
-}
 
 #[test]
 fn prometheus_scrapes_two_exporters_and_sees_changes() {
@@ -139,42 +32,9 @@ fn prometheus_scrapes_two_exporters_and_sees_changes() {
     assert!(om.contains("Content-Type: application/openmetrics-text"));
     assert!(om.ends_with("# EOF\n"));
 
-    let port = free_port();
-    let prom_addr = format!("127.0.0.1:{port}");
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: certdeck\n    static_configs:\n      - targets: ['{addr_a}', '{addr_b}']\n"
-        ),
-    )
-    .unwrap();
-    let _prom = Killed(
-        Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("tsdb").display()
-            ))
-            .arg(format!("--web.listen-address={prom_addr}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus (apt install prometheus)"),
-    );
+    let (_prom, prom_addr) = prometheus(dir.path(), &[&addr_a, &addr_b]);
 
     // Both instances' certificates, as many as each store holds.
-    let certs_in = |store: &Path| {
-        let out = Command::new(bin())
-            .args(["list", "--json", "--store"])
-            .arg(store)
-            .output()
-            .unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        (v["items"].as_array().unwrap().iter())
-            .filter(|i| i["kind"] == "certificate")
-            .count()
-    };
     let want_a = certs_in(&a).to_string();
     let want_b = certs_in(&b).to_string();
     let counts = until(
@@ -325,4 +185,137 @@ fn prometheus_scrapes_two_exporters_and_sees_changes() {
     );
     let (ok, _, err) = fleet(&["https://x"]);
     assert!(!ok && err.contains("only http://"), "{err}");
+}
+
+/// The body of a GET /metrics.
+fn scrape(addr: &str) -> String {
+    let answer = http(addr, "GET /metrics HTTP/1.1\r\n\r\n");
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{}",
+        &answer[..answer.len().min(200)]
+    );
+    answer.split_once("\r\n\r\n").unwrap().1.to_string()
+}
+
+#[test]
+fn one_exporter_serves_repeated_stores_each_labelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    demo_store(&a);
+    demo_store(&b);
+    std::fs::copy(b.join("clients/alice.pem"), b.join("only-in-b.pem")).unwrap();
+    let b_arg = b.to_str().unwrap();
+    let (_e, addr) = exporter(&a, &["--store", b_arg]);
+    let body = scrape(&addr);
+    for (store, want) in [(&a, certs_in(&a)), (&b, certs_in(&b))] {
+        let label = format!(
+            "certdeck_certificate_expiry_timestamp_seconds{{store=\"{}\",",
+            std::fs::canonicalize(store).unwrap().display()
+        );
+        let n = body.lines().filter(|l| l.starts_with(&label)).count();
+        assert_eq!(n, want, "{label} in\n{body}");
+    }
+    assert!(body.lines().any(|l| l.contains("path=\"only-in-b.pem\"")
+        && l.contains(&format!(
+            "store=\"{}\"",
+            std::fs::canonicalize(&b).unwrap().display()
+        ))));
+    let series = |needle: &str| {
+        (body.lines())
+            .filter(|l| l.starts_with("certdeck_certificate_expiry_timestamp_seconds{"))
+            .filter(|l| l.contains(needle))
+            .count()
+    };
+    assert_eq!(series("path=\"only-in-b.pem\""), 1, "in b only");
+
+    // The same store twice would be duplicate series: refused. Other commands take one store.
+    let twice = Command::new(bin())
+        .args(["exporter", "--listen", "127.0.0.1:0", "--store"])
+        .args([&a, &a])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&twice.stderr);
+    assert!(
+        !twice.status.success() && err.contains("is given twice"),
+        "{err}"
+    );
+    let list = Command::new(bin())
+        .args(["list", "--store"])
+        .arg(&a)
+        .arg("--store")
+        .arg(&b)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&list.stderr);
+    assert!(
+        !list.status.success() && err.contains("only `exporter` serves several stores"),
+        "{err}"
+    );
+}
+
+/// Read what the server says on a connection that sent nothing (or too little), within `limit`.
+fn answer_within(mut s: TcpStream, limit: Duration) -> (String, Duration) {
+    let t = Instant::now();
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    (String::from_utf8_lossy(&out).into_owned(), t.elapsed())
+}
+
+#[test]
+fn silent_and_trickling_clients_do_not_hold_up_scrapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    demo_store(&a);
+    let (_e, addr) = exporter(&a, &["--client-timeout", "1.5"]);
+    let silent: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+    // A client that keeps sending a header a byte at a time, never ending it.
+    let mut trickler = TcpStream::connect(&addr).unwrap();
+    trickler
+        .write_all(b"GET /metrics HTTP/1.1\r\nX-Slow: ")
+        .unwrap();
+    let trickling = std::thread::spawn({
+        let mut s = trickler.try_clone().unwrap();
+        move || {
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(4) && s.write_all(b"a").is_ok() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    });
+    // Meanwhile scrapes are answered at once.
+    for _ in 0..5 {
+        let t = Instant::now();
+        assert!(scrape(&addr).contains("certdeck_certificate_expiry_timestamp_seconds"));
+        assert!(
+            t.elapsed() < Duration::from_millis(800),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+    // The silent ones are told 408 at their deadline and closed; so is the trickler, though
+    // it kept sending (one deadline for the whole head, not one per byte).
+    for s in silent {
+        let (answer, _) = answer_within(s, Duration::from_secs(5));
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    }
+    let (answer, took) = answer_within(trickler, Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    trickling.join().unwrap();
+
+    // A full house: the next scrape is told 503 at once; when the silent clients' time is
+    // up, scrapes are served again.
+    let (_e2, addr2) = exporter(&a, &["--client-timeout", "1", "--max-connections", "2"]);
+    let hold: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(&addr2).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let t = Instant::now();
+    assert!(http(&addr2, "GET /metrics HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 503"));
+    assert!(t.elapsed() < Duration::from_millis(800));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(scrape(&addr2).contains("certdeck_certificate_expiry_timestamp_seconds"));
+    drop(hold);
 }

@@ -15,7 +15,8 @@ pub struct Args {
     /// Address to listen on, e.g. 127.0.0.1:9793 or [::]:9793.
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: String,
-    /// More store directories to export, besides --store (which may be given once).
+    /// More store directories to export, besides --store (which may also be repeated); each
+    /// store's series carry its directory as the `store` label.
     #[arg(value_name = "STORE")]
     pub stores: Vec<PathBuf>,
     /// Also emit another exporter's series: x509-exporter (enix x509-certificate-exporter's
@@ -28,6 +29,10 @@ pub struct Args {
     /// Most connections served at once; more get 503.
     #[arg(long, default_value_t = 16)]
     pub max_connections: usize,
+    /// Seconds a client has to send its request, and again to take the whole answer; a
+    /// client slower than that is cut off (it never delays other scrapes meanwhile).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub client_timeout: f64,
 }
 
 pub fn run(g: &Global, a: Args) -> Result<ExitCode> {
@@ -36,13 +41,21 @@ pub fn run(g: &Global, a: Args) -> Result<ExitCode> {
         TcpListener::bind(&a.listen).with_context(|| format!("cannot listen on {}", a.listen))?;
     let sandbox = crate::sandbox::restrict_to_read_only(false);
     let mut dirs: Vec<PathBuf> = g.store.iter().cloned().collect();
+    dirs.extend(g.more_stores.iter().cloned());
     dirs.extend(a.stores.iter().cloned());
     if dirs.is_empty() {
         dirs.push(std::env::current_dir()?);
     }
-    let mut stores = vec![];
+    let mut stores: Vec<crate::store::handle::ReadOnlyStore> = vec![];
     for d in &dirs {
-        stores.push(crate::store::handle::ReadOnlyStore::open(d)?);
+        let store = crate::store::handle::ReadOnlyStore::open(d)
+            .with_context(|| format!("store {}", d.display()))?;
+        // The same directory twice would be the same series twice: Prometheus rejects a
+        // scrape with duplicate samples.
+        if stores.iter().any(|s| s.root() == store.root()) {
+            bail!("store {} is given twice", store.root().display());
+        }
+        stores.push(store);
     }
     let servers = servers(g)?;
     let scan = base_scan_options(g)?;
@@ -66,9 +79,12 @@ pub fn run(g: &Global, a: Args) -> Result<ExitCode> {
         sandbox.label()
     );
     let snapshot = exporter.snapshot.clone();
+    if !(a.client_timeout > 0.0 && a.client_timeout <= 3600.0) {
+        bail!("--client-timeout must be more than 0 and at most 3600 seconds");
+    }
     let limits = http::Limits {
         max_connections: a.max_connections.max(1),
-        ..Default::default()
+        timeout: std::time::Duration::from_secs_f64(a.client_timeout),
     };
     let server = std::thread::spawn(move || {
         http::serve(

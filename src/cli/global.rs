@@ -15,9 +15,23 @@ use crate::store::scan::{scan, ScanOptions};
 #[command(next_help_heading = "Store")]
 pub struct Global {
     /// Store directory to open, or the name of a store in the config file (default: the
-    /// config's default_store, else the current directory).
-    #[arg(long, short = 's', global = true, env = "CERTDECK_STORE")]
+    /// config's default_store, else the current directory). `exporter` takes it repeatedly.
+    #[arg(
+        id = "store",
+        long = "store",
+        short = 's',
+        global = true,
+        env = "CERTDECK_STORE",
+        value_name = "STORE",
+        action = clap::ArgAction::Append
+    )]
+    pub stores: Vec<PathBuf>,
+    /// The store: the first `--store`, resolved through the config file (`resolve_config`).
+    #[arg(skip)]
     pub store: Option<PathBuf>,
+    /// The other `--store`s (only `exporter` accepts them), resolved like the first.
+    #[arg(skip)]
+    pub more_stores: Vec<PathBuf>,
     /// Config file with named stores (default: ~/.config/certdeck/config.toml when it exists).
     #[arg(long, global = true, env = "CERTDECK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -143,6 +157,13 @@ pub fn scan_options(g: &Global) -> Result<(ScanOptions, Vec<ServerConfig>)> {
 /// command line does not set them.
 pub fn resolve_config(g: &mut Global) -> Result<()> {
     let cfg = crate::config::load_optional(g.config.as_deref()).context("config file")?;
+    if g.store.is_none() {
+        g.store = g.stores.first().cloned();
+    }
+    // A further store's settings stay its own business: only its directory is looked up.
+    g.more_stores = (g.stores.iter().skip(1))
+        .map(|v| cfg.select(Some(v)).dir.unwrap_or_else(|| v.clone()))
+        .collect();
     let sel = cfg.select(g.store.as_deref());
     if let Some(dir) = sel.dir {
         g.store = Some(dir);

@@ -122,8 +122,7 @@ pub enum Command {
     /// (/metrics, /healthz); read-only and sandboxed, kept current by watching the files.
     Exporter(exporter::Args),
     /// The fleet's certificates as Prometheus knows them from certdeck exporters (read-only).
-    #[command(subcommand)]
-    Fleet(fleet::Cmd),
+    Fleet(fleet::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(completions::Args),
     /// Print the manual page (roff, for `man -l -` or /usr/share/man/man1/certdeck.1).
@@ -152,6 +151,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     g.mono = cli.mono || matches!(&cli.command, Some(Command::Demo(d)) if d.mono);
     g.no_clipboard = cli.no_clipboard;
     g.no_mouse = cli.no_mouse;
+    if g.stores.len() > 1 && !matches!(cli.command, Some(Command::Exporter(_))) {
+        bail!(
+            "--store is given {} times; only `exporter` serves several stores",
+            g.stores.len()
+        );
+    }
     if g.read_only {
         if let Some(what) = cli.command.as_ref().and_then(read_only::writes) {
             bail!("read-only: `{what}` writes; refused (without --read-only it would write)");

@@ -57,6 +57,7 @@ pub fn run(g: &Global) -> Result<ExitCode> {
         // With server configs a scan also attaches what they name: only a full one does.
         file_updates: servers.is_empty(),
         acme_args: acme_args(g),
+        fleet: None,
     };
     let root = store.root().to_path_buf();
     let scans = move |files: Option<Vec<String>>| {

@@ -108,13 +108,20 @@ fn encode(q: &str) -> String {
         .collect()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FleetCert {
     pub instance: String,
     pub store: String,
     pub path: String,
     pub index: String,
     pub common_name: String,
+    pub issuer: String,
+    pub serial: String,
+    /// The first 16 hex digits of the SHA-256 fingerprint (as the exporter labels it).
+    pub sha256: String,
+    /// The certbot / ACME lineage, when the exporter named one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub lineage: String,
     pub not_after: String,
     pub not_after_unix: i64,
     pub days_left: i64,
@@ -122,7 +129,7 @@ pub struct FleetCert {
     pub status: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FleetFinding {
     pub store: String,
     pub severity: String,
@@ -131,7 +138,7 @@ pub struct FleetFinding {
     pub count: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Host {
     pub instance: String,
     /// The exporter answered its last scrape.
@@ -141,7 +148,7 @@ pub struct Host {
     pub findings: Vec<FleetFinding>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Fleet {
     pub prometheus: String,
     pub hosts: Vec<Host>,
@@ -201,6 +208,10 @@ pub fn load(prom: &Prometheus, url: &str, now: i64, warn_days: i64) -> Result<Fl
             path: lbl(&r, "path"),
             index: lbl(&r, "index"),
             common_name: lbl(&r, "cn"),
+            issuer: lbl(&r, "issuer"),
+            serial: lbl(&r, "serial"),
+            sha256: lbl(&r, "sha256"),
+            lineage: lbl(&r, "lineage"),
             not_after: crate::pki::cert::Rfc3339(not_after).to_string(),
             not_after_unix: not_after,
             days_left,
@@ -236,6 +247,8 @@ pub fn load(prom: &Prometheus, url: &str, now: i64, warn_days: i64) -> Result<Fl
         certificates,
     })
 }
+
+pub mod items;
 
 #[cfg(test)]
 mod tests {

@@ -138,6 +138,8 @@ pub struct App {
     pub cwd: PathBuf,
     /// Audit mode / --read-only: shown as READ-ONLY; write actions must not be offered.
     pub read_only: bool,
+    /// The list is a fleet's, from Prometheus (`certdeck fleet`); read-only then.
+    pub fleet: Option<super::fleet::FleetSource>,
     pub theme: Theme,
     /// "Now" in Unix seconds: validity, days left and findings are judged against it.
     pub now: i64,
@@ -279,6 +281,7 @@ impl App {
             cwd: std::env::current_dir().unwrap_or_else(|_| store.clone()),
             store,
             read_only: false,
+            fleet: None,
             theme,
             now,
             clock: None,
@@ -386,6 +389,11 @@ impl App {
     }
 
     pub(super) fn refuse_read_only(&mut self, action: &str) {
+        // A fleet's item is changed on its host: say how.
+        if let Some(fleet) = &self.fleet {
+            self.textview = Some(fleet.remote_change(action, self.selected_item()));
+            return;
+        }
         self.notice = Some(Notice::error(format!(
             "read-only: {action} is disabled (started with --read-only)"
         )));
@@ -1121,7 +1129,7 @@ impl App {
                 self.reorder(self.selected_key());
             }
             Action::CycleGroup => {
-                self.group = self.group.next();
+                self.group = self.group.next_in(self.fleet.is_some());
                 self.reorder(self.selected_key());
             }
             Action::ToggleGroup => self.toggle_group(),

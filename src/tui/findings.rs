@@ -31,11 +31,18 @@ impl Findings {
         opts: &LintOptions,
         servers: &[crate::servers::ServerConfig],
     ) -> Findings {
-        let all = crate::audit::findings_with_servers(inv, opts, servers);
+        Findings::listed(
+            &inv.items,
+            crate::audit::findings_with_servers(inv, opts, servers),
+        )
+    }
+
+    /// `all` (most severe first), each attached to its item of `items` where there is one.
+    pub fn listed(items: &[Item], all: Vec<Finding>) -> Findings {
         let mut by_item: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         for (n, f) in all.iter().enumerate() {
-            if let Some(i) = item_index(&inv.items, &f.path, f.index) {
-                let it = &inv.items[i];
+            if let Some(i) = item_index(items, &f.path, f.index) {
+                let it = &items[i];
                 by_item
                     .entry(it.path.clone())
                     .or_default()
@@ -139,6 +146,12 @@ impl super::app::App {
         if streaming {
             st.wanted = false;
             self.findings = Findings::default();
+            return;
+        }
+        if let Some(fleet) = &self.fleet {
+            // The exporters judged their stores; the labels alone could not be linted.
+            st.wanted = false;
+            self.findings = Findings::listed(&self.inventory.items, fleet.findings());
             return;
         }
         if st.background {

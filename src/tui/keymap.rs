@@ -258,7 +258,7 @@ pub const KEYMAP: &[Binding] = &[
     b(C::Normal,  &[k(KeyCode::Tab)],               A::FocusNext,    "switch pane",                 Some("pane")),
     b(C::Normal,  &[ch('/')],                       A::StartFilter,  "filter",                      Some("filter")),
     b(C::Normal,  &[ch('s')],                       A::CycleSort,    "sort; unreadable files first", Some("sort")),
-    b(C::Normal,  &[ch('o')],                       A::CycleGroup,   "group: none/file/chain tree", Some("group")),
+    b(C::Normal,  &[ch('o')],                       A::CycleGroup,   "group: file/chain tree/host", Some("group")),
     b(C::Normal,  &[ch('c')],                       A::ToggleChain,  "chain tree in details",       Some("chain")),
     b(C::Normal,  &[ch('r')],                       A::Rescan,       "rescan the store",            Some("rescan")),
     b(C::Normal,  &[ch('f')],                       A::Findings,     "findings (as audit lists)", Some("findings")),

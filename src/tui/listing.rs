@@ -39,6 +39,8 @@ pub enum GroupBy {
     None,
     File,
     Chain,
+    /// The fleet view's: by the host (Prometheus `instance`) an item comes from.
+    Host,
 }
 
 impl GroupBy {
@@ -46,7 +48,16 @@ impl GroupBy {
         match self {
             GroupBy::None => GroupBy::File,
             GroupBy::File => GroupBy::Chain,
-            GroupBy::Chain => GroupBy::None,
+            GroupBy::Chain | GroupBy::Host => GroupBy::None,
+        }
+    }
+    /// The next grouping; a fleet's are none, host, file (its items have no chains).
+    pub fn next_in(self, fleet: bool) -> Self {
+        match (fleet, self) {
+            (false, g) => g.next(),
+            (true, GroupBy::None) => GroupBy::Host,
+            (true, GroupBy::Host) => GroupBy::File,
+            (true, _) => GroupBy::None,
         }
     }
     pub fn label(self) -> &'static str {
@@ -54,6 +65,7 @@ impl GroupBy {
             GroupBy::None => "none",
             GroupBy::File => "file",
             GroupBy::Chain => "chain",
+            GroupBy::Host => "host",
         }
     }
 }
@@ -240,6 +252,7 @@ pub fn group_key<'a>(group: GroupBy, items: &'a [Item], metas: &'a [Meta], i: us
         _ if metas[i].error => ERROR_GROUP,
         GroupBy::File => &items[i].path,
         GroupBy::Chain => metas[i].chain_group.as_deref().map_or("(no chain)", |s| s),
+        GroupBy::Host => crate::fleet::items::host_of(&items[i].path).unwrap_or("(no host)"),
     }
 }
 

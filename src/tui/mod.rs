@@ -5,6 +5,7 @@ pub mod app;
 pub mod clipboard;
 pub mod effects;
 pub mod findings;
+pub mod fleet;
 pub mod flow;
 pub mod fmt;
 pub mod form;
@@ -66,6 +67,8 @@ pub struct TuiOptions {
     pub mouse: bool,
     /// Global options passed on to the `certdeck acme` commands the TUI runs.
     pub acme_args: Vec<std::ffi::OsString>,
+    /// The list is this fleet's (`certdeck fleet`): scans are loads from Prometheus.
+    pub fleet: Option<fleet::FleetSource>,
 }
 
 impl Default for TuiOptions {
@@ -85,6 +88,7 @@ impl Default for TuiOptions {
             clipboard: true,
             mouse: true,
             acme_args: Vec::new(),
+            fleet: None,
         }
     }
 }
@@ -123,7 +127,8 @@ fn run_ui(
     app.clock = Some(Box::new(|| {
         time::OffsetDateTime::now_utc().unix_timestamp()
     }));
-    app.read_only = opts.read_only;
+    app.read_only = opts.read_only || opts.fleet.is_some();
+    app.fleet = opts.fleet.clone();
     app.warn_days = opts.warn_days;
     app.analyze = opts.analyze.clone();
     app.file_updates = opts.file_updates;

@@ -253,8 +253,20 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
     let mut out = vec![
         // Bold only: a colour here would cost its escape codes on every selection move.
         field(t, "Name", Span::styled(item.display_name(), t.bold())),
-        field(t, "File", format!("{} #{}", item.path, item.index)),
     ];
+    // A fleet item: where it lives, and whether its exporter still reports it (its path
+    // says the same, less readably).
+    let remote = app
+        .fleet
+        .as_ref()
+        .map(|f| f.details(item))
+        .unwrap_or_default();
+    if remote.is_empty() {
+        out.push(field(t, "File", format!("{} #{}", item.path, item.index)));
+    }
+    for (label, value) in remote.iter().cloned() {
+        out.push(field(t, label, value));
+    }
     if let Some(err) = &item.error {
         out.push(field(t, "Error", Span::styled(err.as_str(), t.error())));
     }
@@ -276,8 +288,11 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
     }
 
     lineage_lines(app, item, &mut out);
-    if let Detail::Certificate(c) = &item.detail {
-        cert_summary(app, item, c, &mut out);
+    match &item.detail {
+        // What the exporter's labels say; nothing else is known of it here.
+        Detail::Certificate(c) if !remote.is_empty() => fleet_cert(app, item, c, &mut out),
+        Detail::Certificate(c) => cert_summary(app, item, c, &mut out),
+        _ => {}
     }
     out.push(field(
         t,
@@ -318,6 +333,7 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
         ));
     }
     match &item.detail {
+        Detail::Certificate(_) if !remote.is_empty() => {}
         Detail::Certificate(c) => cert_rest(app, c, &mut out),
         Detail::PrivateKey(k) => {
             out.push(field(t, "Algorithm", bits(&k.key_algorithm, k.key_bits)));
@@ -417,20 +433,24 @@ fn lines<'a>(app: &App, item: &'a Item) -> Vec<Line<'a>> {
 }
 
 /// Expiry, status, issuer, chain, names and keys: what an admin looks for first.
-fn cert_summary<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<'a>>) {
+/// A fleet certificate: the exporter's labels (no DER, so no chain, SANs or key here).
+fn fleet_cert<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<'a>>) {
     let t = &app.theme;
-    let days = fmt::days_until(c.not_after_unix, app.now);
-    let u = fmt::urgency(days, app.warn_days);
-    if let Some(r) = &c.revocation {
-        // A word, not only a colour: NO_COLOR and --mono show it too.
-        out.push(field(
-            t,
-            "Status",
-            Span::styled(format!("REVOKED: {}", r.describe()), t.error()),
-        ));
-    }
+    out.push(expires(app, item, c));
+    out.push(field(t, "Issuer", c.issuer.as_str()));
+    out.push(field(t, "Serial", c.serial.as_str()));
     out.push(field(
         t,
+        "SHA-256",
+        format!("{}…", fmt::colon_hex(&c.sha256)),
+    ));
+}
+
+/// `Expires  2026-12-15 · 11d left · expiring`, in the urgency's colour.
+fn expires<'a>(app: &App, item: &Item, c: &CertInfo) -> Line<'a> {
+    let days = fmt::days_until(c.not_after_unix, app.now);
+    field(
+        &app.theme,
         "Expires",
         Span::styled(
             format!(
@@ -443,9 +463,22 @@ fn cert_summary<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<
                 },
                 app.status_of(item).label()
             ),
-            t.urgency(u),
+            app.theme.urgency(fmt::urgency(days, app.warn_days)),
         ),
-    ));
+    )
+}
+
+fn cert_summary<'a>(app: &App, item: &Item, c: &'a CertInfo, out: &mut Vec<Line<'a>>) {
+    let t = &app.theme;
+    if let Some(r) = &c.revocation {
+        // A word, not only a colour: NO_COLOR and --mono show it too.
+        out.push(field(
+            t,
+            "Status",
+            Span::styled(format!("REVOKED: {}", r.describe()), t.error()),
+        ));
+    }
+    out.push(expires(app, item, c));
     out.push(field(t, "Issuer", c.issuer.as_str()));
     out.push(field(t, "Chain", super::chain::status_span(app, c)));
     if !c.chain_detail.is_empty() && !super::chain::pending(app, c) {

@@ -99,7 +99,7 @@ fn header_text(app: &App, i: usize, count: usize, selected: bool, width: usize) 
     let glyph = if folded { "▸" } else { "▾" };
     let marker = if selected { "›" } else { " " };
     let count = format!(" ({count})");
-    let label = listing::header_label(app.group, app.items(), &app.metas, i);
+    let label = header_label(app, i);
     let room = width.saturating_sub(3 + count.chars().count());
     format!(
         "{marker}{glyph} {}{count}",
@@ -117,12 +117,25 @@ fn tree_indent(app: &App, i: usize) -> String {
     }
 }
 
+/// A group header's text; a fleet's host says when its exporter is down.
+fn header_label(app: &App, i: usize) -> String {
+    let label = listing::header_label(app.group, app.items(), &app.metas, i);
+    match &app.fleet {
+        Some(f) if app.group == listing::GroupBy::Host && f.is_stale(&label) => {
+            format!("{label}  STALE: exporter down, last known")
+        }
+        _ => label,
+    }
+}
+
 /// The list's columns; Path only on a wide screen (rows with one name in two places are told
 /// apart), Expires only when the pane is wide enough for it as well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
     Worst,
     Name,
+    /// A fleet item's host (Prometheus `instance`).
+    Host,
     Path,
     Kind,
     Expires,
@@ -137,6 +150,7 @@ impl Col {
             // The worst audit finding of the row (C critical, W warning, i info).
             Col::Worst => "!",
             Col::Name => " Name",
+            Col::Host => "Host",
             Col::Path => "Path",
             Col::Kind => "Kind",
             Col::Expires => "Expires",
@@ -150,6 +164,7 @@ impl Col {
         match self {
             Col::Worst => Constraint::Length(1),
             Col::Name => Constraint::Fill(3),
+            Col::Host => Constraint::Fill(2),
             Col::Path => Constraint::Fill(3),
             Col::Kind => Constraint::Length(4),
             Col::Expires => Constraint::Length(10),
@@ -162,6 +177,17 @@ impl Col {
 
 fn columns(app: &App, area: Rect) -> Vec<Col> {
     use Col::*;
+    // A fleet's items are all certificates (no Kind); the host comes right after the name.
+    if app.fleet.is_some() {
+        return if !super::is_wide(app.size) {
+            vec![Worst, Name, Host, Expires, Left, Status]
+        } else if area.width >= 110 {
+            vec![Worst, Name, Host, Path, Expires, Left, Issuer, Status]
+        } else {
+            // The details beside show the path.
+            vec![Worst, Name, Host, Left, Status]
+        };
+    }
     if !super::is_wide(app.size) {
         return vec![Worst, Name, Kind, Expires, Left, Issuer, Status];
     }
@@ -209,7 +235,7 @@ fn item_row<'a>(
     let indent = match app.group {
         listing::GroupBy::None => String::new(),
         listing::GroupBy::Chain => tree_indent(app, i),
-        listing::GroupBy::File => "  ".into(),
+        listing::GroupBy::File | listing::GroupBy::Host => "  ".into(),
     };
     let status = app.status_of(item);
     let (expires, left, issuer) = match &item.detail {
@@ -234,7 +260,12 @@ fn item_row<'a>(
     };
     // A certbot version live/ no longer points to is history: muted, whatever its dates.
     let superseded = crate::store::certbot::is_superseded(item);
-    let status_cell = if superseded {
+    let host = crate::fleet::items::host_of(&item.path).filter(|_| app.fleet.is_some());
+    let stale = host.is_some_and(|h| app.fleet.as_ref().is_some_and(|f| f.is_stale(h)));
+    let status_cell = if stale {
+        // Last known from an exporter that is down: not to be read as healthy.
+        Span::styled("stale", t.dim())
+    } else if superseded {
         Span::styled("old", t.dim())
     } else if item.locked() {
         // Not an error: Enter or U asks for its passphrase.
@@ -268,10 +299,21 @@ fn item_row<'a>(
     } else {
         Span::raw(format!("{marker}{indent}{name}"))
     };
-    let path = fmt::cut_left(&esc(&item.path), width_of(Col::Path));
+    let shown_path = match host {
+        Some(_) => crate::fleet::items::without_host(&item.path),
+        None => &item.path,
+    };
+    let path = fmt::cut_left(&esc(shown_path), width_of(Col::Path));
+    let host_cell = fmt::cut(&esc(host.unwrap_or("")), width_of(Col::Host));
+    let host_cell = if stale {
+        Span::styled(host_cell, t.dim())
+    } else {
+        Span::raw(host_cell)
+    };
     let mut cells = vec![
         Cell::from(worst),
         Cell::from(name_cell),
+        Cell::from(host_cell),
         Cell::from(Span::styled(path, t.dim())),
         Cell::from(short_kind(item.kind)),
         Cell::from(expires),
@@ -283,6 +325,7 @@ fn item_row<'a>(
     let all = [
         Col::Worst,
         Col::Name,
+        Col::Host,
         Col::Path,
         Col::Kind,
         Col::Expires,

@@ -17,6 +17,15 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(" "));
     }
     // Most urgent first: on a narrow terminal the store path is what gets cut off.
+    if let Some(fleet) = &app.fleet {
+        let (hosts, stale) = fleet.host_counts();
+        let hosts = super::super::fmt::count(hosts, "host", "hosts");
+        spans.push(if stale > 0 {
+            Span::styled(format!("{hosts}, {stale} stale  "), t.error())
+        } else {
+            Span::raw(format!("{hosts}  "))
+        });
+    }
     if let Some(job) = &app.busy {
         const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
         let f = FRAMES[(app.spinner / 2) % FRAMES.len()];
