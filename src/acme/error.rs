@@ -62,6 +62,7 @@ pub fn when(at: SystemTime, now: SystemTime) -> String {
     let rel = match mins {
         0 => "now".to_string(),
         1..=90 => format!("in {mins} min"),
+        91..=2879 if mins % 60 == 0 => format!("in {} h", mins / 60),
         91..=2879 => format!("in {} h {} min", mins / 60, mins % 60),
         _ => format!("in {} days", mins.div_ceil(1440)),
     };
@@ -210,6 +211,10 @@ mod tests {
         assert_eq!(
             when(at(3 * 86_400), now()),
             "retry after 2026-12-06 06:58 UTC (in 3 days)"
+        );
+        assert_eq!(
+            when(at(5 * 3600), now()),
+            "retry after 2026-12-03 11:58 UTC (in 5 h)"
         );
         // A time already past: come back now.
         assert_eq!(
