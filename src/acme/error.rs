@@ -25,9 +25,14 @@ pub fn explain_with(e: &Error, retry: Option<RetryAfter>, now: SystemTime) -> St
             explain_problem(p),
             when(r.at, now)
         ),
-        // A 503 from a proxy in front of the CA rarely has a problem document.
+        // A 503 or 429 from a proxy in front of the CA rarely has a problem document.
         (_, Some(r)) if r.status == 503 => format!(
             "the CA is unavailable for now (HTTP 503; {}); {}",
+            explain_with(e, None, now),
+            when(r.at, now)
+        ),
+        (_, Some(r)) if r.status == 429 => format!(
+            "rate limited (HTTP 429; {}); {}",
             explain_with(e, None, now),
             when(r.at, now)
         ),
@@ -188,6 +193,13 @@ mod tests {
         );
         assert!(
             s.ends_with("retry after 2026-12-03 09:03 UTC (in 2 h 5 min)"),
+            "{s}"
+        );
+        let r429 = RetryAfter { status: 429, ..r };
+        let s = explain_with(&e, Some(r429), now());
+        assert!(s.starts_with("rate limited (HTTP 429; "), "{s}");
+        assert!(
+            s.ends_with("; retry after 2026-12-03 09:03 UTC (in 2 h 5 min)"),
             "{s}"
         );
         // Another error with a Retry-After (a 400 say) is explained as it is.
