@@ -1129,10 +1129,12 @@ fn into_a_pkcs12_keystore_under_its_alias() {
 /// Debian's Pebble (2.4) serves no ARI, so a small HTTPS front (Python, Pebble's API
 /// certificate) serves Pebble's directory with `renewalInfo` added and answers it with the
 /// window the test writes; every other ACME request goes to Pebble itself (the directory's
-/// URLs are Pebble's). renew then decides "due" from that window and says so.
+/// URLs are Pebble's). renew then decides "due" from that window and says so. While the file
+/// `limit` holds a Retry-After value, the directory's newOrder is the front's, which answers
+/// 429 with a rateLimited problem and that Retry-After, as Let's Encrypt does.
 const ARI_FRONT: &str = r#"
 import http.server, json, os, ssl, sys, urllib.request
-port_file, pebble_dir, cert, key, ca, window_file, seen = sys.argv[1:]
+port_file, pebble_dir, cert, key, ca, window_file, seen, limit = sys.argv[1:]
 client = ssl.create_default_context(cafile=ca)
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
@@ -1147,6 +1149,8 @@ class H(http.server.BaseHTTPRequestHandler):
         if self.path == "/dir":
             d = json.load(urllib.request.urlopen(pebble_dir, context=client))
             d["renewalInfo"] = "https://127.0.0.1:%d/renewalInfo" % self.server.server_port
+            if os.path.exists(limit):
+                d["newOrder"] = "https://127.0.0.1:%d/newOrder" % self.server.server_port
             self.reply(json.dumps(d).encode())
         elif self.path.startswith("/renewalInfo/"):
             open(seen, "a").write(self.path.split("/")[-1] + "\n")
@@ -1154,6 +1158,18 @@ class H(http.server.BaseHTTPRequestHandler):
             self.reply(json.dumps({"suggestedWindow": w}).encode(), [("Retry-After", "3600")])
         else:
             self.send_error(404)
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path != "/newOrder":
+            return self.send_error(404)
+        body = json.dumps({"type": "urn:ietf:params:acme:error:rateLimited", "status": 429,
+            "detail": "too many new orders (5) from this account in the last 3h"}).encode()
+        self.send_response(429)
+        self.send_header("Content-Type", "application/problem+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Retry-After", open(limit).read().strip())
+        self.end_headers()
+        self.wfile.write(body)
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 tls.load_cert_chain(cert, key)
@@ -1162,6 +1178,51 @@ open(port_file + ".tmp", "w").write(str(srv.server_port))
 os.rename(port_file + ".tmp", port_file)
 srv.serve_forever()
 "#;
+
+/// The front, killed by PID when the test ends, passed or not.
+struct Front(std::process::Child);
+
+impl Front {
+    /// Started in `w` (front.py, its port file, `seen`, `limit`); its directory URL.
+    fn start(p: &Pebble, w: &Path, window: &Path) -> (Front, String) {
+        std::fs::write(w.join("front.py"), ARI_FRONT).unwrap();
+        let port_file = w.join("port");
+        let front = Front(
+            std::process::Command::new("python3")
+                .arg(w.join("front.py"))
+                .arg(&port_file)
+                .arg(&p.directory)
+                .arg(p.dir.join("api.pem"))
+                .arg(p.dir.join("api.key"))
+                .arg(&p.api_ca)
+                .arg(window)
+                .arg(w.join("seen"))
+                .arg(w.join("limit"))
+                .spawn()
+                .unwrap(),
+        );
+        let t0 = std::time::Instant::now();
+        while !port_file.exists() {
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(10),
+                "front did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let url = format!(
+            "https://127.0.0.1:{}/dir",
+            std::fs::read_to_string(&port_file).unwrap().trim()
+        );
+        (front, url)
+    }
+}
+
+impl Drop for Front {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 #[test]
 fn renew_is_due_when_the_ari_window_has_begun() {
@@ -1188,42 +1249,8 @@ fn renew_is_due_when_the_ari_window_has_begun() {
     };
     // Ten days from now first: not due (the 90-day certificate's own policy says day 60).
     set_window(now + 10 * 86_400, now + 11 * 86_400);
-    std::fs::write(w.join("front.py"), ARI_FRONT).unwrap();
-    let port_file = w.join("port");
+    let (_front, dir_url) = Front::start(&p, &w, &window);
     let seen = w.join("seen");
-    /// Killed by PID when the test ends, passed or not.
-    struct Front(std::process::Child);
-    impl Drop for Front {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _front = Front(
-        std::process::Command::new("python3")
-            .arg(w.join("front.py"))
-            .arg(&port_file)
-            .arg(&p.directory)
-            .arg(p.dir.join("api.pem"))
-            .arg(p.dir.join("api.key"))
-            .arg(&p.api_ca)
-            .arg(&window)
-            .arg(&seen)
-            .spawn()
-            .unwrap(),
-    );
-    let t0 = std::time::Instant::now();
-    while !port_file.exists() {
-        assert!(
-            t0.elapsed() < std::time::Duration::from_secs(10),
-            "front did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let dir_url = format!(
-        "https://127.0.0.1:{}/dir",
-        std::fs::read_to_string(&port_file).unwrap().trim()
-    );
     let addr = format!("127.0.0.1:{}", p.http_port);
     let r = cd(
         &store,
@@ -1302,4 +1329,93 @@ fn renew_is_due_when_the_ari_window_has_begun() {
         assert_eq!(v[0]["result"], "renewed", "{v:#}");
         assert_ne!(serial_of(&store, "acme/web/cert.pem"), serial);
     }
+}
+
+/// A CA that rate-limits new orders (the front answers newOrder 429 + Retry-After): issue
+/// fails with the time to come back, in both of the header's forms, and renew records it as
+/// the lineage's last result while the certificate files stay as they were.
+#[test]
+fn a_rate_limited_order_says_when_to_retry() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let p = Pebble::start(t.path(), 0);
+    let w = t.path().join("front");
+    std::fs::create_dir(&w).unwrap();
+    let (_front, dir_url) = Front::start(&p, &w, &w.join("no-window.json"));
+    let addr = format!("127.0.0.1:{}", p.http_port);
+    let issue = |name: &str, domain: &str| {
+        cd(
+            &store,
+            &[
+                "acme",
+                "issue",
+                name,
+                "--domain",
+                domain,
+                "--server",
+                &dir_url,
+                "--ca-bundle",
+                p.api_ca.to_str().unwrap(),
+                "--agree-tos",
+                "--http-01-standalone",
+                &addr,
+            ],
+        )
+    };
+    issue("web", "a.test").ok();
+    let before = lineage_files(&store, "web");
+
+    // delay-seconds: 14 minutes (15 when the second turns between the two clocks).
+    std::fs::write(w.join("limit"), "840").unwrap();
+    let r = issue("other", "b.test");
+    assert_ne!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "rate limited by the CA: too many new orders (5) from this account in the last 3h (retry after 20"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(" UTC (in 14 min))") || r.stderr.contains(" UTC (in 15 min))"),
+        "{}",
+        r.stderr
+    );
+    assert!(!store.join("acme/other").exists());
+
+    // HTTP-date, on a whole minute two hours ahead: that minute is the one shown.
+    let at = (time::OffsetDateTime::now_utc().unix_timestamp() / 60 + 120) * 60;
+    let at = time::OffsetDateTime::from_unix_timestamp(at).unwrap();
+    let http_date = at
+        .format(time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        ))
+        .unwrap();
+    let shown = at
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap();
+    std::fs::write(w.join("limit"), &http_date).unwrap();
+    let r = cd(&store, &["acme", "renew", "web", "--force"]);
+    // 1: the renewal failed but the certificate has weeks left.
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    let want = format!("(retry after {shown} (in 2 h))");
+    assert!(
+        r.stdout.contains(&want) || r.stderr.contains(&want),
+        "{want} not in {}{}",
+        r.stdout,
+        r.stderr
+    );
+    let list = cd(&store, &["acme", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    let last = &v[0]["last"];
+    assert_eq!(last["result"], "failed", "{v:#}");
+    let msg = last["message"].as_str().unwrap();
+    assert!(
+        msg.contains("new order: rate limited by the CA") && msg.contains(&want),
+        "{msg}"
+    );
+    assert_eq!(lineage_files(&store, "web"), before);
 }

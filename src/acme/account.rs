@@ -5,6 +5,8 @@ use anyhow::{anyhow, Context, Result};
 use instant_acme::{Account, AccountCredentials, ExternalAccountKey, NewAccount};
 use zeroize::Zeroizing;
 
+use super::error::explain_with;
+use super::http::{Client, LastRetryAfter};
 use crate::actions::slug;
 use crate::store::plan::Op;
 
@@ -31,12 +33,24 @@ pub struct Server {
     pub ca_bundle: Option<std::path::PathBuf>,
 }
 
-fn builder(server: &Server) -> Result<instant_acme::AccountBuilder> {
-    Ok(match &server.ca_bundle {
-        Some(p) => Account::builder_with_root(p)
-            .map_err(|e| anyhow!("--ca-bundle {}: {}", p.display(), super::error::explain(&e)))?,
-        None => Account::builder().map_err(|e| anyhow!(super::error::explain(&e)))?,
-    })
+/// An account and the client it talks through: errors are explained with the Retry-After
+/// of the response they came from.
+#[derive(Clone)]
+pub struct Ca {
+    pub account: Account,
+    retry: LastRetryAfter,
+}
+
+impl Ca {
+    pub fn explain(&self, e: &instant_acme::Error) -> String {
+        explain_with(e, self.retry.take(), std::time::SystemTime::now())
+    }
+}
+
+fn builder(server: &Server) -> Result<(instant_acme::AccountBuilder, LastRetryAfter)> {
+    let retry = LastRetryAfter::default();
+    let http = Client::new(server.ca_bundle.as_deref(), retry.clone())?;
+    Ok((Account::builder_with_http(Box::new(http)), retry))
 }
 
 /// The account stored at `rel`, or a new one registered now. A new account comes back with
@@ -46,21 +60,23 @@ pub async fn load_or_create(
     server: &Server,
     email: Option<&str>,
     eab: Option<(&str, &[u8])>,
-) -> Result<(Account, Option<Op>)> {
+) -> Result<(Ca, Option<Op>)> {
     let rel = account_rel(&server.directory, email);
+    let (builder, retry) = builder(server)?;
+    let why = |e: &instant_acme::Error| explain_with(e, retry.take(), std::time::SystemTime::now());
     if let Some(raw) = read_account(store, &rel)? {
         let creds: AccountCredentials = serde_json::from_slice(&raw)
             .with_context(|| format!("{rel}: not an ACME account file"))?;
-        let acct = builder(server)?
+        let account = builder
             .from_credentials(creds)
             .await
-            .map_err(|e| anyhow!("{}: {}", server.directory, super::error::explain(&e)))?;
-        return Ok((acct, None));
+            .map_err(|e| anyhow!("{}: {}", server.directory, why(&e)))?;
+        return Ok((Ca { account, retry }, None));
     }
     let contact: Vec<String> = email.map(|e| format!("mailto:{e}")).into_iter().collect();
     let contact: Vec<&str> = contact.iter().map(String::as_str).collect();
     let eab_key = eab.map(|(kid, hmac)| ExternalAccountKey::new(kid.to_string(), hmac));
-    let (acct, creds) = builder(server)?
+    let (account, creds) = builder
         .create(
             &NewAccount {
                 contact: &contact,
@@ -75,11 +91,11 @@ pub async fn load_or_create(
             anyhow!(
                 "cannot register an account at {}: {}",
                 server.directory,
-                super::error::explain(&e)
+                why(&e)
             )
         })?;
     let json = Zeroizing::new(serde_json::to_vec_pretty(&creds)?);
-    Ok((acct, Some(Op::write_secret(rel, json))))
+    Ok((Ca { account, retry }, Some(Op::write_secret(rel, json))))
 }
 
 /// The stored account file, None when there is none. The key in it signs every order and
@@ -124,11 +140,7 @@ pub fn eab_hmac_key(text: &str) -> Result<Zeroizing<Vec<u8>>> {
 
 /// The account of a lineage, which must exist (renew, revoke). Local problems (no account, a
 /// file another account could have written) come before any network access.
-pub async fn load(
-    store: &std::path::Path,
-    server: &Server,
-    email: Option<&str>,
-) -> Result<Account> {
+pub async fn load(store: &std::path::Path, server: &Server, email: Option<&str>) -> Result<Ca> {
     check_stored(store, server, email)?;
     Ok(load_or_create(store, server, email, None).await?.0)
 }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod challenge;
 pub mod error;
+pub mod http;
 pub mod lineage;
 pub mod order;
 pub mod renew;

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 use instant_acme::{
-    Account, AuthorizationStatus, ChallengeType, Identifier, NewOrder, OrderStatus, RetryPolicy,
+    AuthorizationStatus, ChallengeType, Identifier, NewOrder, OrderStatus, RetryPolicy,
 };
 use zeroize::Zeroizing;
 
+use super::account::Ca;
 use super::challenge::{Active, Method, Provision};
-use super::error::explain;
 use crate::pki::issue::{self, KeyType};
 
 /// What a finished order gives: the new key (PKCS#8 PEM) and the certificate files.
@@ -29,7 +29,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str);
 /// `replaces`: the DER of the certificate this order renews, sent as RFC 9773's `replaces`
 /// when the CA serves renewal information (it then knows the renewal was asked for).
 pub async fn obtain(
-    account: &Account,
+    ca: &Ca,
     domains: &[String],
     key_type: KeyType,
     method: &Method,
@@ -38,7 +38,7 @@ pub async fn obtain(
 ) -> Result<Issued> {
     let mut active = Active::start(method).await?;
     let r = run(
-        account,
+        ca,
         domains,
         key_type,
         method,
@@ -54,7 +54,7 @@ pub async fn obtain(
 }
 
 async fn run(
-    account: &Account,
+    ca: &Ca,
     domains: &[String],
     key_type: KeyType,
     method: &Method,
@@ -68,8 +68,12 @@ async fn run(
         .as_ref()
         .and_then(|d| instant_acme::CertificateIdentifier::try_from(d).ok());
     let first = match id {
-        Some(id) => account.new_order(&NewOrder::new(&ids).replaces(id)).await,
-        None => account.new_order(&NewOrder::new(&ids)).await,
+        Some(id) => {
+            ca.account
+                .new_order(&NewOrder::new(&ids).replaces(id))
+                .await
+        }
+        None => ca.account.new_order(&NewOrder::new(&ids)).await,
     };
     let mut order = match first {
         Ok(o) => o,
@@ -78,21 +82,21 @@ async fn run(
         Err(e) if replaced.is_some() => {
             progress(&format!(
                 "the CA did not take the order's `replaces` ({}); ordering without it",
-                explain(&e)
+                ca.explain(&e)
             ));
-            account
+            ca.account
                 .new_order(&NewOrder::new(&ids))
                 .await
-                .map_err(|e| anyhow!("new order: {}", explain(&e)))?
+                .map_err(|e| anyhow!("new order: {}", ca.explain(&e)))?
         }
-        Err(e) => bail!("new order: {}", explain(&e)),
+        Err(e) => bail!("new order: {}", ca.explain(&e)),
     };
     let ty = method.acme_type();
     let mut urls = vec![];
     {
         let mut authzs = order.authorizations();
         while let Some(a) = authzs.next().await {
-            let mut a = a.map_err(|e| anyhow!("authorization: {}", explain(&e)))?;
+            let mut a = a.map_err(|e| anyhow!("authorization: {}", ca.explain(&e)))?;
             let domain = a.identifier().to_string();
             match a.status {
                 AuthorizationStatus::Pending => {}
@@ -118,7 +122,7 @@ async fn run(
                 .await?;
             ch.set_ready()
                 .await
-                .map_err(|e| anyhow!("{domain}: {}", explain(&e)))?;
+                .map_err(|e| anyhow!("{domain}: {}", ca.explain(&e)))?;
             progress(&format!("{domain}: {} challenge ready", method.label()));
         }
     }
@@ -128,7 +132,7 @@ async fn run(
     let status = order
         .poll_ready(&policy)
         .await
-        .map_err(|e| anyhow!("validation: {}", explain(&e)))?;
+        .map_err(|e| anyhow!("validation: {}", ca.explain(&e)))?;
     if status != OrderStatus::Ready {
         bail!("{}", invalid_reason(&mut order, method, &urls).await);
     }
@@ -140,11 +144,11 @@ async fn run(
     order
         .finalize_csr(csr.der())
         .await
-        .map_err(|e| anyhow!("finalize: {}", explain(&e)))?;
+        .map_err(|e| anyhow!("finalize: {}", ca.explain(&e)))?;
     let fullchain = order
         .poll_certificate(&policy)
         .await
-        .map_err(|e| anyhow!("certificate download: {}", explain(&e)))?;
+        .map_err(|e| anyhow!("certificate download: {}", ca.explain(&e)))?;
     let (cert_pem, chain_pem) = split_chain(&fullchain)?;
     Ok(Issued {
         key_pem: Zeroizing::new(issue::key_to_pkcs8_pem(&key).into_bytes()),

@@ -551,7 +551,7 @@ fn renew_one(
             o.message = "--force: renew now".into();
         } else if let Ok(f) = &cur {
             let ari = match &acct {
-                Ok(acct) => ari_window(acct, f).await,
+                Ok(ca) => ari_window(ca, f).await,
                 Err(e) => Err(format!("the CA was not reached: {e:#}")),
             };
             let window = ari.as_ref().ok().copied().flatten();
@@ -622,19 +622,19 @@ fn renew_one(
 
 /// The CA's suggested renewal window: None when it serves no ARI, Err when asking failed.
 async fn ari_window(
-    acct: &instant_acme::Account,
+    ca: &account::Ca,
     f: &crate::acme::renew::CertFacts,
 ) -> std::result::Result<Option<(i64, i64)>, String> {
     let der = rustls_pki_types::CertificateDer::from(f.der.clone());
     let id = instant_acme::CertificateIdentifier::try_from(&der)
         .map_err(|e| format!("the certificate has no ARI identifier: {e}"))?;
-    match acct.renewal_info(&id).await {
+    match ca.account.renewal_info(&id).await {
         Ok((info, _)) => Ok(Some((
             info.suggested_window.start.unix_timestamp(),
             info.suggested_window.end.unix_timestamp(),
         ))),
         Err(instant_acme::Error::Unsupported(_)) => Ok(None),
-        Err(e) => Err(crate::acme::error::explain(&e)),
+        Err(e) => Err(ca.explain(&e)),
     }
 }
 
@@ -664,14 +664,15 @@ fn revoke(g: &Global, a: RevokeArgs) -> Result<ExitCode> {
     };
     let rt = crate::acme::runtime()?;
     rt.block_on(async {
-        let acct = account::load(&dir, &server, settings.email.as_deref()).await?;
+        let ca = account::load(&dir, &server, settings.email.as_deref()).await?;
         let der = rustls_pki_types::CertificateDer::from(f.der.clone());
-        acct.revoke(&instant_acme::RevocationRequest {
-            certificate: &der,
-            reason: Some(why),
-        })
-        .await
-        .map_err(|e| anyhow!("revoke: {}", crate::acme::error::explain(&e)))
+        ca.account
+            .revoke(&instant_acme::RevocationRequest {
+                certificate: &der,
+                reason: Some(why),
+            })
+            .await
+            .map_err(|e| anyhow!("revoke: {}", ca.explain(&e)))
     })?;
     settings.last = Some(LastResult {
         at: now_rfc3339(),
