@@ -490,12 +490,21 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             if !*revoke {
                 args.push("--force".into());
             }
+            // As the CLI's deploy hook: the server picks up the new certificate when it
+            // went in; the dialog shows exactly what will run.
+            let reload = env.reload_command.as_deref().filter(|_| !*revoke);
+            if reload.is_some() {
+                args.push("--reload".into());
+            }
             let esc = |s: &str| crate::text::escape_control(s).into_owned();
             let mut lines = vec![
                 format!("run     certdeck acme {}", esc(&args.join(" "))),
                 format!("domains {}", esc(&domains.join(", "))),
                 format!("server  {}", esc(server)),
             ];
+            if let Some(cmd) = reload {
+                lines.push(format!("reload  {} (once renewed)", esc(cmd)));
+            }
             lines.push(match revoke {
                 false => "writes  a new key, then the certificate; the old files to history (undo with u); the order failing leaves every file as it was".into(),
                 true => "revokes the lineage's current certificate at the CA (no undo: the CA keeps it revoked)".into(),
@@ -1067,5 +1076,59 @@ mod tests {
         }
         let r = worker.join().unwrap();
         assert!(r.is_err(), "{r:?}");
+    }
+
+    fn renew_request() -> ActionRequest {
+        ActionRequest::Acme {
+            name: "web".into(),
+            revoke: false,
+            domains: vec!["a.test".into()],
+            server: "https://127.0.0.1:14000/dir".into(),
+        }
+    }
+
+    #[test]
+    fn renew_reloads_when_the_store_has_a_reload_command_and_says_so() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inv = Inventory::default();
+        let env = Env {
+            reload_command: Some("systemctl reload nginx".into()),
+            ..Env::new(tmp.path())
+        };
+        let p = build(&renew_request(), &env, &inv).unwrap();
+        let Work::Acme { args, .. } = &p.work else {
+            panic!("{p:?}");
+        };
+        assert_eq!(args, &["renew", "web", "--force", "--reload"]);
+        assert!(
+            p.lines
+                .contains(&"run     certdeck acme renew web --force --reload".to_string()),
+            "{:?}",
+            p.lines
+        );
+        assert!(
+            p.lines
+                .contains(&"reload  systemctl reload nginx (once renewed)".to_string()),
+            "{:?}",
+            p.lines
+        );
+        // No reload command: no --reload; a revoke never reloads.
+        let p = build(&renew_request(), &Env::new(tmp.path()), &inv).unwrap();
+        let Work::Acme { args, .. } = &p.work else {
+            panic!("{p:?}");
+        };
+        assert_eq!(args, &["renew", "web", "--force"]);
+        assert!(!p.lines.iter().any(|l| l.starts_with("reload")));
+        let revoke = ActionRequest::Acme {
+            name: "web".into(),
+            revoke: true,
+            domains: Vec::new(),
+            server: String::new(),
+        };
+        let p = build(&revoke, &env, &inv).unwrap();
+        let Work::Acme { args, .. } = &p.work else {
+            panic!("{p:?}");
+        };
+        assert_eq!(args, &["revoke", "web"]);
     }
 }
