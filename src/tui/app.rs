@@ -713,6 +713,14 @@ impl App {
         }
     }
 
+    /// A store's list or a fleet's: the keymap's words for some keys differ.
+    pub fn mode(&self) -> super::keymap::Mode {
+        match self.fleet {
+            Some(_) => super::keymap::Mode::Fleet,
+            None => super::keymap::Mode::Store,
+        }
+    }
+
     pub fn context(&self) -> Context {
         if self.help {
             Context::Help
