@@ -18,6 +18,16 @@ fn open(url: &str, size: (u16, u16), certs: usize) -> Tmux {
     t
 }
 
+/// In a fleet `r` reloads from Prometheus, and the help (generated from the keymap) says so.
+fn r_reloads_from_prometheus(t: &Tmux) {
+    t.keys(&["?"]);
+    let s = t.wait_for("reload from Prometheus");
+    assert!(!s.contains("rescan the store"), "{s}");
+    t.assert_fits(&s);
+    t.keys(&["Escape"]);
+    t.wait_until("help closed", |s| !s.contains("reload from Prometheus"));
+}
+
 /// Group by host, and narrow the list to one name both stores hold: a header per host.
 fn grouped_by_host(t: &Tmux, hosts: [&str; 2]) -> String {
     t.keys(&["o"]);
@@ -58,6 +68,7 @@ fn fleet_tui_groups_by_host_and_shows_a_stopped_exporter_stale() {
         "a Host column:\n{s}"
     );
     assert!(s.contains(&addr_a) || s.contains(&addr_b), "{s}");
+    r_reloads_from_prometheus(&t);
     let s = grouped_by_host(&t, [&addr_a, &addr_b]);
     assert!(!s.contains("STALE"), "{s}");
     // A change is made on the host: the command to run there, not a write here.
@@ -124,6 +135,9 @@ fn fleet_tui_groups_by_host_and_shows_a_stopped_exporter_stale() {
     let t = open(&url, SIZES[1], certs);
     let s = t.screen();
     assert!(s.contains("2 hosts, 1 stale"), "{s}");
+    // At this width the hint line has room for it too.
+    assert!(line_with(&s, "help").contains("r reload"), "{s}");
+    r_reloads_from_prometheus(&t);
     grouped_by_host(&t, [&addr_a, &addr_b]);
     let s = t.wait_until("details of the first host's certificate", |s| {
         s.contains("Path        servers/expiring.example.com.pem")

@@ -219,3 +219,36 @@ fn a_root_says_checking_while_the_scan_runs_never_incomplete() {
         );
     }
 }
+
+/// A left click on a group header folds it, a second one unfolds it (as Enter or Space).
+#[test]
+fn a_click_on_a_header_folds_and_unfolds_it_80x24_and_120x40() {
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    for (w, h) in SIZES {
+        let mut app = app_with(store(), w, h);
+        keys(&mut app, "oo");
+        assert_eq!(app.group.label(), "chain");
+        let s = screen(&app);
+        let (y, _) = (s.lines().enumerate())
+            .find(|(_, l)| l.contains("▾ Example Root CA (4)"))
+            .unwrap_or_else(|| panic!("{w}x{h}: no header:\n{s}"));
+        let click = || {
+            Msg::Mouse(MouseEvent {
+                kind: MouseEventKind::Down(MouseButton::Left),
+                column: 6,
+                row: y as u16,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        let before = app.rows.len();
+        app.update(click());
+        let s = screen(&app);
+        assert_eq!(app.rows.len(), before - 4, "{w}x{h}:\n{s}");
+        assert!(s.contains("›▸ Example Root CA (4)"), "{w}x{h}:\n{s}");
+        assert_eq!(app.context(), Context::Header);
+        app.update(click());
+        let s = screen(&app);
+        assert_eq!(app.rows.len(), before, "{w}x{h}:\n{s}");
+        assert!(s.contains("›▾ Example Root CA (4)"), "{w}x{h}:\n{s}");
+    }
+}

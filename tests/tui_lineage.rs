@@ -182,3 +182,36 @@ fn acme_issue_form_80x24() {
     keys(&mut ro, "I");
     assert!(screen(&ro).contains("read-only: ACME issue is disabled"));
 }
+
+/// An ACME child's progress lines: the last in the status line, every one in the message log
+/// (M) with its time, so a failed order's steps can be read after it ended.
+#[test]
+fn acme_progress_lines_go_to_the_message_log_80x24() {
+    let (_tmp, mut app) = app(80, 24);
+    app.busy = Some("preparing ACME web".into());
+    let steps = [
+        "ACME renew web: order created for a.test",
+        "ACME renew web: http-01 a.test: challenge ready",
+        "ACME renew web: http-01 a.test: invalid (unauthorized)",
+    ];
+    for s in steps {
+        app.update(Msg::Progress(s.into()));
+    }
+    assert_eq!(app.busy.as_deref(), Some(steps[2]));
+    let logged: Vec<&str> = app.log.texts().collect();
+    for s in steps {
+        assert!(logged.contains(&s), "{s} not logged: {logged:?}");
+    }
+    app.busy = None;
+    keys(&mut app, "M");
+    let s = screen(&app);
+    for s0 in steps {
+        let cut = &s0[..40];
+        let l = line_of(&s, cut);
+        // hh:mm:ss first: when the step happened.
+        assert!(
+            l.contains(':') && l.find(cut).is_some_and(|i| i > 8),
+            "{s0}:\n{s}"
+        );
+    }
+}

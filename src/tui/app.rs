@@ -674,7 +674,7 @@ impl App {
     }
 
     /// Fold or unfold the group whose header is selected; the header stays selected.
-    fn toggle_group(&mut self) {
+    pub(super) fn toggle_group(&mut self) {
         let Some((i, _)) = self.selected_header() else {
             return;
         };
@@ -710,6 +710,14 @@ impl App {
                 }
             }
             None => item.status(),
+        }
+    }
+
+    /// A store's list or a fleet's: the keymap's words for some keys differ.
+    pub fn mode(&self) -> super::keymap::Mode {
+        match self.fleet {
+            Some(_) => super::keymap::Mode::Fleet,
+            None => super::keymap::Mode::Store,
         }
     }
 
@@ -809,6 +817,12 @@ impl App {
             Msg::HistoryRead(r) => self.history_read(r),
             Msg::Lineages(all) => self.lineages_read(all),
             Msg::Progress(text) => {
+                // Every step goes into the log (M) with its time, so a failed order's steps
+                // can be read after; the status line shows the last one.
+                let at = self.clock.as_ref().map_or(self.now, |c| c());
+                let mut n = Notice::info(text.clone());
+                n.logged = true;
+                self.log.push(at, n);
                 if self.busy.is_some() {
                     self.busy = Some(text);
                 }

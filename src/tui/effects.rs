@@ -247,6 +247,9 @@ impl PartialEq for PlanHandle {
 }
 impl Eq for PlanHandle {}
 
+/// An ACME order's challenges are retried for minutes at most; past this it has hung.
+pub const ACME_DEADLINE: Duration = Duration::from_secs(600);
+
 /// What the executor needs besides the effect: where the store is and how to open keys.
 #[derive(Debug, Clone)]
 pub struct Env {
@@ -273,6 +276,8 @@ pub struct Env {
     pub progress: Option<crossbeam_channel::Sender<Msg>>,
     /// Global options for those commands (`--config`, `--server-config`, ...).
     pub acme_args: Vec<std::ffi::OsString>,
+    /// How long an ACME command may run before it is stopped (a CA that never answers).
+    pub acme_deadline: Duration,
 }
 
 impl Env {
@@ -290,6 +295,7 @@ impl Env {
             exe: std::env::current_exe().unwrap_or_else(|_| "certdeck".into()),
             progress: None,
             acme_args: Vec::new(),
+            acme_deadline: ACME_DEADLINE,
         }
     }
 }
@@ -484,12 +490,21 @@ fn build(req: &ActionRequest, env: &Env, inv: &Inventory) -> anyhow::Result<Prep
             if !*revoke {
                 args.push("--force".into());
             }
+            // As the CLI's deploy hook: the server picks up the new certificate when it
+            // went in; the dialog shows exactly what will run.
+            let reload = env.reload_command.as_deref().filter(|_| !*revoke);
+            if reload.is_some() {
+                args.push("--reload".into());
+            }
             let esc = |s: &str| crate::text::escape_control(s).into_owned();
             let mut lines = vec![
                 format!("run     certdeck acme {}", esc(&args.join(" "))),
                 format!("domains {}", esc(&domains.join(", "))),
                 format!("server  {}", esc(server)),
             ];
+            if let Some(cmd) = reload {
+                lines.push(format!("reload  {} (once renewed)", esc(cmd)));
+            }
             lines.push(match revoke {
                 false => "writes  a new key, then the certificate; the old files to history (undo with u); the order failing leaves every file as it was".into(),
                 true => "revokes the lineage's current certificate at the CA (no undo: the CA keeps it revoked)".into(),
@@ -863,54 +878,257 @@ fn apply(p: &Prepared, env: &Env) -> Result<(String, Option<Change>), String> {
 }
 
 /// `certdeck acme ARGS --store S` as a child (no terminal: its output is piped), each progress
-/// line it prints sent on as `Msg::Progress`; the store changed when it succeeded.
+/// line it prints sent on as `Msg::Progress`; the store changed when it succeeded. The child
+/// is registered (`children`): quitting terminates it; past `env.acme_deadline` it is stopped.
 fn acme(env: &Env, name: &str, args: &[String]) -> Result<(String, Option<Change>), String> {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
     let verb = args.first().map_or("renew", String::as_str);
-    let mut child = Command::new(&env.exe)
-        .args(&env.acme_args)
-        .arg("acme")
-        .args(args)
-        .arg("--store")
-        .arg(&env.store)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("acme {verb} {name}: cannot run {}: {e}", env.exe.display()))?;
-    // Stdout is read on its own thread so a full pipe cannot stall the child.
-    let out = child.stdout.take().map(|mut o| {
+    let started = std::time::Instant::now();
+    let mut running = super::children::spawn(
+        Command::new(&env.exe)
+            .args(&env.acme_args)
+            .arg("acme")
+            .args(args)
+            .arg("--store")
+            .arg(&env.store)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .map_err(|e| format!("acme {verb} {name}: cannot run {}: {e}", env.exe.display()))?;
+    // Both pipes are read on threads of their own: a full pipe cannot stall the child, and a
+    // hung child cannot stall this thread past the deadline.
+    let (out_tx, out_rx) = crossbeam_channel::bounded(1);
+    if let Some(mut o) = running.child.stdout.take() {
         std::thread::spawn(move || {
             let mut s = String::new();
             let _ = std::io::Read::read_to_string(&mut o, &mut s);
-            s
-        })
-    });
-    let mut errors = Vec::new();
-    if let Some(err) = child.stderr.take() {
-        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
-            let line =
-                crate::text::escape_control(line.trim_start_matches("certdeck: ")).into_owned();
-            if let Some(tx) = &env.progress {
-                let _ = tx.send(Msg::Progress(format!("ACME {verb} {name}: {line}")));
+            let _ = out_tx.send(s);
+        });
+    }
+    let (err_tx, err_rx) = crossbeam_channel::bounded(1);
+    if let Some(err) = running.child.stderr.take() {
+        let progress = env.progress.clone();
+        let (verb, name) = (verb.to_string(), name.to_string());
+        std::thread::spawn(move || {
+            let mut errors = Vec::new();
+            for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                let line =
+                    crate::text::escape_control(line.trim_start_matches("certdeck: ")).into_owned();
+                if let Some(tx) = &progress {
+                    let _ = tx.send(Msg::Progress(format!("ACME {verb} {name}: {line}")));
+                }
+                errors.push(line);
             }
-            errors.push(line);
-        }
+            let _ = err_tx.send(errors);
+        });
     }
-    let status = child
-        .wait()
+    let status = running
+        .wait_until(started + env.acme_deadline)
         .map_err(|e| format!("acme {verb} {name}: {e}"))?;
-    let stdout = out.and_then(|t| t.join().ok()).unwrap_or_default();
+    // A grandchild still holding a pipe open must not hold us: what arrived by now.
+    let drain = Duration::from_secs(2);
+    let stdout = out_rx.recv_timeout(drain).unwrap_or_default();
+    let errors = err_rx.recv_timeout(drain).unwrap_or_default();
     let said = crate::text::escape_control(stdout.trim()).into_owned();
-    if status.success() {
-        return Ok((said, Some(Change::Everything)));
-    }
-    // Its own words: what failed and why (the files stay as they were).
-    let mut msg = format!("acme {verb} {name} failed ({status})");
+    let mut msg = match status {
+        Some(s) if s.success() => return Ok((said, Some(Change::Everything))),
+        // Its own words: what failed and why (the files stay as they were).
+        Some(s) => format!("acme {verb} {name} failed ({s})"),
+        None => format!(
+            "acme {verb} {name}: no result after {} s; stopped it (an order that does not finish writes nothing)",
+            env.acme_deadline.as_secs()
+        ),
+    };
     for l in said.lines().chain(errors.iter().map(String::as_str)) {
         msg.push('\n');
         msg.push_str(l);
     }
     Err(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    // The `certdeck acme` child the TUI runs never outlives it nor hangs it: a stand-in that
+    // sleeps (with a grandchild, as a DNS hook would be) is stopped at the deadline with a clear
+    // error, and terminated when the TUI quits (`children::terminate_all`, what `tui::run` calls
+    // on q, SIGTERM and SIGHUP). One test: `terminate_all` is process-wide.
+    use super::super::children;
+    use super::*;
+    use std::time::Instant;
+
+    /// A stand-in for certdeck: writes its pid and its grandchild's, says a step, sleeps.
+    fn stand_in(dir: &Path) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let exe = dir.join("fake-certdeck");
+        let pids = dir.join("pids");
+        std::fs::write(
+            &exe,
+            format!(
+                "#!/bin/sh\nsleep 300 &\necho $$ $! > {}.tmp\nmv {0}.tmp {0}\necho 'certdeck: order created' >&2\nwait\n",
+                pids.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        exe
+    }
+
+    fn pids(dir: &Path) -> Vec<u32> {
+        let f = dir.join("pids");
+        let t0 = Instant::now();
+        while !f.exists() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "stand-in never started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let s = std::fs::read_to_string(f).unwrap();
+        s.split_whitespace().map(|p| p.parse().unwrap()).collect()
+    }
+
+    /// Gone: no /proc entry, or a zombie waiting for init (it runs no more).
+    fn gone(pid: u32) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => true,
+            Ok(s) => s
+                .rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z')),
+        }
+    }
+
+    fn wait_gone(pid: u32) -> bool {
+        let t0 = Instant::now();
+        while !gone(pid) {
+            if t0.elapsed() > Duration::from_secs(5) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
+    }
+
+    fn job() -> Prepared {
+        Prepared {
+            title: "ACME renew web".into(),
+            lines: Vec::new(),
+            work: Work::Acme {
+                name: "web".into(),
+                args: vec!["renew".into(), "web".into(), "--force".into()],
+            },
+        }
+    }
+
+    #[test]
+    fn a_hung_child_is_stopped_at_the_deadline_and_on_quit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let env = Env {
+            exe: stand_in(tmp.path()),
+            acme_deadline: Duration::from_secs(1),
+            progress: Some(tx),
+            ..Env::new(tmp.path())
+        };
+
+        // The deadline: a clear error, the child and its grandchild gone.
+        let t0 = Instant::now();
+        let r = apply(&job(), &env);
+        let took = t0.elapsed();
+        let Err(e) = r else {
+            panic!("not an error: {r:?}");
+        };
+        assert!(
+            e.contains("acme renew web: no result after 1 s; stopped it"),
+            "{e}"
+        );
+        assert!(took < Duration::from_secs(8), "took {took:?}");
+        for p in pids(tmp.path()) {
+            assert!(wait_gone(p), "pid {p} still runs after the deadline");
+        }
+        assert_eq!(children::running(), 0);
+        // Its step reached the status line's channel (and so the message log).
+        let steps: Vec<Msg> = rx.try_iter().collect();
+        assert!(
+            steps
+                .iter()
+                .any(|m| matches!(m, Msg::Progress(s) if s == "ACME renew web: order created")),
+            "{steps:?}"
+        );
+
+        // Quitting while it runs: terminated, reaped, the job ends with an error.
+        std::fs::remove_file(tmp.path().join("pids")).unwrap();
+        let env = Env {
+            acme_deadline: Duration::from_secs(600),
+            ..env
+        };
+        let worker = std::thread::spawn(move || apply(&job(), &env));
+        let running = pids(tmp.path());
+        assert_eq!(children::running(), 1);
+        let t0 = Instant::now();
+        assert_eq!(children::terminate_all(), 1);
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+        assert_eq!(children::running(), 0);
+        for p in running {
+            assert!(wait_gone(p), "pid {p} outlived the quit");
+        }
+        let r = worker.join().unwrap();
+        assert!(r.is_err(), "{r:?}");
+    }
+
+    fn renew_request() -> ActionRequest {
+        ActionRequest::Acme {
+            name: "web".into(),
+            revoke: false,
+            domains: vec!["a.test".into()],
+            server: "https://127.0.0.1:14000/dir".into(),
+        }
+    }
+
+    #[test]
+    fn renew_reloads_when_the_store_has_a_reload_command_and_says_so() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inv = Inventory::default();
+        let env = Env {
+            reload_command: Some("systemctl reload nginx".into()),
+            ..Env::new(tmp.path())
+        };
+        let p = build(&renew_request(), &env, &inv).unwrap();
+        let Work::Acme { args, .. } = &p.work else {
+            panic!("{p:?}");
+        };
+        assert_eq!(args, &["renew", "web", "--force", "--reload"]);
+        assert!(
+            p.lines
+                .contains(&"run     certdeck acme renew web --force --reload".to_string()),
+            "{:?}",
+            p.lines
+        );
+        assert!(
+            p.lines
+                .contains(&"reload  systemctl reload nginx (once renewed)".to_string()),
+            "{:?}",
+            p.lines
+        );
+        // No reload command: no --reload; a revoke never reloads.
+        let p = build(&renew_request(), &Env::new(tmp.path()), &inv).unwrap();
+        let Work::Acme { args, .. } = &p.work else {
+            panic!("{p:?}");
+        };
+        assert_eq!(args, &["renew", "web", "--force"]);
+        assert!(!p.lines.iter().any(|l| l.starts_with("reload")));
+        let revoke = ActionRequest::Acme {
+            name: "web".into(),
+            revoke: true,
+            domains: Vec::new(),
+            server: String::new(),
+        };
+        let p = build(&revoke, &env, &inv).unwrap();
+        let Work::Acme { args, .. } = &p.work else {
+            panic!("{p:?}");
+        };
+        assert_eq!(args, &["revoke", "web"]);
+    }
 }

@@ -225,6 +225,45 @@ pub struct Binding {
     pub hint: Option<&'static str>,
 }
 
+/// Which list the TUI shows: a store's, or a fleet's (`certdeck fleet`), where a few keys do
+/// something else. The bindings stay one table; only their words differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Store,
+    Fleet,
+}
+
+/// The fleet's words for the keys that do something else there: context, action, help, hint.
+#[rustfmt::skip]
+const FLEET_WORDS: &[(Context, Action, &str, Option<&str>)] = &[
+    (Context::Normal, Action::Rescan, "reload from Prometheus", Some("reload")),
+];
+
+impl Binding {
+    fn words(
+        &self,
+        mode: Mode,
+    ) -> Option<&'static (Context, Action, &'static str, Option<&'static str>)> {
+        (mode == Mode::Fleet)
+            .then(|| {
+                FLEET_WORDS
+                    .iter()
+                    .find(|w| w.0 == self.context && w.1 == self.action)
+            })
+            .flatten()
+    }
+
+    /// The help's description in `mode`.
+    pub fn desc_in(&self, mode: Mode) -> &'static str {
+        self.words(mode).map_or(self.desc, |w| w.2)
+    }
+
+    /// The hint line's label in `mode`.
+    pub fn hint_in(&self, mode: Mode) -> Option<&'static str> {
+        self.words(mode).map_or(self.hint, |w| w.3)
+    }
+}
+
 const fn b(
     context: Context,
     keys: &'static [Key],
@@ -520,5 +559,22 @@ mod tests {
         assert_eq!(lookup(Context::Filter, &ctrl_c), Some(Action::Quit));
         let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
         assert_eq!(lookup(Context::List, &c), Some(Action::ToggleChain));
+    }
+
+    #[test]
+    fn in_a_fleet_r_reloads_from_prometheus() {
+        let r = KEYMAP
+            .iter()
+            .find(|bd| bd.context == Context::Normal && bd.action == Action::Rescan)
+            .unwrap();
+        assert_eq!(r.desc_in(Mode::Store), "rescan the store");
+        assert_eq!(r.desc_in(Mode::Fleet), "reload from Prometheus");
+        assert_eq!(r.hint_in(Mode::Fleet), Some("reload"));
+        // Every fleet word names a binding that exists.
+        for w in FLEET_WORDS {
+            assert!(KEYMAP
+                .iter()
+                .any(|bd| bd.context == w.0 && bd.action == w.1));
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! the one table of bindings, `run` wires the terminal, the scan channel and the file watcher.
 
 pub mod app;
+pub mod children;
 pub mod clipboard;
 pub mod effects;
 pub mod findings;
@@ -108,6 +109,8 @@ pub fn run(
     let signals = signals::Signals::install()?;
     signals.spawn_watchdog();
     let result = run_ui(store, rx_factory, opts, &signals);
+    // A running `certdeck acme` must not outlive us (quit, or a SIGTERM/SIGHUP).
+    children::terminate_all();
     // The terminal guard is dropped: the shell has its screen back. A SIGTERM/SIGHUP now ends
     // the process as it would have without us (an I/O error after a hangup included).
     if let Some(sig) = signals.pending() {

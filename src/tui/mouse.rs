@@ -84,8 +84,11 @@ impl App {
             Some(Row::Item(i)) => {
                 self.select_item(i);
             }
-            // A header is selected as with the keys (Enter or Space then folds it).
-            Some(Row::Header(..)) => self.selected = r,
+            // A header folds or unfolds as Enter or Space on it would.
+            Some(Row::Header(..)) => {
+                self.selected = r;
+                self.toggle_group();
+            }
             None => {}
         }
     }

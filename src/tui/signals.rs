@@ -60,12 +60,14 @@ impl Signals {
             loop {
                 std::thread::sleep(std::time::Duration::from_millis(250));
                 if terminal_hung_up() {
+                    super::children::terminate_all();
                     die_of(SIGHUP);
                 }
                 if terminating.load(Ordering::SeqCst) {
                     // The run loop normally restores and exits within one poll.
                     let t = *since.get_or_insert_with(std::time::Instant::now);
                     if t.elapsed() > std::time::Duration::from_secs(3) {
+                        super::children::terminate_all();
                         die_of(which.load(Ordering::SeqCst) as i32);
                     }
                 }

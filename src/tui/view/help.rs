@@ -49,7 +49,7 @@ pub fn lines(app: &App, sections: &[Context]) -> Vec<Line<'static>> {
         for bd in bindings() {
             out.push(Line::from(vec![
                 Span::styled(format!(" {:<keys_w$}", keymap::keys_label(bd)), t.key()),
-                Span::raw(bd.desc),
+                Span::raw(bd.desc_in(app.mode())),
             ]));
         }
     }

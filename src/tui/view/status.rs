@@ -87,7 +87,7 @@ pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let mut spans = Vec::new();
-    for (keys, text) in fitting_hints(app.context(), area.width as usize) {
+    for (keys, text) in fitting_hints(app.context(), app.mode(), area.width as usize) {
         spans.push(Span::styled(keys, t.key()));
         spans.push(Span::styled(text, t.dim()));
     }
@@ -96,10 +96,10 @@ pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
 
 /// The hints of `ctx` that fit `width` columns whole, in table order; `?` (help, where every
 /// key is listed) is always among them, whatever else has to give way.
-fn fitting_hints(ctx: keymap::Context, width: usize) -> Vec<(String, String)> {
+fn fitting_hints(ctx: keymap::Context, mode: keymap::Mode, width: usize) -> Vec<(String, String)> {
     let all: Vec<(bool, String, String)> = keymap::hints(ctx)
         .map(|bd| {
-            let text = format!(" {}  ", bd.hint.unwrap_or(bd.desc));
+            let text = format!(" {}  ", bd.hint_in(mode).unwrap_or(bd.desc_in(mode)));
             (
                 bd.action == keymap::Action::Help,
                 keymap::keys_label(bd),
