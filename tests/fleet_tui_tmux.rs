@@ -168,11 +168,12 @@ fn fleet_tui_groups_by_host_and_shows_a_stopped_exporter_stale() {
     // error is an item of its own.
     drop(prom_child);
     t.keys(&["r"]);
-    let s = t.wait_for("2 hosts, 2 stale");
-    assert!(
-        s.contains(&format!("Items {}/{}", certs + 1, certs + 1)),
-        "{s}"
-    );
+    // The stale mark and the error item can land in two paints: wait for both.
+    let all = format!("Items {}/{}", certs + 1, certs + 1);
+    let s = t.wait_until("every host stale, the error listed", |s| {
+        s.contains("2 hosts, 2 stale") && s.contains(&all)
+    });
+    assert!(s.contains("reload"), "{s}");
     t.keys(&["/"]);
     t.type_literally("prometheus");
     t.keys(&["Enter"]);

@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 /// What `r` says until the scan is in.
 const RESCANNING: &str = "rescanning the store…";
+/// A fleet's `r`: its list comes from Prometheus, not from a store on this disk.
+const RELOADING: &str = "reloading from Prometheus…";
 
 #[derive(Debug)]
 pub enum Msg {
@@ -939,9 +941,13 @@ impl App {
         }
         // Kept whole for the actions (they need every item, not the filtered rows).
         self.set_inventory(inventory, metas);
-        if self.notice.as_ref().is_some_and(|n| n.text == RESCANNING) {
+        if (self.notice.as_ref()).is_some_and(|n| n.text == RESCANNING || n.text == RELOADING) {
             let n = self.inventory.items.len();
-            self.notice = Some(Notice::info(format!("rescanned: {n} items")));
+            let done = match self.fleet {
+                Some(_) => "reloaded",
+                None => "rescanned",
+            };
+            self.notice = Some(Notice::info(format!("{done}: {n} items")));
         }
         if std::mem::take(&mut self.rescan_pending) {
             return vec![Effect::Rescan];
@@ -1158,7 +1164,11 @@ impl App {
                 }
             }
             Action::Rescan => {
-                self.notice = Some(Notice::info(RESCANNING));
+                let what = match self.fleet {
+                    Some(_) => RELOADING,
+                    None => RESCANNING,
+                };
+                self.notice = Some(Notice::info(what));
                 return vec![Effect::Rescan];
             }
             Action::Up
