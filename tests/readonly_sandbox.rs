@@ -116,6 +116,9 @@ fn read_only_tui_fills_and_resizes_like_read_write_and_runs_no_program() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     demo(&store);
+    // The demo's dates are whole days from its second of creation: two TUIs started within
+    // that second and the next would count days left one apart. Start both after it.
+    std::thread::sleep(Duration::from_millis(1100));
     let trace = tmp.path().join("exec-trace");
     let ro = Tmux::start(
         &format!(
@@ -148,16 +151,25 @@ fn read_only_tui_fills_and_resizes_like_read_write_and_runs_no_program() {
             }
         }
         let what = format!("a screen filling {w}x{h}");
-        let a = ro.wait(&what, |l| {
-            fills(l, w, h) && l.concat().contains("READ-ONLY")
-        });
-        let b = rw.wait(&what, |l| fills(l, w, h));
-        // Everything above the status line is the same picture.
-        assert_eq!(
-            a[..h - 2],
-            b[..h - 2],
-            "read-only draws differently from read-write at {w}x{h}"
-        );
+        // Findings arrive from a worker after the first paint, in each process at its own
+        // time: compare again until both have them (or the deadline shows the difference).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let a = ro.wait(&what, |l| {
+                fills(l, w, h) && l.concat().contains("READ-ONLY")
+            });
+            let b = rw.wait(&what, |l| fills(l, w, h));
+            // Everything above the status line is the same picture.
+            if a[..h - 2] == b[..h - 2] || Instant::now() > deadline {
+                assert_eq!(
+                    a[..h - 2],
+                    b[..h - 2],
+                    "read-only draws differently from read-write at {w}x{h}"
+                );
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
     ro.run(&["send-keys", "-t", "t", "q"]);
     let start = Instant::now();
